@@ -1,0 +1,53 @@
+import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
+import { EmbeddedAdmin } from './admin.js';
+import { Broker } from './broker.js';
+import { resolveEmbeddedOptions, type EmbeddedOptions } from './options.js';
+import { EmbeddedProducer } from './producer.js';
+import { EmbeddedPullConsumer } from './pull-consumer.js';
+import { EmbeddedPushConsumer } from './push-consumer.js';
+import { Transactions } from './transactions.js';
+
+export type { EmbeddedOptions } from './options.js';
+
+/** The embedded broker as a Messaging engine: in-process, durable on SQLite. */
+export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
+  const broker = new Broker(resolveEmbeddedOptions(options));
+  const transactions = new Transactions(broker);
+  const admin = new EmbeddedAdmin(broker);
+  const open = new Set<{ close(): Promise<void> }>();
+  const track = <T extends { close(): Promise<void> }>(thing: T): T => {
+    open.add(thing);
+    const close = thing.close.bind(thing);
+    thing.close = async () => {
+      open.delete(thing);
+      await close();
+    };
+    return thing;
+  };
+  let closing: Promise<void> | undefined;
+
+  return {
+    engine: 'embedded',
+    capabilities: { broadcasting: true, delayPrecisionMs: 100, transactionsCheckBack: true },
+    admin,
+    async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
+      broker.assertOpen();
+      return track(new EmbeddedProducer(broker, transactions, producerOptions));
+    },
+    async pushConsumer(consumerOptions: PushConsumerOptions): Promise<PushConsumer> {
+      return track(await EmbeddedPushConsumer.start(broker, consumerOptions));
+    },
+    async pullConsumer(consumerOptions: PullConsumerOptions): Promise<PullConsumer> {
+      return track(await EmbeddedPullConsumer.start(broker, consumerOptions));
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        // Consumers first (in-flight messages finish), then producers (pending sends land), then the store.
+        await Promise.allSettled([...open].map((thing) => thing.close()));
+        transactions.close();
+        broker.close();
+      })();
+      return closing;
+    },
+  };
+}

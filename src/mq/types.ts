@@ -1,0 +1,247 @@
+/**
+ * The messaging API (contract, see ARCHITECTURE.md "Messaging API").
+ * Its shape follows the RocketMQ client: producers with sync / async / one-way / batch /
+ * transactional sends, push consumers with a listener, pull (simple) consumers with
+ * receive / ack / changeInvisibleDuration, and an admin side. Every engine implements it.
+ */
+
+/** Message types of a topic, as RocketMQ 5.x types topics (`+message.type=…`). */
+export type TopicType = 'NORMAL' | 'FIFO' | 'DELAY' | 'TRANSACTION';
+export const TOPIC_TYPES: readonly TopicType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
+
+/** What an application sends. */
+export interface Message {
+  topic: string;
+  /** Strings are sent as UTF-8; objects are not accepted: serialise them yourself. */
+  body: Buffer | Uint8Array | string;
+  /** One tag, used by consumers' filter expressions (`'PAID || REFUNDED'`). */
+  tag?: string;
+  /** Business keys (e.g. the orderId): messages can be found by key. */
+  keys?: string | string[];
+  properties?: Record<string, string>;
+  /** FIFO topics only: messages of one group are consumed in send order. */
+  messageGroup?: string;
+  /** DELAY topics only: not delivered before this instant (Date or epoch ms). */
+  deliverAt?: Date | number;
+}
+
+export interface SendResult {
+  messageId: string;
+  topic: string;
+  queueId: number;
+  /** Position in the engine's log (embedded: commit log offset; RocketMQ: queue offset). */
+  offset: number;
+  /** Set for transactional sends. */
+  transactionId?: string;
+}
+
+/** What a consumer receives. */
+export interface MessageView {
+  messageId: string;
+  topic: string;
+  body: Buffer;
+  tag?: string;
+  keys: string[];
+  properties: Record<string, string>;
+  messageGroup?: string;
+  deliverAt?: Date;
+  bornAt: Date;
+  /** 1 on the first delivery, 2 on the first redelivery, … */
+  deliveryAttempt: number;
+  queueId: number;
+  offset: number;
+  /** Opaque handle for ack / changeInvisibleDuration (pull consumers). */
+  receiptHandle: string;
+}
+
+export type ConsumeResult = 'SUCCESS' | 'RETRY_LATER';
+export const ConsumeResult = { SUCCESS: 'SUCCESS', RETRY_LATER: 'RETRY_LATER' } as const;
+
+export type TransactionResolution = 'COMMIT' | 'ROLLBACK' | 'UNKNOWN';
+export const TransactionResolution = { COMMIT: 'COMMIT', ROLLBACK: 'ROLLBACK', UNKNOWN: 'UNKNOWN' } as const;
+
+/** Called by the broker for a half message whose outcome it does not know (check-back). */
+export type TransactionChecker = (message: MessageView) => TransactionResolution | Promise<TransactionResolution>;
+
+export interface SendCallback {
+  onSuccess(result: SendResult): void;
+  onException(error: Error): void;
+}
+
+export interface ProducerOptions {
+  /** Producer group; RocketMQ routes check-backs to a producer of the group. */
+  group?: string;
+  /** Resolves half messages whose local transaction outcome is unknown. */
+  transactionChecker?: TransactionChecker;
+  /** Topics this producer will send to (RocketMQ fetches their routes at start-up). */
+  topics?: string[];
+}
+
+export interface TransactionSendResult extends SendResult {
+  resolution: TransactionResolution;
+}
+
+export interface Producer {
+  /** Synchronous send: resolves with the broker's result once the message is stored. */
+  send(message: Message): Promise<SendResult>;
+  /** Asynchronous send: returns at once; exactly one of the callbacks is called later. */
+  sendAsync(message: Message, callback: SendCallback): void;
+  /** One-way send: no result, no callback; failures are only logged and counted. */
+  sendOneway(message: Message): void;
+  /** Sends several messages of one topic; all are stored or none. */
+  sendBatch(messages: Message[]): Promise<SendResult[]>;
+  /**
+   * Sends a half message, runs the local transaction, then commits or rolls back.
+   * `UNKNOWN` (or a throw) leaves the decision to the producer's transactionChecker.
+   */
+  sendInTransaction(
+    message: Message,
+    executeLocalTransaction: (result: SendResult) => TransactionResolution | Promise<TransactionResolution>,
+  ): Promise<TransactionSendResult>;
+  /** Failures of one-way sends since this producer started. */
+  readonly onewayFailures: number;
+  close(): Promise<void>;
+}
+
+/** topic → filter expression (`'*'`, `'A'`, `'A || B'`). */
+export type Subscriptions = Record<string, string>;
+
+export type MessageModel = 'CLUSTERING' | 'BROADCASTING';
+
+export interface PushConsumerOptions {
+  group: string;
+  subscriptions: Subscriptions;
+  listener: (message: MessageView) => ConsumeResult | Promise<ConsumeResult>;
+  /** Messages handled at once by this consumer (default 16). Ignored for FIFO groups' order: see docs. */
+  concurrency?: number;
+  /** Redeliveries before the message goes to `%DLQ%<group>` (default 16, as RocketMQ). */
+  maxReconsumeTimes?: number;
+  /** CLUSTERING (default): each message to one member. BROADCASTING: to every member. */
+  messageModel?: MessageModel;
+  /** Names a member in BROADCASTING mode, so its progress survives a restart. */
+  instanceName?: string;
+  /** A listener still running after this long is treated as failed and the message redelivered. */
+  consumeTimeoutMs?: number;
+}
+
+export interface PushConsumer {
+  readonly group: string;
+  close(): Promise<void>;
+}
+
+export interface PullConsumerOptions {
+  group: string;
+  subscriptions: Subscriptions;
+  /** How long a received message stays invisible to others before redelivery (default 30 s). */
+  invisibleDurationMs?: number;
+  maxReconsumeTimes?: number;
+}
+
+export interface PullConsumer {
+  readonly group: string;
+  /** Waits up to `waitMs` for at least one message; returns at most `max`. */
+  receive(max?: number, waitMs?: number): Promise<MessageView[]>;
+  ack(message: MessageView): Promise<void>;
+  /** Extends (or shortens) the time before an un-acked message becomes visible again. */
+  changeInvisibleDuration(message: MessageView, durationMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TopicInfo {
+  name: string;
+  type: TopicType;
+  queues: number;
+}
+
+export interface CreateTopicOptions {
+  name: string;
+  type: TopicType;
+  queues?: number;
+}
+
+export interface GroupBacklog {
+  topic: string;
+  group: string;
+  /** Messages stored but not yet consumed by the group (including retries waiting). */
+  backlog: number;
+  /** Messages handed to a consumer and not yet acknowledged. */
+  inFlight: number;
+  /** Messages of this group in its dead-letter queue, not replayed. */
+  deadLettered: number;
+}
+
+export interface DeadLetter {
+  messageId: string;
+  group: string;
+  originTopic: string;
+  tag?: string;
+  keys: string[];
+  body: Buffer;
+  reconsumeTimes: number;
+  deadAt: Date;
+  lastError?: string;
+  replayedAt?: Date;
+}
+
+export type DeliveryState =
+  | 'HALF' // transactional, not committed yet
+  | 'SCHEDULED' // delayed, not due yet
+  | 'PENDING' // visible, not consumed by the group yet
+  | 'IN_FLIGHT' // handed to a consumer, not acknowledged
+  | 'RETRYING' // failed, waiting for redelivery
+  | 'CONSUMED'
+  | 'FILTERED' // the group's filter does not take it
+  | 'DEAD_LETTERED'
+  | 'REPLAYED'; // taken out of the DLQ, redelivered
+
+export interface MessageTrace {
+  messageId: string;
+  topic: string;
+  tag?: string;
+  keys: string[];
+  bornAt: Date;
+  storedAt?: Date;
+  deliverAt?: Date;
+  /** State per consumer group that subscribes to the topic. */
+  deliveries: { group: string; state: DeliveryState; attempts?: number }[];
+}
+
+export interface Admin {
+  createTopic(options: CreateTopicOptions): Promise<TopicInfo>;
+  listTopics(): Promise<TopicInfo[]>;
+  /** Backlog per topic and consumer group. */
+  backlog(): Promise<GroupBacklog[]>;
+  listDeadLetters(options?: { group?: string; limit?: number }): Promise<DeadLetter[]>;
+  /** Redelivers a dead-lettered message to the group it died in. */
+  replayDeadLetter(messageId: string, group?: string): Promise<void>;
+  findMessage(messageId: string): Promise<MessageTrace | undefined>;
+  findMessagesByKey(topic: string, key: string, limit?: number): Promise<MessageTrace[]>;
+}
+
+/** What an engine can do; the contract suite skips what an engine declares it cannot. */
+export interface Capabilities {
+  broadcasting: boolean;
+  /** Worst lateness of delayed messages one can expect, for tests and docs. */
+  delayPrecisionMs: number;
+  /** Whether the broker asks the producer's transactionChecker about unresolved half messages. */
+  transactionsCheckBack: boolean;
+}
+
+export interface Messaging {
+  readonly engine: 'embedded' | 'rocketmq';
+  readonly capabilities: Capabilities;
+  readonly admin: Admin;
+  producer(options?: ProducerOptions): Promise<Producer>;
+  pushConsumer(options: PushConsumerOptions): Promise<PushConsumer>;
+  pullConsumer(options: PullConsumerOptions): Promise<PullConsumer>;
+  /** Closes every producer and consumer made by this instance, then the engine. */
+  close(): Promise<void>;
+}
+
+/** Minimal logger shape (pino-compatible). */
+export interface MqLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
