@@ -73,7 +73,11 @@ else
   rmq_log "javac not found: running one mqadmin JVM per command (slower)"
 fi
 
-# Runs the commands whose indexes are given; prints the indexes that printed their success line.
+# Runs the commands whose indexes are given; prints "<index> ok|fatal|retry" per command.
+#   ok    = the success line was printed
+#   fatal = the broker answered with an error code (e.g. "CODE: 29 DESC: MIXED message type is not supported"):
+#           retrying cannot help
+#   retry = anything else (typically: broker not registered with the NameServer yet -> no line at all)
 run_batch() {
   local idx out rc=0
   out=$(mktemp)
@@ -88,6 +92,7 @@ run_batch() {
       echo "@@@BEGIN $idx"
       # shellcheck disable=SC2086
       rmq_mqadmin ${cmds[idx]} 2>&1 || true
+      echo
       echo "@@@END $idx"
     done >"$out"
   fi
@@ -98,7 +103,13 @@ run_batch() {
     while IFS=$'\t' read -r b text; do
       local i=$b
       [[ -n $batch_cp ]] && i=${order[b]}
-      if grep -qE -- "${expects[i]}" <<<"$text"; then echo "$i"; fi
+      if grep -qE -- "${expects[i]}" <<<"$text"; then
+        echo "$i ok"
+      elif grep -qE -- "CODE: [0-9]+ +DESC:" <<<"$text"; then
+        echo "$i fatal $(grep -oE -- "CODE: [0-9]+ +DESC: [^.]*" <<<"$text" | head -n1)"
+      else
+        echo "$i retry"
+      fi
     done
   rm -f "$out"
   return "$rc"
@@ -108,28 +119,39 @@ timeout=${ROCKETMQ_TOPIC_TIMEOUT:-60}
 t0=$SECONDS
 pending=("${!cmds[@]}")
 round=0
+failed=0
 while ((${#pending[@]})); do
   round=$((round + 1))
   tr0=$(date +%s%N)
-  mapfile -t ok < <(run_batch "${pending[@]}" || true)
+  declare -A status=() reason=()
+  while read -r i st why; do
+    status[$i]=$st
+    reason[$i]=$why
+  done < <(run_batch "${pending[@]}" || true)
   tr_ms=$((($(date +%s%N) - tr0) / 1000000))
   still=()
+  nok=0
   for i in "${pending[@]}"; do
-    if printf '%s\n' ${ok[@]+"${ok[@]}"} | grep -qx -- "$i"; then
-      rmq_log "created ${labels[i]}"
-    else
-      still+=("$i")
-    fi
+    case ${status[$i]:-retry} in
+      ok) rmq_log "created ${labels[i]}"; nok=$((nok + 1)) ;;
+      fatal) rmq_log "FAILED: ${labels[i]}: ${reason[$i]}"; failed=1 ;;
+      *) still+=("$i") ;;
+    esac
   done
-  rmq_log "mqadmin round $round: ${#pending[@]} command(s) in one JVM took ${tr_ms} ms, $((${#pending[@]} - ${#still[@]})) succeeded"
+  unset status reason
+  rmq_log "mqadmin round $round: ${#pending[@]} command(s) in one JVM took ${tr_ms} ms, $nok succeeded"
   pending=(${still[@]+"${still[@]}"})
   ((${#pending[@]})) || break
   if ((SECONDS - t0 >= timeout)); then
-    for i in "${pending[@]}"; do rmq_log "FAILED: ${labels[i]}: ${cmds[i]}"; done
-    rmq_log "last mqadmin output: $out_log"
+    for i in "${pending[@]}"; do rmq_log "FAILED (no success line within ${timeout}s): ${labels[i]}: ${cmds[i]}"; done
+    rmq_log "mqadmin output: $out_log"
     tail -n 40 "$out_log" >&2
     exit 1
   fi
   sleep 1
 done
+if ((failed)); then
+  rmq_log "some topics/groups were rejected by the broker (see above; full output in $out_log)"
+  exit 1
+fi
 rmq_log "topics/groups ready in $((SECONDS - t0)) s"

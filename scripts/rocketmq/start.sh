@@ -88,6 +88,8 @@ storePathCommitLog=$RMQ_STORE/commitlog
 autoCreateTopicEnable=true
 autoCreateSubscriptionGroup=true
 enablePropertyFilter=true
+# allow topics of type MIXED (create-topics.sh NAME:MIXED); 5.3.3 rejects them by default (CODE 29)
+enableMixedMessageType=true
 # must stay true: false rejects delay messages and POP, i.e. every gRPC consumer
 timerWheelEnable=true
 # transaction check-back: scan every 5 s, a half message is checked once older than 3 s, at most 15 checks

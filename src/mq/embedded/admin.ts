@@ -126,9 +126,9 @@ export class EmbeddedAdmin implements Admin {
     const db = this.#broker.db;
     const ids = new Set<string>();
     const byKey = db.prepare(
-      `SELECT m.id FROM message_keys k JOIN messages m ON m.offset = k.offset WHERE k.key = ? AND k.topic = ? ORDER BY k.offset DESC LIMIT ?`,
+      `SELECT m.id, m.offset FROM message_keys k JOIN messages m ON m.offset = k.offset WHERE k.key = ? AND k.topic = ? ORDER BY k.offset DESC LIMIT ?`,
     );
-    for (const r of byKey.all(key, topic, limit) as { id: string }[]) ids.add(r.id);
+    for (const r of byKey.all(key, topic, limit) as { id: string | null; offset: number }[]) ids.add(this.#broker.ids.complete(r).id);
     const like = `%\u001f${key}\u001f%`;
     for (const table of ['timers', 'half_messages']) {
       const rows = db.prepare(`SELECT msg_id AS id FROM ${table} WHERE topic = ? AND (char(31) || keys || char(31)) LIKE ? LIMIT ?`).all(topic, like, limit);
@@ -162,7 +162,10 @@ function toDeadLetter(row: MessageRow & { replayed_at: number | null }): DeadLet
 /** Where a message is, for each group subscribed to its topic (RocketMQ's message trace). */
 function traceMessage(broker: Broker, id: string): MessageTrace | undefined {
   const db = broker.db;
-  const rows = db.prepare('SELECT * FROM messages WHERE id = ? ORDER BY offset').all(id) as MessageRow[];
+  const own = broker.ids.offsetOf(id);
+  const rows = (
+    db.prepare('SELECT * FROM messages WHERE id = ? OR offset = ? ORDER BY offset').all(id, own ?? -1) as MessageRow[]
+  ).map((row) => broker.ids.complete(row));
   const timers = db.prepare('SELECT topic, tag, keys, born_at, due_at, props FROM timers WHERE msg_id = ?').all(id) as {
     topic: string; tag: string | null; keys: string | null; born_at: number; due_at: number; props: string | null;
   }[];

@@ -3,13 +3,14 @@ import { MqError, MqErrorCode, topicNotFound } from '../errors.js';
 import { parseTagFilter } from '../filter.js';
 import { checkMessageType, type OutgoingMessage } from '../message.js';
 import type { SendResult, TopicInfo, TopicType } from '../types.js';
-import { CommitLog, type LogRecord } from './commit-log.js';
+import { CommitLog, type LogRecord, type LogWriter } from './commit-log.js';
 import { DelayTimer } from './delay-timer.js';
 import { GroupCursor } from './group-cursor.js';
 import { messageIdGenerator } from './message-ids.js';
 import type { ResolvedEmbeddedOptions } from './options.js';
 import { isSystemTopic, retryTopicOf } from './internal-props.js';
-import { openStore, type MessageRow } from './store.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { MessageIds, openStore, type MessageRow, type OpenedStore } from './store.js';
 import { Waiters } from './waiters.js';
 
 const RETENTION_SWEEP_MS = 10 * 60_000;
@@ -26,6 +27,7 @@ export class Broker {
   readonly delays: DelayTimer;
   readonly waiters = new Waiters();
   readonly newId = messageIdGenerator();
+  readonly ids: MessageIds;
   readonly #topics = new Map<string, TopicInfo>();
   readonly #roundRobin = new Map<string, number>();
   readonly #cursors = new Map<string, GroupCursor>();
@@ -33,10 +35,17 @@ export class Broker {
   readonly #readRows: Database.Statement;
   readonly #loops: NodeJS.Timeout[] = [];
   #closed = false;
+  readonly #store: OpenedStore;
+  readonly #checkpointer: Checkpointer;
 
   constructor(options: ResolvedEmbeddedOptions) {
     this.options = options;
-    this.db = openStore(options);
+    this.#store = openStore(options);
+    this.db = this.#store.db;
+    this.#checkpointer = startCheckpointer(this.#store.file, 50, (message) =>
+      options.logger.warn({ message }, 'embedded broker: WAL checkpoint failed; will retry'),
+    );
+    this.ids = new MessageIds(this.db);
     this.log = new CommitLog(this.db, (topics) => this.#onCommitted(topics));
     this.delays = new DelayTimer(this.db, this.log, options.logger);
     this.#readRows = this.db.prepare('SELECT * FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?');
@@ -83,6 +92,14 @@ export class Broker {
     return info;
   }
 
+  /** The topic of a message if it exists (type-checked); undefined if it must be created first. */
+  existingTopicFor(message: OutgoingMessage): TopicInfo | undefined {
+    const topic = this.#topics.get(message.topic);
+    if (topic) checkMessageType(message, topic.type);
+    else if (!this.options.autoCreateTopics || isSystemTopic(message.topic)) throw topicNotFound(message.topic);
+    return topic;
+  }
+
   /** The topic a message goes to, created on the fly for system topics and with autoCreateTopics. */
   async topicFor(message: OutgoingMessage): Promise<TopicInfo> {
     const topic = this.#topics.get(message.topic);
@@ -97,7 +114,7 @@ export class Broker {
   }
 
   /** Builds the stored form of a message. */
-  record(message: OutgoingMessage, topic: TopicInfo, id = this.newId()): LogRecord {
+  record(message: OutgoingMessage, topic: TopicInfo, id?: string): LogRecord {
     return {
       id,
       topic: message.topic,
@@ -113,30 +130,38 @@ export class Broker {
   }
 
   /** Stores messages (all or none), delayed ones in the timer; resolves once durable. */
-  async store(records: LogRecord[]): Promise<SendResult[]> {
-    this.assertOpen();
-    const now = Date.now();
-    const timers: [number, number][] = [];
-    const results = await this.log.write((log) => {
-      if (records.length > 1) log.db.exec('SAVEPOINT batch');
+  store(records: LogRecord[]): Promise<SendResult[]> {
+    if (this.#closed) return Promise.reject(new MqError(MqErrorCode.CLOSED, 'the embedded broker is closed'));
+    return this.log.write((log) => {
+      if (records.length === 1) return [this.#storeOne(log, records[0])];
+      log.db.exec('SAVEPOINT batch');
       try {
-        const out = records.map((r): SendResult => {
-          if (r.deliverAt !== undefined && r.deliverAt > now) {
-            timers.push([this.delays.insert(r, r.deliverAt), r.deliverAt]);
-            return { messageId: r.id, topic: r.topic, queueId: r.queueId, offset: -1 };
-          }
-          return { messageId: r.id, topic: r.topic, queueId: r.queueId, offset: log.append(r) };
-        });
-        if (records.length > 1) log.db.exec('RELEASE batch');
+        const out = records.map((r) => this.#storeOne(log, r));
+        log.db.exec('RELEASE batch');
         return out;
       } catch (error) {
-        if (records.length > 1) log.db.exec('ROLLBACK TO batch; RELEASE batch');
-        timers.length = 0;
+        log.db.exec('ROLLBACK TO batch; RELEASE batch');
         throw error;
       }
     });
-    for (const [timerId, dueAt] of timers) this.delays.added(timerId, dueAt);
-    return results;
+  }
+
+  /** The send path without promises: `done` is called once the message is durable, or failed. */
+  storeWithCallback(record: LogRecord, resolve: (result: SendResult) => void, reject: (error: Error) => void): void {
+    if (this.#closed) return reject(new MqError(MqErrorCode.CLOSED, 'the embedded broker is closed'));
+    this.log.enqueue((log) => this.#storeOne(log, record), resolve, reject);
+  }
+
+  #storeOne(log: LogWriter, r: LogRecord): SendResult {
+    if (r.deliverAt !== undefined && r.deliverAt > Date.now()) {
+      const id = (r.id ??= this.newId());
+      const dueAt = r.deliverAt;
+      const timerId = this.delays.insert(r, dueAt);
+      log.afterCommit(() => this.delays.added(timerId, dueAt));
+      return { messageId: id, topic: r.topic, queueId: r.queueId, offset: -1 };
+    }
+    const offset = log.append(r);
+    return { messageId: r.id ?? this.ids.ofOffset(offset), topic: r.topic, queueId: r.queueId, offset };
   }
 
   /** The cursor of `groupKey` on `topic`, shared by the group's members. */
@@ -161,7 +186,7 @@ export class Broker {
       filter,
       maxReconsumeTimes,
       committedOffset: start,
-      read: (t, from, limit) => this.#readRows.all(t, from, limit) as MessageRow[],
+      read: (t, from, limit) => (this.#readRows.all(t, from, limit) as MessageRow[]).map((row) => this.ids.complete(row)),
     });
     this.#cursors.set(key, cursor);
     this.#cursorsById.set(cursor.id, cursor);
@@ -215,12 +240,8 @@ export class Broker {
     let deleted = 0;
     while (!this.#closed) {
       const n = await this.log.write(({ db }) => {
-        const last = db
-          .prepare('SELECT offset FROM messages WHERE stored_at < ? ORDER BY stored_at LIMIT 1 OFFSET ?')
-          .get(cutoff, RETENTION_CHUNK - 1) as { offset: number } | undefined;
-        const bound =
-          last?.offset ?? (db.prepare('SELECT MAX(offset) AS o FROM messages WHERE stored_at < ?').get(cutoff) as { o: number | null }).o;
-        if (bound === null || bound === undefined) return 0;
+        const bound = lastOffsetStoredBefore(db, cutoff, RETENTION_CHUNK);
+        if (bound === undefined) return 0;
         db.prepare('DELETE FROM message_keys WHERE offset <= ?').run(bound);
         return db.prepare('DELETE FROM messages WHERE offset <= ?').run(bound).changes;
       });
@@ -231,7 +252,7 @@ export class Broker {
     return deleted;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     for (const loop of this.#loops) clearInterval(loop);
     this.persistOffsets();
@@ -239,7 +260,8 @@ export class Broker {
     this.delays.close();
     this.log.close();
     this.waiters.wakeAll();
-    this.db.close();
+    await this.#checkpointer.stop();
+    this.#store.close();
   }
 
   #startOffset(topic: string): number {
@@ -263,4 +285,27 @@ export class Broker {
     for (const cursor of this.#cursors.values()) if (topics.has(cursor.topic)) cursor.maybeMore = true;
     this.waiters.notify(topics);
   }
+}
+
+/**
+ * The offset of the last message stored before `cutoff`, at most `chunk` messages past the first,
+ * never the newest message (it keeps the offset sequence). stored_at grows with the offset, so a
+ * binary search over the offsets finds it without an index on stored_at.
+ */
+function lastOffsetStoredBefore(db: Database.Database, cutoff: number, chunk: number): number | undefined {
+  const range = db.prepare('SELECT MIN(offset) AS lo, MAX(offset) AS hi FROM messages').get() as { lo: number | null; hi: number | null };
+  if (range.lo === null || range.hi === null) return undefined;
+  const at = db.prepare('SELECT offset, stored_at FROM messages WHERE offset >= ? ORDER BY offset LIMIT 1');
+  let lo = range.lo;
+  let hi = Math.min(range.hi - 1, range.lo + chunk * 4);
+  let found: number | undefined;
+  while (lo <= hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const row = at.get(mid) as { offset: number; stored_at: number } | undefined;
+    if (row && row.stored_at < cutoff && row.offset < range.hi) {
+      found = row.offset;
+      lo = row.offset + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }

@@ -4,7 +4,8 @@ import { encodeProps, joinKeys } from './store.js';
 
 /** A message on its way into the commit log. */
 export interface LogRecord {
-  id: string;
+  /** Absent for a new message: its id is then derived from its offset. */
+  id?: string;
   topic: string;
   queueId: number;
   tag?: string;
@@ -24,6 +25,8 @@ export interface LogWriter {
   append(record: LogRecord): number;
   /** Marks a topic as changed, so waiting consumers wake up after the commit. */
   touch(topic: string): void;
+  /** Runs `fn` once the batch is committed (not if it fails). */
+  afterCommit(fn: () => void): void;
 }
 
 interface Pending {
@@ -43,36 +46,52 @@ export class CommitLog {
   readonly #insertMessage: Database.Statement;
   readonly #insertKey: Database.Statement;
   #queue: Pending[] = [];
+  /** Offsets are handed out here (one writer); retention always keeps the newest row, so none is reused. */
+  #nextOffset: number;
   #scheduled = false;
   #closed = false;
   #touched = new Set<string>();
+  #afterCommit: (() => void)[] = [];
+  #drained: (() => void)[] = [];
   readonly #writer: LogWriter;
 
   constructor(db: Database.Database, onCommitted: (topics: Set<string>) => void) {
     this.#db = db;
     this.#onCommitted = onCommitted;
     this.#insertMessage = db.prepare(
-      `INSERT INTO messages (id, topic, queue_id, tag, keys, props, msg_group, body, born_at, stored_at, deliver_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (offset, id, topic, queue_id, tag, keys, props, msg_group, body, born_at, stored_at, deliver_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.#nextOffset = ((db.prepare('SELECT MAX(offset) AS o FROM messages').get() as { o: number | null }).o ?? 0) + 1;
     this.#insertKey = db.prepare('INSERT OR IGNORE INTO message_keys (offset, key, topic) VALUES (?, ?, ?)');
     this.#writer = {
       db,
       append: (record) => this.#append(record),
       touch: (topic) => this.#touched.add(topic),
+      afterCommit: (fn) => this.#afterCommit.push(fn),
     };
   }
 
   /** Queues a write for the next group commit; resolves with the op's result once durable. */
   write<T>(op: WriteOp<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new MqError(MqErrorCode.CLOSED, 'the embedded broker is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return new Promise<T>((resolve, reject) => this.enqueue(op, resolve, reject));
+  }
+
+  /** Like `write`, with callbacks instead of a promise (the async and one-way sends make no promise). */
+  enqueue<T>(op: WriteOp<T>, resolve: (value: T) => void, reject: (error: Error) => void): void {
+    if (this.#closed) return reject(new MqError(MqErrorCode.CLOSED, 'the embedded broker is closed'));
+    this.#queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Resolves once everything queued so far is committed (or failed). */
+  drained(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
   }
 
   /** Commits everything queued now (also called on close). */
@@ -82,6 +101,7 @@ export class CommitLog {
     if (batch.length === 0) return;
     this.#queue = [];
     const results: { value?: unknown; error?: Error }[] = new Array(batch.length);
+    const firstOffset = this.#nextOffset;
     try {
       this.#db.exec('BEGIN IMMEDIATE');
       for (let i = 0; i < batch.length; i++) {
@@ -94,14 +114,20 @@ export class CommitLog {
       this.#db.exec('COMMIT');
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#nextOffset = firstOffset;
       this.#touched.clear();
       const failure = new MqError(MqErrorCode.STORE_FAILURE, `the embedded broker could not commit: ${(error as Error).message}`, {
         cause: error,
         retriable: true,
       });
+      this.#afterCommit = [];
       for (const pending of batch) pending.reject(failure);
+      this.#notifyDrained();
       return;
     }
+    const after = this.#afterCommit;
+    this.#afterCommit = [];
+    for (const fn of after) fn();
     const touched = this.#touched;
     this.#touched = new Set();
     for (let i = 0; i < batch.length; i++) {
@@ -110,6 +136,14 @@ export class CommitLog {
       else batch[i].resolve(result.value);
     }
     if (touched.size > 0) this.#onCommitted(touched);
+    this.#notifyDrained();
+  }
+
+  #notifyDrained(): void {
+    if (this.#queue.length > 0 || this.#drained.length === 0) return;
+    const waiting = this.#drained;
+    this.#drained = [];
+    for (const resolve of waiting) resolve();
   }
 
   close(): void {
@@ -118,8 +152,10 @@ export class CommitLog {
   }
 
   #append(r: LogRecord): number {
-    const info = this.#insertMessage.run(
-      r.id,
+    const offset = this.#nextOffset++;
+    this.#insertMessage.run(
+      offset,
+      r.id ?? null,
       r.topic,
       r.queueId,
       r.tag ?? null,
@@ -131,7 +167,6 @@ export class CommitLog {
       Date.now(),
       r.deliverAt ?? null,
     );
-    const offset = Number(info.lastInsertRowid);
     for (const key of r.keys) this.#insertKey.run(offset, key, r.topic);
     this.#touched.add(r.topic);
     return offset;

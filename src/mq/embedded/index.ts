@@ -45,7 +45,7 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
         // Consumers first (in-flight messages finish), then producers (pending sends land), then the store.
         await Promise.allSettled([...open].map((thing) => thing.close()));
         transactions.close();
-        broker.close();
+        await broker.close();
       })();
       return closing;
     },

@@ -40,30 +40,49 @@ export class EmbeddedProducer implements Producer {
     return this.#onewayFailures;
   }
 
-  async send(message: Message): Promise<SendResult> {
-    this.#assertOpen();
-    const out = toOutgoing(message);
-    const topic = await this.#broker.topicFor(out);
-    const [result] = await this.#track(this.#broker.store([this.#broker.record(out, topic)]));
-    return result;
+  send(message: Message): Promise<SendResult> {
+    return new Promise((resolve, reject) => this.#send(message, resolve, reject));
   }
 
   sendAsync(message: Message, callback: SendCallback): void {
     if (!callback || typeof callback.onSuccess !== 'function' || typeof callback.onException !== 'function') {
       throw invalidArgument('callback', 'must have onSuccess(result) and onException(error) functions');
     }
-    // Exactly one callback: a throw inside onSuccess is logged, never turned into onException.
-    this.send(message).then(
+    // Exactly one callback, never during this call: a throw inside onSuccess is logged, not turned into onException.
+    this.#send(
+      message,
       (result) => this.#safely(() => callback.onSuccess(result), 'onSuccess'),
-      (error: Error) => this.#safely(() => callback.onException(error), 'onException'),
+      (error) => queueMicrotask(() => this.#safely(() => callback.onException(error), 'onException')),
     );
   }
 
   sendOneway(message: Message): void {
-    this.send(message).catch((error: Error) => {
+    this.#send(message, noop, (error) => {
       this.#onewayFailures++;
       this.#logger.warn({ err: error, topic: message?.topic }, 'one-way send failed');
     });
+  }
+
+  /** The one send path: validation, then the group commit, results through callbacks (no promise). */
+  #send(message: Message, resolve: (result: SendResult) => void, reject: (error: Error) => void): void {
+    let record;
+    try {
+      this.#assertOpen();
+      const out = toOutgoing(message);
+      const topic = this.#broker.existingTopicFor(out);
+      if (!topic) {
+        // autoCreateTopics: the slow path, once per new topic.
+        this.#track(this.#broker.topicFor(out).then((t) => this.#broker.store([this.#broker.record(out, t)]))).then(
+          ([result]) => resolve(result),
+          reject,
+        );
+        return;
+      }
+      record = this.#broker.record(out, topic);
+    } catch (error) {
+      return reject(error as Error);
+    }
+    this.#broker.storeWithCallback(record, resolve, reject);
   }
 
   async sendBatch(messages: Message[]): Promise<SendResult[]> {
@@ -91,6 +110,7 @@ export class EmbeddedProducer implements Producer {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#inFlight]);
+    await this.#broker.log.drained(); // sends made before close() are stored
     this.#unregister();
   }
 
@@ -113,3 +133,5 @@ export class EmbeddedProducer implements Producer {
     }
   }
 }
+
+const noop = () => {};

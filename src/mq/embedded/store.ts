@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { MqError, MqErrorCode } from '../errors.js';
 
 /**
  * The embedded broker's SQLite store (WAL). Tables:
  * - messages: the commit log; `offset` is the position, visible messages only, in store order;
+ *   a message sent for immediate delivery has id = store id + offset, so it needs no id index;
  * - message_keys: key → offset, for finding messages by business key;
  * - timers: delayed messages not due yet (moved into messages when due, as RocketMQ's schedule topic);
  * - half_messages: transactional messages not committed or rolled back yet;
@@ -16,12 +18,14 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS topics (
   name TEXT PRIMARY KEY, type TEXT NOT NULL, queues INTEGER NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
-  offset INTEGER PRIMARY KEY, id TEXT NOT NULL, topic TEXT NOT NULL, queue_id INTEGER NOT NULL,
+  offset INTEGER PRIMARY KEY, id TEXT, topic TEXT NOT NULL, queue_id INTEGER NOT NULL,
   tag TEXT, keys TEXT, props TEXT, msg_group TEXT, body BLOB NOT NULL,
   born_at INTEGER NOT NULL, stored_at INTEGER NOT NULL, deliver_at INTEGER);
 CREATE INDEX IF NOT EXISTS messages_by_topic ON messages (topic, offset);
-CREATE INDEX IF NOT EXISTS messages_by_id ON messages (id);
-CREATE INDEX IF NOT EXISTS messages_by_stored_at ON messages (stored_at);
+-- Most messages have no stored id (it is derived from the offset); only delayed, transactional and
+-- retry / dead-letter copies carry one, so this index stays small and sends stay fast.
+CREATE INDEX IF NOT EXISTS messages_by_id ON messages (id) WHERE id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS message_keys (
   offset INTEGER NOT NULL, key TEXT NOT NULL, topic TEXT NOT NULL, PRIMARY KEY (offset, key)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS message_keys_by_key ON message_keys (key, topic);
@@ -64,21 +68,34 @@ export interface StoreOptions {
   durability?: Durability;
 }
 
-export function openStore({ dataDir, durability = 'process-crash' }: StoreOptions): Database.Database {
+export interface OpenedStore {
+  db: Database.Database;
+  file: string;
+  /** Releases the store's lock and closes the database. */
+  close(): void;
+}
+
+export function openStore({ dataDir, durability = 'process-crash' }: StoreOptions): OpenedStore {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'broker.sqlite');
-  let db: Database.Database;
+  let lock: Database.Database | undefined;
+  let db: Database.Database | undefined;
   try {
+    // One process owns the store (a second would not see our in-memory consumer state). The lock is
+    // a write transaction held open on a side file: the OS drops it when the process dies, even by kill -9.
+    lock = new Database(path.join(dataDir, 'broker.lock'));
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER); BEGIN EXCLUSIVE; DELETE FROM owner;');
+    lock.prepare('INSERT INTO owner (pid) VALUES (?)').run(process.pid);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
-    // Exclusive: one process owns the store (a second would corrupt our in-memory consumer state).
-    db.pragma('locking_mode = EXCLUSIVE');
     db.pragma(`synchronous = ${durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     db.pragma('cache_size = -65536');
-    db.pragma('wal_autocheckpoint = 4000');
-    db.exec('BEGIN EXCLUSIVE; COMMIT;'); // takes the lock now, so a second process fails at start-up
+    db.pragma('wal_autocheckpoint = 0'); // a worker thread checkpoints (checkpointer.ts)
     db.exec(SCHEMA);
   } catch (error) {
+    db?.close();
+    lock?.close();
     const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
     throw new MqError(
       busy ? MqErrorCode.STORE_LOCKED : MqErrorCode.STORE_FAILURE,
@@ -88,7 +105,44 @@ export function openStore({ dataDir, durability = 'process-crash' }: StoreOption
       { cause: error },
     );
   }
-  return db;
+  const opened = db;
+  const held = lock;
+  return {
+    db: opened,
+    file,
+    close() {
+      opened.close();
+      if (held.inTransaction) held.exec('ROLLBACK');
+      held.close();
+    },
+  };
+}
+
+/**
+ * Message ids of the store: `<8 hex store id><16 hex offset>` (24 characters) for messages
+ * stored at once; 28-character generated ids for the others (see message-ids.ts).
+ */
+export class MessageIds {
+  readonly storeId: string;
+  constructor(db: Database.Database) {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string } | undefined;
+    this.storeId = row?.value ?? randomBytes(4).toString('hex').toUpperCase();
+    if (!row) db.prepare("INSERT INTO meta (key, value) VALUES ('store_id', ?)").run(this.storeId);
+  }
+  ofOffset(offset: number): string {
+    return this.storeId + offset.toString(16).toUpperCase().padStart(16, '0');
+  }
+  /** The offset an id stands for, if it is an offset id of this store. */
+  offsetOf(id: string): number | undefined {
+    if (id.length !== 24 || !id.startsWith(this.storeId)) return undefined;
+    const offset = Number.parseInt(id.slice(8), 16);
+    return Number.isSafeInteger(offset) ? offset : undefined;
+  }
+  /** Fills in the id of a row read from `messages`. */
+  complete<T extends { id: string | null; offset: number }>(row: T): T & { id: string } {
+    if (row.id === null) row.id = this.ofOffset(row.offset);
+    return row as T & { id: string };
+  }
 }
 
 export const joinKeys = (keys: string[]): string | null => (keys.length === 0 ? null : keys.join('\u001f'));

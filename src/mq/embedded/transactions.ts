@@ -55,7 +55,7 @@ export class Transactions {
   ): Promise<TransactionSendResult> {
     const broker = this.#broker;
     const topic = await broker.topicFor(out);
-    const r = broker.record(out, topic);
+    const r = broker.record(out, topic, broker.newId());
     const txId = broker.newId();
     await broker.log.write(({ db }) =>
       db
@@ -63,9 +63,9 @@ export class Transactions {
           `INSERT INTO half_messages (tx_id, msg_id, topic, queue_id, tag, keys, props, body, born_at, producer_group, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(txId, r.id, r.topic, r.queueId, r.tag ?? null, joinKeys(r.keys), encodeProps(r.properties), r.body, r.bornAt, producerGroup, Date.now()),
+        .run(txId, r.id as string, r.topic, r.queueId, r.tag ?? null, joinKeys(r.keys), encodeProps(r.properties), r.body, r.bornAt, producerGroup, Date.now()),
     );
-    const half: SendResult = { messageId: r.id, topic: r.topic, queueId: r.queueId, offset: -1, transactionId: txId };
+    const half: SendResult = { messageId: r.id as string, topic: r.topic, queueId: r.queueId, offset: -1, transactionId: txId };
     this.#running.add(txId);
     let resolution: TransactionResolution;
     try {

@@ -1,0 +1,272 @@
+/**
+ * The messaging benchmark's scenarios, each on a fresh engine instance: send modes, consumption,
+ * delay lateness. Figures use the same shape as the peers' (bench/peers/types.ts).
+ */
+import type { Messaging, Producer } from '../../src/mq/index.js';
+import { summarize } from '../peers/stats.js';
+import type { Figure } from '../peers/types.js';
+
+export interface ScenarioOptions {
+  messages: number;
+  bodyBytes: number;
+  concurrency: number;
+  delayed: number;
+  delayMs: number;
+  log: (line: string) => void;
+}
+
+export type EngineFactory = () => Promise<Messaging>;
+
+const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+let topicSeq = 0;
+
+async function freshTopic(mq: Messaging, type: 'NORMAL' | 'DELAY' = 'NORMAL'): Promise<string> {
+  const name = `bench_${type.toLowerCase()}_${Date.now().toString(36)}_${++topicSeq}`;
+  await mq.admin.createTopic({ name, type, queues: 8 });
+  return name;
+}
+
+async function withEngine<T>(factory: EngineFactory, run: (mq: Messaging) => Promise<T>): Promise<T> {
+  const mq = await factory();
+  try {
+    return await run(mq);
+  } finally {
+    await mq.close();
+  }
+}
+
+/** `senders` loops, each awaiting its send before the next. */
+async function closedLoop(producer: Producer, topic: string, body: Buffer, n: number, senders: number): Promise<{ ms: number; lat: number[] }> {
+  const lat: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: senders }, async () => {
+      while (next < n) {
+        next++;
+        const t = performance.now();
+        await producer.send({ topic, body });
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  return { ms: performance.now() - started, lat };
+}
+
+export async function syncSend(factory: EngineFactory, o: ScenarioOptions): Promise<Figure[]> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const producer = await mq.producer({ topics: [topic] });
+    const body = Buffer.alloc(o.bodyBytes, 7);
+    await closedLoop(producer, topic, body, 2_000, o.concurrency); // warm-up
+    o.log(`sync send: ${o.messages} messages, ${o.concurrency} concurrent senders`);
+    const { ms, lat } = await closedLoop(producer, topic, body, o.messages, o.concurrency);
+    const s = summarize(lat);
+    const one = await closedLoop(producer, topic, body, Math.min(20_000, o.messages), 1);
+    const s1 = summarize(one.lat);
+    return [
+      { name: `sync send, ${o.concurrency} senders`, unit: 'msg/s', value: rate(o.messages, ms), p50Ms: s.p50, p99Ms: s.p99 },
+      { name: 'sync send, 1 sender', unit: 'msg/s', value: rate(one.lat.length, one.ms), p50Ms: s1.p50, p99Ms: s1.p99 },
+    ];
+  });
+}
+
+/** Open loop at a fixed offered rate; latency counted from each message's planned start (no coordinated omission). */
+export async function syncSendAtRate(factory: EngineFactory, o: ScenarioOptions, perSecond: number, seconds: number): Promise<Figure> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const producer = await mq.producer({ topics: [topic] });
+    const body = Buffer.alloc(o.bodyBytes, 7);
+    const total = perSecond * seconds;
+    o.log(`sync send at ${perSecond} msg/s offered for ${seconds} s`);
+    const lat: number[] = [];
+    const pending: Promise<unknown>[] = [];
+    const started = performance.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
+      while (sent < due) {
+        const planned = started + (sent / perSecond) * 1000;
+        sent++;
+        pending.push(producer.send({ topic, body }).then(() => lat.push(performance.now() - planned)));
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(pending);
+    const s = summarize(lat);
+    return { name: `sync send at ${perSecond} msg/s offered`, unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `p99.9 ${s.p999.toFixed(2)} ms, max ${s.max.toFixed(1)} ms` };
+  });
+}
+
+export async function asyncSend(factory: EngineFactory, o: ScenarioOptions, window = 10_000): Promise<Figure> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const producer = await mq.producer({ topics: [topic] });
+    const body = Buffer.alloc(o.bodyBytes, 7);
+    const n = o.messages * 2;
+    o.log(`async send: ${n} messages, at most ${window} in flight`);
+    const lat: number[] = [];
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let issued = 0;
+      let done = 0;
+      const pump = () => {
+        while (issued < n && issued - done < window) {
+          const t = performance.now();
+          issued++;
+          producer.sendAsync(
+            { topic, body },
+            {
+              onSuccess: () => {
+                lat.push(performance.now() - t);
+                if (++done === n) resolve();
+                else if (issued < n && issued - done < window / 2) setImmediate(pump);
+              },
+              onException: reject,
+            },
+          );
+        }
+      };
+      pump();
+    });
+    const ms = performance.now() - started;
+    const s = summarize(lat);
+    return { name: `async send (≤${window} in flight)`, unit: 'msg/s', value: rate(n, ms), p50Ms: s.p50, p99Ms: s.p99 };
+  });
+}
+
+export async function onewaySend(factory: EngineFactory, o: ScenarioOptions): Promise<Figure> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const producer = await mq.producer({ topics: [topic] });
+    const body = Buffer.alloc(o.bodyBytes, 7);
+    const n = o.messages * 2;
+    o.log(`one-way send: ${n} messages, in chunks of 1,000 per event-loop turn`);
+    const started = performance.now();
+    let callsMs = 0;
+    for (let i = 0; i < n; i += 1_000) {
+      const t = performance.now();
+      for (let j = 0; j < 1_000; j++) producer.sendOneway({ topic, body });
+      callsMs += performance.now() - t;
+      await new Promise((r) => setImmediate(r));
+    }
+    await producer.close(); // waits until every one-way message is stored
+    const ms = performance.now() - started;
+    return {
+      name: 'one-way send (until all stored)',
+      unit: 'msg/s',
+      value: rate(n, ms),
+      note: `each call returned in ${((callsMs / n) * 1000).toFixed(1)} µs on average; failures ${producer.onewayFailures}`,
+    };
+  });
+}
+
+async function prefill(mq: Messaging, topic: string, n: number, bodyBytes: number, log: (l: string) => void): Promise<void> {
+  const producer = await mq.producer({ topics: [topic] });
+  const body = Buffer.alloc(bodyBytes, 7);
+  log(`  pre-filling ${n} messages`);
+  await closedLoop(producer, topic, body, n, 256);
+}
+
+export async function pushConsume(factory: EngineFactory, o: ScenarioOptions): Promise<Figure[]> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const n = o.messages * 2;
+    await prefill(mq, topic, n, o.bodyBytes, o.log);
+    o.log(`push consume: ${n} messages, listener concurrency ${o.concurrency}`);
+    let got = 0;
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      void mq.pushConsumer({
+        group: `bench_push_${Date.now()}`,
+        subscriptions: { [topic]: '*' },
+        concurrency: o.concurrency,
+        listener: () => {
+          if (++got === n) resolve();
+          return 'SUCCESS';
+        },
+      });
+    });
+    const drain = { name: `push consume, backlog drained (concurrency ${o.concurrency})`, unit: 'msg/s' as const, value: rate(n, performance.now() - started) };
+
+    // End to end: send → listener, at a steady offered rate.
+    const live = await freshTopic(mq);
+    const lat: number[] = [];
+    await mq.pushConsumer({
+      group: `bench_live_${Date.now()}`,
+      subscriptions: { [live]: '*' },
+      concurrency: o.concurrency,
+      listener: (m) => (lat.push(Date.now() - Number(m.properties.t)), 'SUCCESS'),
+    });
+    const producer = await mq.producer({ topics: [live] });
+    const body = Buffer.alloc(o.bodyBytes, 7);
+    o.log('push end-to-end latency at 5,000 msg/s for 3 s');
+    for (let i = 0; i < 3_000; i++) {
+      for (let j = 0; j < 5; j++) producer.sendOneway({ topic: live, body, properties: { t: String(Date.now()) } });
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const deadline = Date.now() + 10_000;
+    while (lat.length < 15_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const s = summarize(lat);
+    return [
+      drain,
+      { name: 'push end to end, send → listener', unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `${lat.length} messages, offered ~5,000 msg/s` },
+    ];
+  });
+}
+
+export async function pullConsume(factory: EngineFactory, o: ScenarioOptions): Promise<Figure> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const n = o.messages * 2;
+    await prefill(mq, topic, n, o.bodyBytes, o.log);
+    o.log(`pull consume: ${n} messages, receive(256) then ack each`);
+    const pull = await mq.pullConsumer({ group: `bench_pull_${Date.now()}`, subscriptions: { [topic]: '*' } });
+    let got = 0;
+    const started = performance.now();
+    while (got < n) {
+      const batch = await pull.receive(256, 1_000);
+      for (const m of batch) await pull.ack(m);
+      got += batch.length;
+    }
+    return { name: 'pull consume, receive(256) + ack', unit: 'msg/s', value: rate(n, performance.now() - started) };
+  });
+}
+
+/** Lateness of delayed messages with `delayed` pending, plus one far-future message per 10 (head-of-line check). */
+export async function delayLateness(factory: EngineFactory, o: ScenarioOptions): Promise<Figure> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq, 'DELAY');
+    const producer = await mq.producer({ topics: [topic] });
+    const body = Buffer.alloc(o.bodyBytes, 7);
+    const lateness: number[] = [];
+    await mq.pushConsumer({
+      group: `bench_delay_${Date.now()}`,
+      subscriptions: { [topic]: '*' },
+      concurrency: o.concurrency,
+      listener: (m) => (lateness.push(Date.now() - (m.deliverAt?.getTime() ?? NaN)), 'SUCCESS'),
+    });
+    const start = Date.now() + 3_000; // all are scheduled before the first is due
+    o.log(`delay: ${o.delayed} messages due over ${o.delayMs} ms from now + 3 s, plus ${o.delayed / 10} due in 1 h`);
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < o.delayed; i++) {
+      sends.push(producer.send({ topic, body, deliverAt: start + Math.floor((i * o.delayMs) / o.delayed) }));
+      if (i % 10 === 0) sends.push(producer.send({ topic, body, deliverAt: Date.now() + 3_600_000 }));
+      if (sends.length >= 512) await Promise.all(sends.splice(0));
+    }
+    await Promise.all(sends);
+    if (Date.now() > start) o.log('  warning: scheduling took longer than 3 s; early messages were due while still being sent');
+    const deadline = start + o.delayMs + 15_000;
+    while (lateness.length < o.delayed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const s = summarize(lateness);
+    const early = lateness.filter((l) => l < 0).length;
+    return {
+      name: `delay lateness, ${o.delayed} + ${o.delayed / 10} pending`,
+      unit: 'ms',
+      value: s.p99,
+      p50Ms: s.p50,
+      p99Ms: s.p99,
+      note: `max ${s.max} ms; delivered ${lateness.length}/${o.delayed}; early ${early}`,
+    };
+  });
+}

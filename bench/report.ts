@@ -1,0 +1,45 @@
+/** Printing and recording benchmark results: a table on stdout, JSON under bench/results/. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { round } from './peers/stats.js';
+import type { Figure } from './peers/types.js';
+
+export interface Section {
+  title: string;
+  durability?: string;
+  figures: Figure[];
+}
+
+export function machine() {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+}
+
+export function printTable(sections: Section[]): void {
+  const rows: string[][] = [['', 'figure', 'value', 'p50 ms', 'p99 ms', 'note']];
+  for (const section of sections) {
+    rows.push([section.title, '', '', '', '', section.durability ? `durability: ${section.durability}` : '']);
+    for (const f of section.figures) {
+      rows.push(['', f.name, `${round(f.value)} ${f.unit}`, fmt(f.p50Ms), fmt(f.p99Ms), f.note ?? '']);
+    }
+  }
+  const widths = rows[0].map((_, c) => Math.min(70, Math.max(...rows.map((r) => r[c].length))));
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+}
+
+const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : String(round(v)));
+
+export function saveResults(scenario: string, payload: object): string {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ scenario, date: new Date().toISOString(), machine: machine(), ...payload }, null, 2));
+  return file;
+}

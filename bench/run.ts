@@ -1,0 +1,25 @@
+/** `npm run bench -- <scenario> [--flag value …]`: runs one benchmark program. */
+import { runMqBench } from './mq/index.js';
+
+const scenarios: Record<string, (args: Map<string, string | true>) => Promise<void>> = {
+  mq: runMqBench,
+};
+
+const [scenario, ...rest] = process.argv.slice(2);
+const args = new Map<string, string | true>();
+for (let i = 0; i < rest.length; i++) {
+  const flag = rest[i];
+  if (!flag.startsWith('--')) continue;
+  const next = rest[i + 1];
+  if (next !== undefined && !next.startsWith('--')) {
+    args.set(flag.slice(2), next);
+    i++;
+  } else args.set(flag.slice(2), true);
+}
+const run = scenario ? scenarios[scenario] : undefined;
+if (!run) {
+  console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [--messages N] [--no-peers]`);
+  process.exit(2);
+}
+await run(args);
+process.exit(0);
