@@ -68,8 +68,8 @@ function compare(ours: Figure[], peers: PeerResult[]): Figure[] {
   for (const p of peers) {
     const add = find(p.figures, /add with 64 in flight/);
     const proc = find(p.figures, /^process/);
-    if (sync && add?.value) out.push({ name: `sync send vs ${p.peer} add (64 in flight)`, unit: 'msg/s', value: sync.value / add.value, note: 'ratio (×)' });
-    if (push && proc?.value) out.push({ name: `push consume vs ${p.peer} process`, unit: 'msg/s', value: push.value / proc.value, note: 'ratio (×)' });
+    if (sync && add?.value) out.push({ name: `sync send vs ${p.peer} add (64 in flight)`, unit: '×', value: sync.value / add.value });
+    if (push && proc?.value) out.push({ name: `push consume vs ${p.peer} process`, unit: '×', value: push.value / proc.value });
   }
   return out;
 }

@@ -16,7 +16,7 @@ export interface PeerOptions {
 
 export interface Figure {
   name: string;
-  unit: 'msg/s' | 'ms';
+  unit: 'msg/s' | 'ms' | '×';
   value: number;
   p50Ms?: number;
   p99Ms?: number;

@@ -14,6 +14,7 @@ export type {
   DeadLetter,
   DeliveryState,
   GroupBacklog,
+  ListenerResult,
   Message,
   MessageModel,
   MessageTrace,

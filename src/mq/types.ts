@@ -55,6 +55,13 @@ export interface MessageView {
 }
 
 export type ConsumeResult = 'SUCCESS' | 'RETRY_LATER';
+
+/**
+ * What a push listener returns. `Promise<string>` is accepted because TypeScript widens the
+ * literal returned by an async arrow (`async (m) => 'SUCCESS'` is a Promise<string>); at run
+ * time anything but 'SUCCESS' counts as RETRY_LATER, and a value that is neither is logged.
+ */
+export type ListenerResult = ConsumeResult | Promise<ConsumeResult> | Promise<string>;
 export const ConsumeResult = { SUCCESS: 'SUCCESS', RETRY_LATER: 'RETRY_LATER' } as const;
 
 export type TransactionResolution = 'COMMIT' | 'ROLLBACK' | 'UNKNOWN';
@@ -111,7 +118,7 @@ export type MessageModel = 'CLUSTERING' | 'BROADCASTING';
 export interface PushConsumerOptions {
   group: string;
   subscriptions: Subscriptions;
-  listener: (message: MessageView) => ConsumeResult | Promise<ConsumeResult>;
+  listener: (message: MessageView) => ListenerResult;
   /** Messages handled at once by this consumer (default 16). Ignored for FIFO groups' order: see docs. */
   concurrency?: number;
   /** Redeliveries before the message goes to `%DLQ%<group>` (default 16, as RocketMQ). */

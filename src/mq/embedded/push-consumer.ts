@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
 import { invalidArgument } from '../errors.js';
-import type { ConsumeResult, MqLogger, PushConsumer, PushConsumerOptions } from '../types.js';
+import type { MqLogger, PushConsumer, PushConsumerOptions } from '../types.js';
 import type { Broker } from './broker.js';
 import { Consumption, type Delivery } from './consumption.js';
 
@@ -92,10 +92,13 @@ export class EmbeddedPushConsumer implements PushConsumer {
   }
 
   async #handle(delivery: Delivery): Promise<void> {
-    let result: ConsumeResult | undefined;
+    let result: string | undefined;
     let reason = 'listener returned RETRY_LATER';
     try {
       result = await this.#listener(delivery.view);
+      if (result !== 'SUCCESS' && result !== 'RETRY_LATER') {
+        this.#logger.warn({ group: this.group, result }, "listener returned neither 'SUCCESS' nor 'RETRY_LATER': RETRY_LATER");
+      }
     } catch (error) {
       reason = `listener threw: ${(error as Error)?.message ?? String(error)}`;
       this.#logger.warn({ err: error, group: this.group, messageId: delivery.view.messageId }, 'listener threw: RETRY_LATER');

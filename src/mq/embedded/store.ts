@@ -83,7 +83,7 @@ export function openStore({ dataDir, durability = 'process-crash' }: StoreOption
   try {
     // One process owns the store (a second would not see our in-memory consumer state). The lock is
     // a write transaction held open on a side file: the OS drops it when the process dies, even by kill -9.
-    lock = new Database(path.join(dataDir, 'broker.lock'));
+    lock = new Database(path.join(dataDir, 'broker.lock'), { timeout: 0 });
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER); BEGIN EXCLUSIVE; DELETE FROM owner;');
     lock.prepare('INSERT INTO owner (pid) VALUES (?)').run(process.pid);
