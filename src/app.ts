@@ -1,0 +1,125 @@
+/**
+ * The composition root: config → logger, messaging engine, third parties, databases → systems →
+ * HTTP. Nothing else wires; everything started here is closed here, in reverse order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { adminRoutes } from './admin/admin-routes.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/index.js';
+import { createHttpServer, routePlugin } from './http/index.js';
+import { createMessaging, type Messaging } from './mq/index.js';
+import { createCouponsSystem } from './systems/coupons/coupons-system.js';
+import { createOrderSystem, type OrderSystem } from './systems/order/order-system.js';
+import { orderRoutes } from './systems/order/routes.js';
+import { DEMO_USERS } from './systems/order/seed.js';
+import { createPointsSystem } from './systems/points/points-system.js';
+import { createPushSystem } from './systems/push/push-system.js';
+import { TOPIC_TYPES, Topics } from './systems/topics.js';
+import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
+import { createVendorClient, startThirdParties, type ThirdParties } from './third-parties/index.js';
+
+/** Vendor calls may take a second (the 1,000 ms scenario) and still succeed; past this they fail and are retried. */
+export const VENDOR_TIMEOUT_MS = 5_000;
+
+export interface App {
+  config: Readonly<Config>;
+  url: string;
+  http: FastifyInstance;
+  mq: Messaging;
+  orders?: OrderSystem;
+  thirdParties?: ThirdParties;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: () => number;
+}
+
+export async function startApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const clock = overrides.clock ?? Date.now;
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      await closer().catch((error: Error) => logger.error({ err: error }, 'shutdown step failed'));
+    }
+  };
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const mq = await createMessaging(
+      config.mq === 'embedded'
+        ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
+        : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints },
+    );
+    closers.push(() => mq.close());
+    for (const topic of Object.values(Topics)) await mq.admin.createTopic({ name: topic, type: TOPIC_TYPES[topic] });
+
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const has = (system: Config['systems'][number]) => config.systems.includes(system);
+    const open = async <DB>(system: string): Promise<Database<DB>> => {
+      const database = await openDatabase<DB>({ url: config.db, dataDir: config.dataDir, system, logger: logger.child({ db: system }) });
+      closers.push(() => database.close());
+      return database;
+    };
+
+    const thirdParties = await startThirdParties({ logger: logger.child({ component: 'third-parties' }) });
+    closers.push(() => thirdParties.close());
+    const vendor = (name: 'sms' | 'logistics' | 'payment') =>
+      createVendorClient({ name, baseUrl: thirdParties.urls[name], timeoutMs: VENDOR_TIMEOUT_MS, logger: logger.child({ vendor: name }) });
+
+    // The old design calls the downstream systems inline, so they must not also consume the message.
+    const consume = config.flow === 'async';
+    const coupons = await createCouponsSystem({
+      database: await open('coupons'), mq, clock, logger, consume: consume && has('coupons'), seedUsers: config.seedDemo ? DEMO_USERS : 0,
+    });
+    closers.push(() => coupons.close());
+    let orders: OrderSystem | undefined;
+    if (has('order')) {
+      orders = await createOrderSystem({ database: await open('order'), mq, clock, logger, config, coupons: coupons.forOrders, registry });
+      closers.push(() => (orders as OrderSystem).close());
+    }
+    const reportShipped = async (orderId: string, trackingNo: string) => {
+      if (!orders) throw new Error('the order system does not run in this process');
+      return orders.markShipped(orderId, trackingNo);
+    };
+    const points = await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: consume && has('points') });
+    closers.push(() => points.close());
+    const push = await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: consume && has('push') });
+    closers.push(() => push.close());
+    const warehouse = await createWarehouseSystem({
+      database: await open('warehouse'), mq, logistics: vendor('logistics'), reportShipped, clock, logger, consume: consume && has('warehouse'),
+    });
+    closers.push(() => warehouse.close());
+    if (orders) {
+      orders.addDownstreamView({ system: 'push', forOrder: push.forOrder });
+      orders.addDownstreamView({ system: 'warehouse', forOrder: warehouse.forOrder });
+      orders.addDownstreamView({ system: 'points', forOrder: points.forOrder });
+      orders.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
+      if (config.flow === 'sync') orders.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
+    }
+
+    const http = await createHttpServer({
+      logger,
+      adminToken: config.adminToken,
+      tokenSecret: config.tokenSecret,
+      metrics: registry,
+      routes: [
+        routePlugin([...(orders ? orderRoutes(orders, { tokenSecret: config.tokenSecret }) : []), ...adminRoutes({ mq, thirdParties })]),
+      ],
+      health: async () => ({ ok: true, details: { systems: config.systems, mq: mq.engine, db: config.db === 'sqlite' ? 'sqlite' : 'mysql', flow: config.flow } }),
+    });
+    closers.push(() => http.close()); // closes first: in-flight requests finish, then consumers, then stores
+    const address = await http.listen({ port: config.port, host: config.host });
+    return { config, url: address, http, mq, orders, thirdParties, logger, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Configuration: the environment (and matching CLI flags) → one validated, frozen object.
+ * Nothing else reads process.env. Every bad value is refused with a message naming the
+ * variable, its value and what is accepted (contract: ARCHITECTURE.md, "Configuration").
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export const SYSTEMS = ['order', 'push', 'warehouse', 'points', 'coupons', 'analytics', 'flash-sale'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_DATA_DIR = './data';
+export const DEFAULT_PAY_TIMEOUT_MS = 15 * 60_000;
+export const DEFAULT_ROCKETMQ_ENDPOINTS = '127.0.0.1:8081';
+export const DEFAULT_ADMIN_TOKEN = 'orderflow-admin';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mq: 'embedded' | 'rocketmq';
+  rocketmqEndpoints: string;
+  /** 'sqlite' or a mysql:// URL. */
+  db: string;
+  redisUrl?: string;
+  flow: 'async' | 'sync';
+  close: 'delay' | 'scan';
+  payTimeoutMs: number;
+  adminToken: string;
+  /** True when ORDERFLOW_ADMIN_TOKEN was not set: the demo token is used and a warning printed. */
+  adminTokenIsDefault: boolean;
+  tokenSecret: string;
+  systems: SystemName[];
+  /** Seed demo users, SKUs, coupons and a flash sale (default: on with SQLite). */
+  seedDemo: boolean;
+  logLevel: string;
+  /** Embedded broker only: multiplies the retry back-off (tests and demos use 0.01). */
+  retryBackoffScale: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+/** CLI flags that mirror variables: `--port 8080` is PORT=8080. */
+export const FLAG_TO_VARIABLE: Record<string, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  'data-dir': 'ORDERFLOW_DATA_DIR',
+  mq: 'ORDERFLOW_MQ',
+  'rocketmq-endpoints': 'ROCKETMQ_ENDPOINTS',
+  db: 'ORDERFLOW_DB',
+  'redis-url': 'REDIS_URL',
+  flow: 'ORDERFLOW_FLOW',
+  close: 'ORDERFLOW_CLOSE',
+  'pay-timeout': 'ORDERFLOW_PAY_TIMEOUT',
+  'admin-token': 'ORDERFLOW_ADMIN_TOKEN',
+  systems: 'ORDERFLOW_SYSTEMS',
+  seed: 'ORDERFLOW_SEED',
+  'log-level': 'LOG_LEVEL',
+  'retry-scale': 'ORDERFLOW_RETRY_SCALE',
+};
+
+export function loadConfig(env: Source = process.env, flags: Source = {}): Readonly<Config> {
+  const source: Source = { ...env };
+  for (const [flag, value] of Object.entries(flags)) {
+    const variable = FLAG_TO_VARIABLE[flag];
+    if (!variable) throw new ConfigError(`--${flag}`, `unknown option; known: ${Object.keys(FLAG_TO_VARIABLE).map((f) => `--${f}`).join(', ')}`);
+    source[variable] = value;
+  }
+  const get = (name: string) => {
+    const value = source[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const db = get('ORDERFLOW_DB') ?? 'sqlite';
+  if (db !== 'sqlite' && !/^mysql:\/\/[^/\s]+\/[A-Za-z0-9_]+$/.test(db)) {
+    throw new ConfigError('ORDERFLOW_DB', `'${db}' is not 'sqlite' or a URL like mysql://root@127.0.0.1:3306/orderflow`);
+  }
+  const adminToken = get('ORDERFLOW_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 8) {
+    throw new ConfigError('ORDERFLOW_ADMIN_TOKEN', 'must be at least 8 characters');
+  }
+  const config: Config = {
+    port: port(get('PORT')),
+    host: get('HOST') ?? '127.0.0.1',
+    dataDir: path.resolve(get('ORDERFLOW_DATA_DIR') ?? DEFAULT_DATA_DIR),
+    mq: oneOf('ORDERFLOW_MQ', get('ORDERFLOW_MQ') ?? 'embedded', ['embedded', 'rocketmq'] as const),
+    rocketmqEndpoints: endpoints(get('ROCKETMQ_ENDPOINTS') ?? DEFAULT_ROCKETMQ_ENDPOINTS),
+    db,
+    redisUrl: redisUrl(get('REDIS_URL')),
+    flow: oneOf('ORDERFLOW_FLOW', get('ORDERFLOW_FLOW') ?? 'async', ['async', 'sync'] as const),
+    close: oneOf('ORDERFLOW_CLOSE', get('ORDERFLOW_CLOSE') ?? 'delay', ['delay', 'scan'] as const),
+    payTimeoutMs: get('ORDERFLOW_PAY_TIMEOUT') === undefined ? DEFAULT_PAY_TIMEOUT_MS : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
+    adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
+    adminTokenIsDefault: adminToken === undefined,
+    tokenSecret: get('ORDERFLOW_TOKEN_SECRET') ?? randomBytes(32).toString('hex'),
+    systems: systems(get('ORDERFLOW_SYSTEMS')),
+    seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), db === 'sqlite'),
+    retryBackoffScale: positiveNumber('ORDERFLOW_RETRY_SCALE', get('ORDERFLOW_RETRY_SCALE') ?? '1'),
+    logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  };
+  return Object.freeze(config);
+}
+
+/** '15m', '2s', '500ms', '1h' or plain milliseconds → milliseconds. */
+export function duration(variable: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!match) throw new ConfigError(variable, `'${text}' is not a duration like 15m, 2s, 500ms or 1h`);
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  const ms = Math.round(Number(match[1]) * factor);
+  if (ms < 100 || ms > 7 * 24 * 3_600_000) throw new ConfigError(variable, `'${text}' must be between 100ms and 7 days`);
+  return ms;
+}
+
+function positiveNumber(variable: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(variable, `'${text}' is not a positive number`);
+  return n;
+}
+
+function port(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PORT;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ConfigError('PORT', `'${text}' is not a port number (0–65535)`);
+  return n;
+}
+
+function oneOf<T extends string>(variable: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(variable, `'${value}' is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function endpoints(text: string): string {
+  for (const part of text.split(';')) {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(part)) throw new ConfigError('ROCKETMQ_ENDPOINTS', `'${text}' is not host:port (e.g. 127.0.0.1:8081)`);
+  }
+  return text;
+}
+
+function redisUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^rediss?:\/\/.+/.test(text)) throw new ConfigError('REDIS_URL', `'${text}' is not a URL like redis://127.0.0.1:6379`);
+  return text;
+}
+
+function bool(variable: string, text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(text.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(text.toLowerCase())) return false;
+  throw new ConfigError(variable, `'${text}' is not true or false`);
+}
+
+function systems(text: string | undefined): SystemName[] {
+  if (text === undefined || text === 'all') return [...SYSTEMS];
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(SYSTEMS as readonly string[]).includes(name)) {
+      throw new ConfigError('ORDERFLOW_SYSTEMS', `'${name}' is not a system; known: ${SYSTEMS.join(', ')}`);
+    }
+  }
+  if (names.length === 0) throw new ConfigError('ORDERFLOW_SYSTEMS', 'names no system');
+  return names as SystemName[];
+}

@@ -1,0 +1,41 @@
+/**
+ * Typed errors of the storage layer. Driver failures that a caller must act on (bad
+ * ORDERFLOW_DB, server unreachable, a failed migration) become a DbError with a stable code
+ * and a message that says what to do; the driver's own error stays available as `cause`.
+ * Expected, per-query failures (a duplicate key, a lock timeout) are NOT wrapped: callers
+ * recognise them with the predicates in error-predicates.ts, on either dialect.
+ */
+export const DbErrorCode = {
+  INVALID_URL: 'DB_INVALID_URL',
+  INVALID_ARGUMENT: 'DB_INVALID_ARGUMENT',
+  UNREACHABLE: 'DB_UNREACHABLE',
+  ACCESS_DENIED: 'DB_ACCESS_DENIED',
+  OPEN_FAILED: 'DB_OPEN_FAILED',
+  MIGRATION_FAILED: 'DB_MIGRATION_FAILED',
+} as const;
+export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
+
+export interface DbErrorOptions {
+  cause?: unknown;
+  /** True when the same call may succeed later (server still starting, network blip). */
+  retriable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export class DbError extends Error {
+  override readonly name: string = 'DbError';
+  readonly code: DbErrorCode;
+  readonly retriable: boolean;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: DbErrorCode, message: string, options: DbErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details;
+  }
+}
+
+export function isDbError(error: unknown, code?: DbErrorCode): error is DbError {
+  return error instanceof DbError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, Dialect, Driver, SqliteDialectConfig } from 'kysely';
+import { DbError, DbErrorCode } from './errors.js';
+
+/**
+ * How long a connection waits for another process's write lock before SQLITE_BUSY. Inside
+ * one process there is no waiting at all: Kysely's SqliteDriver serialises every query and
+ * transaction on its single connection.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+export interface SqliteTarget {
+  dialect: Dialect;
+  /** The file, for logs and messages. */
+  location: string;
+}
+
+/** Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables. */
+export function openSqlite(dataDir: string, system: string): SqliteTarget {
+  const file = resolve(join(dataDir, `${system}.sqlite`));
+  let database: BetterSqlite3.Database;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    database = new BetterSqlite3(file);
+  } catch (cause) {
+    throw new DbError(
+      DbErrorCode.OPEN_FAILED,
+      `cannot open the SQLite file ${file} of system '${system}': ${(cause as Error).message}; check that ORDERFLOW_DATA_DIR points at a writable directory`,
+      { cause, details: { file, system } },
+    );
+  }
+  // WAL: readers never block the writer, and a commit is one append instead of a journal rewrite.
+  database.pragma('journal_mode = WAL');
+  // NORMAL is durable against a process crash under WAL (only an OS crash/power loss can drop the
+  // last commits) and saves an fsync per commit — the pay core flow (#1) is commit-bound.
+  database.pragma('synchronous = NORMAL');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  // Off by default in SQLite; MySQL's InnoDB always enforces them, so both behave the same.
+  database.pragma('foreign_keys = ON');
+  return { dialect: new ImmediateTransactionSqliteDialect({ database }), location: file };
+}
+
+/**
+ * SQLite dialect whose transactions start with BEGIN IMMEDIATE instead of Kysely's plain
+ * (deferred) BEGIN. A deferred transaction that reads and then writes while another process
+ * committed in between fails at once with SQLITE_BUSY(_SNAPSHOT) — busy_timeout cannot help,
+ * because retrying the write can never succeed on the stale snapshot. Taking the write lock at
+ * BEGIN makes a second writer (another process on the same file, e.g. two instances of one
+ * system) wait up to busy_timeout instead. Within one process it changes nothing: Kysely runs
+ * one transaction at a time on the single connection.
+ */
+class ImmediateTransactionSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Serves the dashboard's static files: `/` is `index.html`, other paths are files of the directory.
+ * A plain fs read per request is enough for a handful of small assets and avoids a static-file dependency.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode } from '../errors.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+export function installDashboard(app: FastifyInstance, dashboardDir: string): void {
+  const root = resolve(dashboardDir);
+
+  const serve = async (request: FastifyRequest, reply: FastifyReply, relative: string) => {
+    const file = resolve(root, relative);
+    // Refuse anything outside the directory (`..`, absolute paths) and hidden files, as an unknown route.
+    const inside = file.startsWith(root + sep) && !relative.split('/').some((part) => part.startsWith('.'));
+    if (!inside || !(await isFile(file))) {
+      throw new AppError(ErrorCode.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`);
+    }
+    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    return reply.type(type).send(await readFile(file));
+  };
+  app.get('/', { schema: { hide: true } }, (request, reply) => serve(request, reply, 'index.html'));
+  app.get('/*', { schema: { hide: true } }, (request, reply) => serve(request, reply, (request.params as { '*': string })['*']));
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

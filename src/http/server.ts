@@ -1,0 +1,116 @@
+/**
+ * The Fastify server every system's routes plug into: one error shape, bearer auth, OpenAPI at /docs,
+ * health and Prometheus metrics. It takes its settings as arguments (habit 8: only config.ts reads the
+ * environment) and does not listen: the composition root calls `listen()` and `close()`.
+ */
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type preHandlerAsyncHookHandler } from 'fastify';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { DEFAULT_TOKEN_TTL_SECONDS, requireAdmin, requireUser, signToken } from './auth.js';
+import { installDashboard } from './dashboard.js';
+import { installErrorHandling } from './error-handler.js';
+import { installHealth, type HealthCheck } from './health.js';
+import { installJsonOnly } from './json-body.js';
+import { installMetrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler for hand-written user routes (`route()` attaches it from `auth: 'user'`). */
+    requireUser: preHandlerAsyncHookHandler;
+    requireAdmin: preHandlerAsyncHookHandler;
+    /** Issues a bearer token with the server's secret, for the login route. */
+    issueToken(userId: string, ttlSeconds?: number): string;
+  }
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export const API_PREFIX = '/api';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** Accepted as `Authorization: Bearer <adminToken>` on admin routes. */
+  adminToken: string;
+  /** HMAC secret of user tokens. */
+  tokenSecret: string;
+  /** Each registered under `/api`. */
+  routes: FastifyPluginAsync[];
+  health: HealthCheck;
+  /** Where metrics are registered and scraped from; a fresh registry if absent. */
+  metrics?: Registry;
+  /** Static files served at `/` when given. */
+  dashboardDir?: string;
+  bodyLimitBytes?: number;
+}
+
+/**
+ * @example
+ * const app = await createHttpServer({ logger, adminToken, tokenSecret, routes: [orderRoutes], health });
+ * await app.listen({ port: 3000 });
+ * // on shutdown: await app.close();
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  for (const name of ['adminToken', 'tokenSecret'] as const) {
+    // An empty admin token would make `Bearer ` an admin: refuse to start instead.
+    if (typeof options[name] !== 'string' || options[name].trim() === '') {
+      throw new TypeError(`createHttpServer: ${name} must be a non-empty string`);
+    }
+  }
+  const app = Fastify({
+    // Typed as the base logger so the instance is a plain `FastifyInstance` for every plugin and helper.
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: () => randomUUID(),
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // Zod validates inside handlers (see route()); schemas on routes are documentation, so Fastify must
+  // neither validate them with ajv nor strip response fields with fast-json-stringify.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installJsonOnly(app);
+  installErrorHandling(app);
+
+  app.decorateRequest('userId', undefined);
+  const guards = {
+    user: requireUser(options.tokenSecret),
+    admin: requireAdmin(options.adminToken, options.tokenSecret),
+  };
+  app.decorate('requireUser', guards.user);
+  app.decorate('requireAdmin', guards.admin);
+  app.decorate('issueToken', (userId: string, ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS) =>
+    signToken(userId, options.tokenSecret, ttlSeconds),
+  );
+  // Auth declared as data (`config.auth`) is turned into a guard here, once, for every route registered after.
+  app.addHook('onRoute', (routeOptions) => {
+    const auth = routeOptions.config?.auth;
+    if (auth !== 'user' && auth !== 'admin') return;
+    const existing = routeOptions.preHandler;
+    routeOptions.preHandler = [guards[auth], ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing])];
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'orderflow', version: '0.1.0', description: 'Order system built around a message queue.' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'user token from POST /api/auth/login, or the admin token' } },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  installMetrics(app, options.metrics ?? new Registry());
+  installHealth(app, options.health);
+  for (const plugin of options.routes) await app.register(plugin, { prefix: API_PREFIX });
+  if (options.dashboardDir !== undefined) installDashboard(app, options.dashboardDir);
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { Messaging, PushConsumer } from '../mq/index.js';
+import { type OrderPaidEvent, Topics } from './topics.js';
+
+/**
+ * Subscribes a downstream system's handler to `order_paid` under its own consumer group. A throw
+ * (a vendor down, a timeout) becomes RETRY_LATER, so the MQ retries with back-off and, past the
+ * retries, dead-letters the message where an admin can see and replay it.
+ */
+export function consumeOrderPaid(
+  mq: Messaging,
+  group: string,
+  handle: (event: OrderPaidEvent) => Promise<void>,
+  logger: Logger,
+  concurrency = 32,
+): Promise<PushConsumer> {
+  return mq.pushConsumer({
+    group,
+    subscriptions: { [Topics.ORDER_PAID]: '*' },
+    concurrency,
+    listener: async (message) => {
+      const event = JSON.parse(message.body.toString()) as OrderPaidEvent;
+      try {
+        await handle(event);
+        return 'SUCCESS';
+      } catch (error) {
+        logger.warn({ err: error, orderId: event.orderId, attempt: message.deliveryAttempt }, `${group}: handling order_paid failed, will retry`);
+        return 'RETRY_LATER';
+      }
+    },
+  });
+}

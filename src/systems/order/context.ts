@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { Counter, Histogram } from 'prom-client';
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/index.js';
+import type { Messaging, Producer } from '../../mq/index.js';
+import type { OrderPaidEvent } from '../topics.js';
+import type { OrderDB } from './schema.js';
+
+/** What the coupon system offers the order system (its public module API). */
+export interface CouponsForOrders {
+  /** Locks the user's coupon for this order; refuses (409 COUPON_INVALID) an unknown, used or foreign coupon. */
+  lock(couponId: string, userId: string, orderId: string, subtotalCents: number): Promise<{ discountCents: number }>;
+  /** Gives back the coupon an unpaid order held (close, cancel, failed placement). */
+  release(orderId: string): Promise<void>;
+}
+
+export interface OrderMetrics {
+  ordersPlaced: Counter;
+  ordersPaid: Counter;
+  payDuration: Histogram;
+}
+
+/** The order system's dependencies, passed in by the composition root. */
+export interface OrderContext {
+  database: Database<OrderDB>;
+  mq: Messaging;
+  /** The producer with the order system's transaction checker. */
+  producer(): Producer;
+  clock(): number;
+  logger: Logger;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow'>;
+  coupons: CouponsForOrders;
+  metrics: OrderMetrics;
+  /** The old design only (ORDERFLOW_FLOW=sync): downstream handlers called inline by pay. */
+  inline: ((event: OrderPaidEvent) => Promise<void>)[];
+}

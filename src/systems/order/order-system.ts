@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Config } from '../../config.js';
+import { migrate, type Database } from '../../db/index.js';
+import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
+import { Groups, type OrderPaidEvent, Topics } from '../topics.js';
+import { onOrderTimeout } from './close-expired-orders.js';
+import type { CouponsForOrders, OrderContext } from './context.js';
+import { cancelOrder, markShipped } from './end-unpaid-order.js';
+import { checkPaid, payOrder } from './pay-order.js';
+import { placeOrder, type PlaceOrderInput } from './place-order.js';
+import { getOrder, listOrders, listSkus } from './queries.js';
+import { type OrderDB, orderMigrations } from './schema.js';
+import { seedOrderDemo } from './seed.js';
+import type { OrderStatus } from './states.js';
+import { authenticate } from './users.js';
+
+/** What a downstream system shows about one order (its public module API, read-only). */
+export interface DownstreamView {
+  system: string;
+  forOrder(orderId: string): Promise<unknown>;
+}
+
+export interface OrderSystemDeps {
+  database: Database<OrderDB>;
+  mq: Messaging;
+  clock: () => number;
+  logger: Logger;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'seedDemo'>;
+  coupons: CouponsForOrders;
+  registry: Registry;
+}
+
+export type OrderSystem = Awaited<ReturnType<typeof createOrderSystem>>;
+
+/**
+ * The order system: orders, stock and users; places, pays (the core flow), cancels and
+ * closes orders. Factory in the style of the composition root: one typed dependency object.
+ */
+export async function createOrderSystem(deps: OrderSystemDeps) {
+  await migrate(deps.database, orderMigrations);
+  let producer: Producer | undefined;
+  const views: DownstreamView[] = [];
+  const ctx: OrderContext = {
+    database: deps.database,
+    mq: deps.mq,
+    producer: () => {
+      if (!producer) throw new Error('the order system is not started');
+      return producer;
+    },
+    clock: deps.clock,
+    logger: deps.logger.child({ system: 'order' }),
+    config: deps.config,
+    coupons: deps.coupons,
+    inline: [],
+    metrics: {
+      ordersPlaced: new Counter({ name: 'orderflow_orders_placed_total', help: 'Orders placed', registers: [deps.registry] }),
+      ordersPaid: new Counter({ name: 'orderflow_orders_paid_total', help: 'Orders paid', registers: [deps.registry] }),
+      payDuration: new Histogram({
+        name: 'orderflow_pay_duration_seconds',
+        help: 'Time to pay an order (the core flow)',
+        buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+        registers: [deps.registry],
+      }),
+    },
+  };
+  producer = await deps.mq.producer({
+    group: 'order-system',
+    topics: [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT],
+    transactionChecker: (message) => checkPaid(ctx, message),
+  });
+  if (deps.config.seedDemo) await seedOrderDemo(ctx);
+  const consumers: PushConsumer[] = [];
+  if (deps.config.close === 'delay') {
+    consumers.push(
+      await deps.mq.pushConsumer({
+        group: Groups.ORDER_CLOSER,
+        subscriptions: { [Topics.ORDER_TIMEOUT]: '*' },
+        concurrency: 8,
+        listener: (message) => onOrderTimeout(ctx, message),
+      }),
+    );
+  }
+
+  return {
+    context: ctx,
+    authenticate: (userId: string, password: string) => authenticate(ctx, userId, password),
+    listSkus: () => listSkus(ctx),
+    placeOrder: (input: PlaceOrderInput) => placeOrder(ctx, input),
+    payOrder: (userId: string, orderId: string, paymentId?: string) => payOrder(ctx, userId, orderId, paymentId),
+    cancelOrder: (userId: string, orderId: string) => cancelOrder(ctx, userId, orderId),
+    /** Public API for the warehouse system. */
+    markShipped: (orderId: string, trackingNo: string) => markShipped(ctx, orderId, trackingNo),
+    listOrders: (query: { userId: string; status?: OrderStatus; limit: number; cursor?: string }) => listOrders(ctx, query),
+    /** The order with what each downstream system did for it and its messages' delivery per group. */
+    async getOrderDetails(userId: string | null, orderId: string) {
+      const order = await getOrder(ctx, userId, orderId);
+      const downstream: Record<string, unknown> = {};
+      await Promise.all(
+        views.map(async (view) => {
+          downstream[view.system] = await view.forOrder(orderId).catch((error: Error) => ({ error: error.message }));
+        }),
+      );
+      const messages: MessageTrace[] = [];
+      for (const topic of [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT]) messages.push(...(await deps.mq.admin.findMessagesByKey(topic, orderId)));
+      return { ...order, downstream, messages };
+    },
+    /** Wiring done by the composition root once every system exists. */
+    addDownstreamView: (view: DownstreamView) => views.push(view),
+    /** The old design (ORDERFLOW_FLOW=sync) calls these inline from pay. */
+    setInlineHandlers: (handlers: ((event: OrderPaidEvent) => Promise<void>)[]) => ctx.inline.splice(0, ctx.inline.length, ...handlers),
+    async close() {
+      for (const consumer of consumers) await consumer.close();
+      await producer?.close();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { notFound } from '../../errors.js';
+import type { MessageView, TransactionResolution } from '../../mq/index.js';
+import { type OrderPaidEvent, Tags, Topics } from '../topics.js';
+import type { OrderContext } from './context.js';
+import { findOrder, type OrderRow, settleReservation, transition } from './repository.js';
+import { assertTransition, OrderStatus } from './states.js';
+
+export interface PaidOrder {
+  orderId: string;
+  status: OrderStatus;
+}
+
+/**
+ * The core flow (problem #1). Async design: the `order_paid` half message is stored, then ONE
+ * local transaction makes the order PAID and turns its reserved stock into sold stock; the
+ * message is committed only if that transaction committed (no paid order without its message,
+ * no message for an unpaid order). Push, warehouse, points and coupons react on their own.
+ * Sync design (ORDERFLOW_FLOW=sync, the old way, for comparison): the same local transaction,
+ * then every downstream system called inline — and through them the third parties.
+ */
+export async function payOrder(ctx: OrderContext, userId: string, orderId: string, paymentId?: string): Promise<PaidOrder> {
+  const started = performance.now();
+  const order = await findOrder(ctx.database.db, orderId);
+  if (!order || order.user_id !== userId) throw notFound('order', orderId);
+  const payment = paymentId ?? `PAY-${orderId}`;
+  if (order.status !== OrderStatus.WAIT_PAY) return alreadyPaid(order, payment);
+  const event = await paidEvent(ctx, order, payment);
+
+  if (ctx.config.flow === 'sync') {
+    if (!(await markPaid(ctx, event))) return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
+    for (const handle of ctx.inline) await handle(event);
+  } else {
+    let failure: unknown;
+    const result = await ctx.producer().sendInTransaction(
+      { topic: Topics.ORDER_PAID, tag: Tags.PAID, keys: [orderId], body: JSON.stringify(event) },
+      async (): Promise<TransactionResolution> => {
+        try {
+          return (await markPaid(ctx, event)) ? 'COMMIT' : 'ROLLBACK';
+        } catch (error) {
+          failure = error; // the local transaction rolled back: so does the message
+          return 'ROLLBACK';
+        }
+      },
+    );
+    if (failure) throw failure;
+    if (result.resolution !== 'COMMIT') return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
+  }
+  ctx.metrics.ordersPaid.inc();
+  ctx.metrics.payDuration.observe((performance.now() - started) / 1000);
+  return { orderId, status: OrderStatus.PAID };
+}
+
+/** The check-back of `order_paid` half messages: committed if and only if the order was paid by that payment. */
+export async function checkPaid(ctx: OrderContext, message: MessageView): Promise<TransactionResolution> {
+  const event = JSON.parse(message.body.toString()) as OrderPaidEvent;
+  const order = await findOrder(ctx.database.db, event.orderId);
+  if (order && order.status !== OrderStatus.WAIT_PAY && order.payment_id === event.paymentId) return 'COMMIT';
+  return 'ROLLBACK';
+}
+
+async function markPaid(ctx: OrderContext, event: OrderPaidEvent): Promise<boolean> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const won = await transition(trx, event.orderId, OrderStatus.WAIT_PAY, OrderStatus.PAID, event.paidAt, { payment_id: event.paymentId });
+    if (won) await settleReservation(trx, event.orderId, 'sold');
+    return won;
+  });
+}
+
+/** A repeated pay with the same payment is answered like the first; anything else is a 409. */
+function alreadyPaid(order: OrderRow, paymentId: string): PaidOrder {
+  if (order.payment_id === paymentId && order.status !== OrderStatus.WAIT_PAY) return { orderId: order.order_id, status: order.status };
+  assertTransition(order.order_id, order.status, OrderStatus.PAID);
+  throw new Error('unreachable: WAIT_PAY can become PAID');
+}
+
+async function paidEvent(ctx: OrderContext, order: OrderRow, paymentId: string): Promise<OrderPaidEvent> {
+  const db = ctx.database.db;
+  const [items, user] = await Promise.all([
+    db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', order.order_id).execute(),
+    db.selectFrom('users').select('phone').where('user_id', '=', order.user_id).executeTakeFirst(),
+  ]);
+  return {
+    orderId: order.order_id,
+    userId: order.user_id,
+    phone: user?.phone ?? '',
+    paymentId,
+    totalCents: Number(order.total_cents),
+    couponId: order.coupon_id,
+    items: items.map((i) => ({ skuId: i.sku_id, quantity: Number(i.quantity), priceCents: Number(i.price_cents) })),
+    paidAt: ctx.clock(),
+  };
+}

@@ -1,0 +1,77 @@
+import type { RouteOptions } from 'fastify';
+import { z } from 'zod';
+import { forbidden } from '../../errors.js';
+import { route, signToken } from '../../http/index.js';
+import { OrderStatus } from './states.js';
+import type { OrderSystem } from './order-system.js';
+
+const LoginBody = z.object({ userId: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+const OrderIdParams = z.object({ id: z.string().min(1).max(64) });
+const PlaceOrderBody = z.object({
+  userId: z.string().min(1).max(64),
+  items: z
+    .array(z.object({ skuId: z.string().min(1).max(64), quantity: z.number().int().min(1).max(1000) }))
+    .min(1)
+    .max(50),
+  couponId: z.string().min(1).max(64).optional(),
+});
+const PayBody = z.object({ paymentId: z.string().min(1).max(128).optional() });
+const ListQuery = z.object({
+  userId: z.string().min(1).max(64).optional(),
+  status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(64).optional(),
+});
+const StatusReply = z.object({ orderId: z.string(), status: z.string() });
+
+/** The order system's HTTP API (contract: ARCHITECTURE.md, "HTTP API"). A user sees only their own orders. */
+export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }): RouteOptions[] {
+  const self = (userId: string, claimed: string | undefined) => {
+    if (claimed !== undefined && claimed !== userId) throw forbidden(`you are ${userId} and cannot act for ${claimed}`);
+  };
+  return [
+    route({
+      method: 'POST', url: '/auth/login', auth: 'none', tags: ['auth'], summary: 'Log in: a bearer token for the user',
+      schema: { body: LoginBody, response: { 200: z.object({ token: z.string(), userId: z.string() }) } },
+      handler: async ({ body }) => {
+        await orders.authenticate(body.userId, body.password);
+        return { token: signToken(body.userId, auth.tokenSecret), userId: body.userId };
+      },
+    }),
+    route({
+      method: 'GET', url: '/skus', auth: 'none', tags: ['orders'], summary: 'SKUs with price and stock',
+      handler: () => orders.listSkus(),
+    }),
+    route({
+      method: 'POST', url: '/orders', auth: 'user', status: 201, tags: ['orders'], summary: 'Place an order (reserves stock)',
+      schema: { body: PlaceOrderBody, response: { 201: z.object({ orderId: z.string(), status: z.literal('WAIT_PAY'), payDeadline: z.string() }) } },
+      handler: ({ body, userId }) => {
+        self(userId, body.userId);
+        return orders.placeOrder({ userId, items: body.items, couponId: body.couponId });
+      },
+    }),
+    route({
+      method: 'POST', url: '/orders/:id/pay', auth: 'user', tags: ['orders'], summary: 'Pay: the core flow',
+      schema: { params: OrderIdParams, body: PayBody, response: { 200: StatusReply } },
+      handler: ({ params, body, userId }) => orders.payOrder(userId, params.id, body.paymentId),
+    }),
+    route({
+      method: 'POST', url: '/orders/:id/cancel', auth: 'user', tags: ['orders'], summary: 'Cancel an unpaid order',
+      schema: { params: OrderIdParams, response: { 200: StatusReply } },
+      handler: ({ params, userId }) => orders.cancelOrder(userId, params.id),
+    }),
+    route({
+      method: 'GET', url: '/orders/:id', auth: 'user', tags: ['orders'], summary: 'An order, its history, what each system did, its messages',
+      schema: { params: OrderIdParams },
+      handler: ({ params, userId }) => orders.getOrderDetails(userId, params.id),
+    }),
+    route({
+      method: 'GET', url: '/orders', auth: 'user', tags: ['orders'], summary: 'A page of your orders',
+      schema: { querystring: ListQuery },
+      handler: ({ query, userId }) => {
+        self(userId, query.userId);
+        return orders.listOrders({ userId, status: query.status, limit: query.limit, cursor: query.cursor });
+      },
+    }),
+  ];
+}

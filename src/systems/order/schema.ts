@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import type { Migration } from '../../db/index.js';
+import type { OrderStatus } from './states.js';
+
+/** The order system's own tables. Times are epoch ms (BIGINT), money integer cents. */
+export interface OrderDB {
+  users: { user_id: string; password_hash: string; phone: string; created_at: number };
+  skus: { sku_id: string; name: string; price_cents: number; available: number; reserved: number; sold: number };
+  orders: {
+    order_id: string;
+    user_id: string;
+    status: OrderStatus;
+    total_cents: number;
+    discount_cents: number;
+    coupon_id: string | null;
+    payment_id: string | null;
+    tracking_no: string | null;
+    pay_deadline: number;
+    created_at: number;
+    updated_at: number;
+  };
+  order_items: { order_id: string; sku_id: string; quantity: number; price_cents: number };
+  order_history: { order_id: string; seq: number; from_status: OrderStatus | null; to_status: OrderStatus; at: number; note: string | null };
+}
+
+export const orderMigrations: Record<string, Migration> = {
+  '001_orders': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('password_hash', 'varchar(255)', (c) => c.notNull())
+        .addColumn('phone', 'varchar(32)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('skus')
+        .addColumn('sku_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('price_cents', 'bigint', (c) => c.notNull())
+        .addColumn('available', 'bigint', (c) => c.notNull())
+        .addColumn('reserved', 'bigint', (c) => c.notNull())
+        .addColumn('sold', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('orders')
+        .addColumn('order_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('total_cents', 'bigint', (c) => c.notNull())
+        .addColumn('discount_cents', 'bigint', (c) => c.notNull())
+        .addColumn('coupon_id', 'varchar(64)')
+        .addColumn('payment_id', 'varchar(128)')
+        .addColumn('tracking_no', 'varchar(128)')
+        .addColumn('pay_deadline', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('orders_by_user').on('orders').columns(['user_id', 'order_id']).execute();
+      // The scan-based closing (ORDERFLOW_CLOSE=scan, the old way) needs this; the delay-based one does not.
+      await db.schema.createIndex('orders_by_status_deadline').on('orders').columns(['status', 'pay_deadline']).execute();
+      await db.schema
+        .createTable('order_items')
+        .addColumn('order_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('sku_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('quantity', 'integer', (c) => c.notNull())
+        .addColumn('price_cents', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('order_items_pk', ['order_id', 'sku_id'])
+        .execute();
+      await db.schema
+        .createTable('order_history')
+        .addColumn('order_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('from_status', 'varchar(16)')
+        .addColumn('to_status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('note', 'varchar(255)')
+        .addPrimaryKeyConstraint('order_history_pk', ['order_id', 'seq'])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,31 @@
+import type { OrderContext } from './context.js';
+import { hashPassword } from './users.js';
+
+export const DEMO_USERS = 100;
+export const DEMO_PASSWORD = 'demo';
+
+const DEMO_SKUS = [
+  { sku_id: 'SKU-1001', name: 'Espresso beans 1 kg', price_cents: 2490, available: 500 },
+  { sku_id: 'SKU-1002', name: 'Pour-over kettle', price_cents: 5900, available: 200 },
+  { sku_id: 'SKU-1003', name: 'Ceramic mug', price_cents: 1290, available: 1000 },
+  { sku_id: 'SKU-1004', name: 'Burr grinder', price_cents: 12900, available: 50 },
+  { sku_id: 'SKU-2001', name: 'Flash-sale headphones', price_cents: 9900, available: 500 },
+];
+
+/** Demo data: users user1 … user100 (password `demo`) with a phone each, and a small catalogue. Idempotent. */
+export async function seedOrderDemo(ctx: OrderContext): Promise<void> {
+  const db = ctx.database.db;
+  const existing = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  if (Number(existing?.n ?? 0) === 0) {
+    const hash = await hashPassword(DEMO_PASSWORD); // one hash for all demo users: seeding stays fast
+    const now = ctx.clock();
+    await db
+      .insertInto('users')
+      .values(Array.from({ length: DEMO_USERS }, (_, i) => ({ user_id: `user${i + 1}`, password_hash: hash, phone: `+1555${String(i + 1).padStart(7, '0')}`, created_at: now })))
+      .execute();
+  }
+  for (const sku of DEMO_SKUS) {
+    const found = await db.selectFrom('skus').select('sku_id').where('sku_id', '=', sku.sku_id).executeTakeFirst();
+    if (!found) await db.insertInto('skus').values({ ...sku, reserved: 0, sold: 0 }).execute();
+  }
+}

@@ -1,0 +1,25 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { unauthorized } from '../../errors.js';
+import type { OrderContext } from './context.js';
+
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('hex')}$${(await scrypt(password, salt, 32)).toString('hex')}`;
+}
+
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const actual = await scrypt(password, Buffer.from(salt, 'hex'), 32);
+  const expected = Buffer.from(hash, 'hex');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Checks a user's password; the same 401 for an unknown user and a wrong password. */
+export async function authenticate(ctx: OrderContext, userId: string, password: string): Promise<void> {
+  const user = await ctx.database.db.selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
+  if (!user || !(await verifyPassword(password, user.password_hash))) throw unauthorized('unknown user or wrong password');
+}

@@ -1,0 +1,50 @@
+/**
+ * Topics, tags and consumer groups (contract: ARCHITECTURE.md, "Topics").
+ * Systems refer to these constants, never to string literals.
+ */
+import type { TopicType } from '../mq/index.js';
+
+export const Topics = {
+  ORDER_PAID: 'order_paid',
+  ORDER_TIMEOUT: 'order_timeout',
+  ORDER_REFUND: 'order_refund',
+  ORDER_CHANGELOG: 'order_changelog',
+  FLASH_SALE_ORDER: 'flash_sale_order',
+} as const;
+
+export const TOPIC_TYPES: Record<(typeof Topics)[keyof typeof Topics], TopicType> = {
+  order_paid: 'TRANSACTION',
+  order_timeout: 'DELAY',
+  order_refund: 'TRANSACTION',
+  order_changelog: 'FIFO',
+  flash_sale_order: 'NORMAL',
+};
+
+export const Tags = {
+  PAID: 'PAID',
+  TIMEOUT: 'TIMEOUT',
+  REFUND: 'REFUND',
+} as const;
+
+export const Groups = {
+  PUSH: 'push',
+  WAREHOUSE: 'warehouse',
+  POINTS: 'points',
+  COUPONS: 'coupons',
+  ORDER_CLOSER: 'order-closer',
+  REFUND_WORKER: 'refund-worker',
+  ANALYTICS: 'analytics',
+  FLASH_SALE_CREATOR: 'flash-sale-creator',
+} as const;
+
+/** The body of an `order_paid` message: what every downstream system needs, so none reads order tables. */
+export interface OrderPaidEvent {
+  orderId: string;
+  userId: string;
+  phone: string;
+  paymentId: string;
+  totalCents: number;
+  couponId: string | null;
+  items: { skuId: string; quantity: number; priceCents: number }[];
+  paidAt: number;
+}

@@ -1,0 +1,24 @@
+/**
+ * src/third-parties — the SMS vendor, logistics company and payment provider simulators
+ * (ARCHITECTURE.md, "Third-party simulators") and the client every system calls them with.
+ */
+export { startThirdParties } from './start-third-parties.js';
+export type { ThirdParties, ThirdPartiesOptions } from './start-third-parties.js';
+export { createVendorClient } from './vendor-client.js';
+export type { VendorClient, VendorClientOptions } from './vendor-client.js';
+export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_OPEN_MS } from './circuit-breaker.js';
+export type { CircuitState } from './circuit-breaker.js';
+export { DEFAULT_KNOBS, MAX_LATENCY_MS, knobsPatchSchema, parseKnobsPatch } from './knobs.js';
+export type { KnobsPatch } from './knobs.js';
+export { THIRD_PARTY_NAMES, isThirdPartyName } from './types.js';
+export type { Knobs, ThirdPartyLogger, ThirdPartyName, ThirdPartyStats } from './types.js';
+export type { Refund } from './payment-provider.js';
+export {
+  ThirdPartyError,
+  ThirdPartyErrorCode,
+  VendorError,
+  VendorErrorCode,
+  isThirdPartyError,
+  isVendorError,
+} from './errors.js';
+export type { VendorErrorOptions } from './errors.js';

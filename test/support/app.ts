@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+/** Starts the whole app in this process on a random port, with its own data dir (and MySQL databases). */
+export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite' | 'mysql' = 'sqlite'): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-e2e-'));
+  const base = `of_e2e_${randomBytes(4).toString('hex')}`;
+  const mysqlUrl = db === 'mysql' ? `${(process.env.MYSQL_URL as string).replace(/\/[^/]*$/, '')}/${base}` : undefined;
+  const config = loadConfig({
+    PORT: '0',
+    ORDERFLOW_DATA_DIR: dataDir,
+    ORDERFLOW_DB: mysqlUrl ?? 'sqlite',
+    ORDERFLOW_SEED: 'true',
+    ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+    ORDERFLOW_RETRY_SCALE: '0.01',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await startApp(config);
+  return new TestApp(app, async () => {
+    await app.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (mysqlUrl) await dropDatabases(mysqlUrl, base);
+  });
+}
+
+async function dropDatabases(url: string, base: string): Promise<void> {
+  const connection = await createConnection(url.replace(/\/[^/]*$/, '/'));
+  const [rows] = await connection.query(`SHOW DATABASES LIKE '${base}\\_%'`);
+  for (const row of rows as Record<string, string>[]) await connection.query(`DROP DATABASE \`${Object.values(row)[0]}\``);
+  await connection.end();
+}
+
+export class TestApp {
+  readonly #tokens = new Map<string, string>();
+  constructor(readonly app: App, readonly stop: () => Promise<void>) {}
+
+  async token(userId: string): Promise<string> {
+    let token = this.#tokens.get(userId);
+    if (!token) {
+      const res = await this.call('POST', '/api/auth/login', { body: { userId, password: 'demo' } });
+      if (res.status !== 200) throw new Error(`login ${userId}: ${res.status} ${JSON.stringify(res.body)}`);
+      token = (res.body as { token: string }).token;
+      this.#tokens.set(userId, token);
+    }
+    return token;
+  }
+
+  /** Real HTTP to the app. `as`: a user id (their token) or 'admin'. */
+  async call(method: string, url: string, options: { body?: unknown; as?: string } = {}): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.as === 'admin') headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+    else if (options.as) headers.authorization = `Bearer ${await this.token(options.as)}`;
+    const res = await fetch(`${this.app.url}${url}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+}
