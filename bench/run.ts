@@ -1,8 +1,10 @@
 /** `npm run bench -- <scenario> [--flag value …]`: runs one benchmark program. */
+import { runCoreFlowBench } from './core-flow/index.js';
 import { runMqBench } from './mq/index.js';
 
 const scenarios: Record<string, (args: Map<string, string | true>) => Promise<void>> = {
   mq: runMqBench,
+  'core-flow': runCoreFlowBench,
 };
 
 const [scenario, ...rest] = process.argv.slice(2);

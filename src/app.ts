@@ -20,7 +20,8 @@ import { createPointsSystem } from './systems/points/points-system.js';
 import { createPushSystem } from './systems/push/push-system.js';
 import { TOPIC_TYPES, Topics } from './systems/topics.js';
 import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
-import { createVendorClient, startThirdParties, type ThirdParties } from './third-parties/index.js';
+import { startDownstreamWorker } from './workers/downstream-host.js';
+import { createVendorClient, startThirdPartiesInWorker, type ThirdPartiesHandle } from './third-parties/index.js';
 
 /** Vendor calls may take a second (the 1,000 ms scenario) and still succeed; past this they fail and are retried. */
 export const VENDOR_TIMEOUT_MS = 5_000;
@@ -31,7 +32,7 @@ export interface App {
   http: FastifyInstance;
   mq: Messaging;
   orders?: OrderSystem;
-  thirdParties?: ThirdParties;
+  thirdParties?: ThirdPartiesHandle;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -69,7 +70,8 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       return database;
     };
 
-    const thirdParties = await startThirdParties({ logger: logger.child({ component: 'third-parties' }) });
+    // In a worker thread: the simulated vendors get the other core instead of the systems' one.
+    const thirdParties = await startThirdPartiesInWorker();
     closers.push(() => thirdParties.close());
     const vendor = (name: 'sms' | 'logistics' | 'payment') =>
       createVendorClient({ name, baseUrl: thirdParties.urls[name], timeoutMs: VENDOR_TIMEOUT_MS, logger: logger.child({ vendor: name }) });
@@ -89,20 +91,31 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       if (!orders) throw new Error('the order system does not run in this process');
       return orders.markShipped(orderId, trackingNo);
     };
-    const points = await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: consume && has('points') });
-    closers.push(() => points.close());
-    const push = await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: consume && has('push') });
-    closers.push(() => push.close());
-    const warehouse = await createWarehouseSystem({
-      database: await open('warehouse'), mq, logistics: vendor('logistics'), reportShipped, clock, logger, consume: consume && has('warehouse'),
-    });
-    closers.push(() => warehouse.close());
-    if (orders) {
-      orders.addDownstreamView({ system: 'push', forOrder: push.forOrder });
-      orders.addDownstreamView({ system: 'warehouse', forOrder: warehouse.forOrder });
-      orders.addDownstreamView({ system: 'points', forOrder: points.forOrder });
-      orders.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
-      if (config.flow === 'sync') orders.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
+    orders?.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
+    if (consume && has('push') && has('warehouse') && has('points')) {
+      // Async design: push, warehouse and points run in a worker thread, on the other core.
+      const downstream = await startDownstreamWorker({
+        mq,
+        markShipped: reportShipped,
+        logger,
+        data: { db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls },
+      });
+      closers.push(() => downstream.close());
+      for (const view of downstream.views) orders?.addDownstreamView(view);
+    } else {
+      const points = await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: consume && has('points') });
+      closers.push(() => points.close());
+      const push = await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: consume && has('push') });
+      closers.push(() => push.close());
+      const warehouse = await createWarehouseSystem({
+        database: await open('warehouse'), mq, logistics: vendor('logistics'), reportShipped, clock, logger, consume: consume && has('warehouse'),
+      });
+      closers.push(() => warehouse.close());
+      orders?.addDownstreamView({ system: 'push', forOrder: push.forOrder });
+      orders?.addDownstreamView({ system: 'warehouse', forOrder: warehouse.forOrder });
+      orders?.addDownstreamView({ system: 'points', forOrder: points.forOrder });
+      // The old design (ORDERFLOW_FLOW=sync): pay calls every downstream system inline.
+      if (config.flow === 'sync') orders?.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
     }
 
     const http = await createHttpServer({

@@ -34,6 +34,8 @@ export interface Config {
   systems: SystemName[];
   /** Seed demo users, SKUs, coupons and a flash sale (default: on with SQLite). */
   seedDemo: boolean;
+  /** Units of stock each demo SKU starts with (default: the catalogue's own figures); benchmarks raise it. */
+  seedStock?: number;
   logLevel: string;
   /** Embedded broker only: multiplies the retry back-off (tests and demos use 0.01). */
   retryBackoffScale: number;
@@ -63,6 +65,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'admin-token': 'ORDERFLOW_ADMIN_TOKEN',
   systems: 'ORDERFLOW_SYSTEMS',
   seed: 'ORDERFLOW_SEED',
+  'seed-stock': 'ORDERFLOW_SEED_STOCK',
   'log-level': 'LOG_LEVEL',
   'retry-scale': 'ORDERFLOW_RETRY_SCALE',
 };
@@ -102,6 +105,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     tokenSecret: get('ORDERFLOW_TOKEN_SECRET') ?? randomBytes(32).toString('hex'),
     systems: systems(get('ORDERFLOW_SYSTEMS')),
     seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), db === 'sqlite'),
+    seedStock: get('ORDERFLOW_SEED_STOCK') === undefined ? undefined : positiveInteger('ORDERFLOW_SEED_STOCK', get('ORDERFLOW_SEED_STOCK') as string),
     retryBackoffScale: positiveNumber('ORDERFLOW_RETRY_SCALE', get('ORDERFLOW_RETRY_SCALE') ?? '1'),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
@@ -121,6 +125,12 @@ export function duration(variable: string, text: string): number {
 function positiveNumber(variable: string, text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(variable, `'${text}' is not a positive number`);
+  return n;
+}
+
+function positiveInteger(variable: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(variable, `'${text}' is not a positive integer`);
   return n;
 }
 

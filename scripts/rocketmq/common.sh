@@ -120,6 +120,51 @@ rmq_mqadmin() {
     -cp "$RMQ_LIB/*" "$RMQ_ADMIN_CLASS" "$@"
 }
 
+# Prints the classpath entry of the compiled MqAdminBatch helper (compiled once per source + RocketMQ version
+# into $ROCKETMQ_HOME/tools); returns 1 when javac is not available.
+rmq_batch_cp() {
+  command -v javac >/dev/null 2>&1 || return 1
+  local sum dir
+  sum=$(cat "$RMQ_SCRIPT_DIR/MqAdminBatch.java" "$RMQ_MARKER" | cksum | cut -d' ' -f1)
+  dir=$ROCKETMQ_HOME/tools/mqadmin-batch-$sum
+  if [[ ! -f $dir/MqAdminBatch.class ]]; then
+    rm -rf "$ROCKETMQ_HOME"/tools/mqadmin-batch-*
+    mkdir -p "$dir.tmp"
+    javac -nowarn -d "$dir.tmp" -cp "$RMQ_LIB/*" "$RMQ_SCRIPT_DIR/MqAdminBatch.java" >&2 || { rm -rf "$dir.tmp"; return 1; }
+    mv "$dir.tmp" "$dir"
+  fi
+  printf '%s\n' "$dir"
+}
+
+# Waits until the NameServer serves a route for the broker (topic = broker name, registered together with
+# all topics). After a broker (re)start this takes ~10 s: the broker registers on a 10-s timer, and until
+# then gRPC clients get NotFoundException "No topic route info in name server".
+rmq_wait_route() {
+  local timeout=${1:-60} cp out t0=$SECONDS
+  printf '[rocketmq] waiting for the broker to register with the NameServer (timeout %ss) ' "$timeout" >&2
+  if cp=$(rmq_batch_cp); then
+    # shellcheck disable=SC2086
+    out=$(java $RMQ_ADMIN_JAVA_OPTS -Duser.home="$RMQ_USER_HOME" -Drocketmq.home.dir="$ROCKETMQ_HOME" \
+      -Drmq.logback.configurationFile=rmq.tools.logback.xml -cp "$cp:$RMQ_LIB/*" \
+      MqAdminBatch --wait-route "$RMQ_NAMESRV_ADDR" "$RMQ_BROKER_NAME" "$((timeout * 1000))" 2>&1) || true
+    if [[ $out == *ROUTE_OK* ]]; then
+      printf ' registered (%ss)\n' "$((SECONDS - t0))" >&2
+      return 0
+    fi
+  else
+    while ((SECONDS - t0 < timeout)); do
+      if rmq_mqadmin topicRoute -n "$RMQ_NAMESRV_ADDR" -t "$RMQ_BROKER_NAME" 2>&1 | grep -q '"brokerName"'; then
+        printf ' registered (%ss)\n' "$((SECONDS - t0))" >&2
+        return 0
+      fi
+      printf '.' >&2
+      sleep 1
+    done
+  fi
+  printf ' TIMEOUT %s\n' "${out:-}" >&2
+  return 1
+}
+
 # Prints the last lines of every log that can explain a failure.
 rmq_tail_logs() {
   local f

@@ -57,21 +57,9 @@ rmq_port_open "$RMQ_NAMESRV_PORT" || rmq_die "no NameServer on $RMQ_NAMESRV_ADDR
 mkdir -p "$RMQ_LOGS"
 out_log=$RMQ_LOGS/mqadmin.out
 
-# Batch runner: compile once per (source, version); without javac fall back to one JVM per command.
-batch_cp=
-if command -v javac >/dev/null 2>&1; then
-  sum=$(cat "$RMQ_SCRIPT_DIR/MqAdminBatch.java" "$RMQ_MARKER" | cksum | cut -d' ' -f1)
-  batch_dir=$ROCKETMQ_HOME/tools/mqadmin-batch-$sum
-  if [[ ! -f $batch_dir/MqAdminBatch.class ]]; then
-    rm -rf "$ROCKETMQ_HOME"/tools/mqadmin-batch-*
-    mkdir -p "$batch_dir.tmp"
-    javac -nowarn -d "$batch_dir.tmp" -cp "$RMQ_LIB/*" "$RMQ_SCRIPT_DIR/MqAdminBatch.java" >/dev/null
-    mv "$batch_dir.tmp" "$batch_dir"
-  fi
-  batch_cp=$batch_dir
-else
-  rmq_log "javac not found: running one mqadmin JVM per command (slower)"
-fi
+# Batch runner (one JVM for all commands); without javac fall back to one JVM per command.
+batch_cp=$(rmq_batch_cp) || batch_cp=
+[[ -n $batch_cp ]] || rmq_log "javac not available: running one mqadmin JVM per command (slower)"
 
 # Runs the commands whose indexes are given; prints "<index> ok|fatal|retry" per command.
 #   ok    = the success line was printed

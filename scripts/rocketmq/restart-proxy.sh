@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fault injection: kill -9 ONLY the Proxy JVM (with its embedded Broker) and start it again on the SAME
 # store and configuration; the NameServer keeps running. Waits until the proxy is ready again and prints
-# how long the outage lasted. Topics/groups survive (they live in the store).
+# how long the outage lasted (until the NameServer serves the broker's routes again, ~10 s after the proxy's
+# "startup successfully": before that gRPC clients get NotFoundException "No topic route info"). Topics/groups survive (they live in the store).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -25,4 +26,8 @@ if ! rmq_start_proxy; then
   rmq_stop_one proxy 10
   exit 1
 fi
-rmq_log "proxy back after $((($(date +%s%N) - t0) / 1000000)) ms (pid $(rmq_pid proxy))"
+if ! rmq_wait_route 60; then
+  rmq_tail_logs
+  exit 1
+fi
+rmq_log "proxy back (routes served again) after $((($(date +%s%N) - t0) / 1000000)) ms (pid $(rmq_pid proxy))"

@@ -92,9 +92,12 @@ enablePropertyFilter=true
 enableMixedMessageType=true
 # must stay true: false rejects delay messages and POP, i.e. every gRPC consumer
 timerWheelEnable=true
-# transaction check-back: scan every 5 s, a half message is checked once older than 3 s, at most 15 checks
+# transaction check-back: scan every 5 s (default 30 s); a half message is checked once older than 6 s; at most
+# 15 checks, then it is dropped. Keep transactionTimeOut well above transactionOpBatchInterval (3 s): commit/rollback
+# records are written in 3-s batches, and with transactionTimeOut=3000 already committed/rolled-back transactions
+# were checked again (a checker answering COMMIT then delivered a rolled-back message).
 transactionCheckInterval=5000
-transactionTimeOut=3000
+transactionTimeOut=6000
 transactionCheckMax=15
 # small preallocated mmap files (defaults: 1 GiB commitlog, ~6 MB per consume queue, 100 MB timer log, ~420 MB index)
 mappedFileSizeCommitLog=67108864
@@ -117,7 +120,14 @@ if ! rmq_start_proxy; then
   exit 1
 fi
 
-# 7. topics and groups
+# 7. topics and groups (after the broker's first registration with the NameServer, ~10 s after its start)
+if ! rmq_wait_route 60; then
+  rmq_log "the broker did not register with the NameServer"
+  rmq_tail_logs
+  rmq_stop_one proxy 10
+  rmq_stop_one namesrv 5
+  exit 1
+fi
 if ! bash "$RMQ_SCRIPT_DIR/create-topics.sh"; then
   rmq_log "creating topics failed"
   rmq_tail_logs

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
 import { route } from '../http/index.js';
 import type { Messaging } from '../mq/index.js';
-import { THIRD_PARTY_NAMES, knobsPatchSchema, type ThirdParties, type ThirdPartyName } from '../third-parties/index.js';
+import { THIRD_PARTY_NAMES, knobsPatchSchema, type ThirdPartiesHandle, type ThirdPartyName } from '../third-parties/index.js';
 
 const NameParams = z.object({ name: z.enum(THIRD_PARTY_NAMES as unknown as [ThirdPartyName, ...ThirdPartyName[]]) });
 const DlqQuery = z.object({ group: z.string().min(1).max(255).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -11,7 +11,7 @@ const ReplayParams = z.object({ messageId: z.string().min(1).max(64) });
 const ReplayBody = z.object({ group: z.string().min(1).max(255).optional() });
 
 /** Admin API (token required): third-party knobs, queue backlogs, the dead-letter queue. */
-export function adminRoutes(deps: { mq: Messaging; thirdParties?: ThirdParties }): RouteOptions[] {
+export function adminRoutes(deps: { mq: Messaging; thirdParties?: ThirdPartiesHandle }): RouteOptions[] {
   const parties = () => {
     if (!deps.thirdParties) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'the third-party simulators do not run in this process');
     return deps.thirdParties;
@@ -20,7 +20,7 @@ export function adminRoutes(deps: { mq: Messaging; thirdParties?: ThirdParties }
     route({
       method: 'GET', url: '/admin/third-parties/:name', auth: 'admin', tags: ['admin'], summary: "A simulated vendor's knobs and counters",
       schema: { params: NameParams },
-      handler: ({ params }) => ({ name: params.name, ...parties().getKnobs(params.name), stats: parties().stats(params.name) }),
+      handler: async ({ params }) => ({ name: params.name, ...parties().getKnobs(params.name), stats: await parties().stats(params.name) }),
     }),
     route({
       method: 'PUT', url: '/admin/third-parties/:name', auth: 'admin', tags: ['admin'], summary: 'Change latency, jitter, failure rate or outage of a simulated vendor',

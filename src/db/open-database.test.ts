@@ -1,5 +1,8 @@
 /** Opening: ORDERFLOW_DB parsing and the messages a user sees when something is wrong. Needs no server. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isDbError } from './errors.js';
 import { openDatabase } from './open-database.js';
@@ -51,6 +54,19 @@ describe('openDatabase refusals', () => {
     for (const system of ['', 'Order', '../etc', 'a b', 'x'.repeat(24)]) {
       await assert.rejects(open('sqlite', system), (error: unknown) => isDbError(error, 'DB_INVALID_ARGUMENT') && error.message.includes(`system '${system}'`));
     }
+  });
+
+  it('a SQLite file that cannot be opened: a clear message naming the file', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'orderflow-db-open-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'order.sqlite'), 'this is not a database file, but it is long enough to be read as one');
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    await assert.rejects(openDatabase({ url: 'sqlite', dataDir: dir, system: 'order' }), (error: unknown) => {
+      assert.ok(isDbError(error, 'DB_OPEN_FAILED'));
+      assert.match(error.message, /cannot open the SQLite file .*order\.sqlite of system 'order': file is not a database/);
+      return true;
+    });
+    await assert.rejects(openDatabase({ url: 'sqlite', dataDir: join(dir, 'not-a-dir'), system: 'order' }), (error: unknown) => isDbError(error, 'DB_OPEN_FAILED'));
   });
 
   it('a pool size that is not a positive whole number', async () => {

@@ -21,26 +21,59 @@ export interface SqliteTarget {
 /** Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables. */
 export function openSqlite(dataDir: string, system: string): SqliteTarget {
   const file = resolve(join(dataDir, `${system}.sqlite`));
-  let database: BetterSqlite3.Database;
+  let database: BetterSqlite3.Database | undefined;
   try {
     mkdirSync(dataDir, { recursive: true });
     database = new BetterSqlite3(file);
+    configure(database);
   } catch (cause) {
+    database?.close();
     throw new DbError(
       DbErrorCode.OPEN_FAILED,
-      `cannot open the SQLite file ${file} of system '${system}': ${(cause as Error).message}; check that ORDERFLOW_DATA_DIR points at a writable directory`,
+      `cannot open the SQLite file ${file} of system '${system}': ${(cause as Error).message}; check that ORDERFLOW_DATA_DIR points at a writable directory holding orderflow's files`,
       { cause, details: { file, system } },
     );
   }
+  return { dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) }), location: file };
+}
+
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small query, and the
+ * pay core flow (#1) runs the same dozen statements over and over. Prepared statements are
+ * reused here, keyed by their SQL (least recently used dropped past 512). Safe because
+ * Kysely's driver runs one query at a time on this connection and never keeps an iterator open
+ * across queries (we do not stream).
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql); // re-inserted below: most recently used last
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
+function configure(database: BetterSqlite3.Database): void {
+  // First: switching to WAL needs a lock that another process may hold for a moment.
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   // WAL: readers never block the writer, and a commit is one append instead of a journal rewrite.
   database.pragma('journal_mode = WAL');
   // NORMAL is durable against a process crash under WAL (only an OS crash/power loss can drop the
   // last commits) and saves an fsync per commit — the pay core flow (#1) is commit-bound.
   database.pragma('synchronous = NORMAL');
-  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   // Off by default in SQLite; MySQL's InnoDB always enforces them, so both behave the same.
   database.pragma('foreign_keys = ON');
-  return { dialect: new ImmediateTransactionSqliteDialect({ database }), location: file };
 }
 
 /**

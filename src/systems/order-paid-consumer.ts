@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Messaging, PushConsumer } from '../mq/index.js';
+import type { PushConsumer } from '../mq/index.js';
+import type { ConsumingMessaging } from '../workers/mq-bridge.js';
 import { type OrderPaidEvent, Topics } from './topics.js';
 
 /**
@@ -8,7 +9,7 @@ import { type OrderPaidEvent, Topics } from './topics.js';
  * retries, dead-letters the message where an admin can see and replay it.
  */
 export function consumeOrderPaid(
-  mq: Messaging,
+  mq: ConsumingMessaging,
   group: string,
   handle: (event: OrderPaidEvent) => Promise<void>,
   logger: Logger,

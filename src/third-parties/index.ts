@@ -22,3 +22,5 @@ export {
   isVendorError,
 } from './errors.js';
 export type { VendorErrorOptions } from './errors.js';
+export { startThirdPartiesInWorker } from './worker-host.js';
+export type { ThirdPartiesHandle } from './worker-host.js';

@@ -35,7 +35,7 @@ test('client: a timeout fails VENDOR_TIMEOUT well before the vendor would have a
   const { code, ms, retriable } = await failure(() => send(client));
   assert.equal(code, VendorErrorCode.TIMEOUT);
   assert.ok(retriable);
-  assert.ok(ms >= 95 && ms < 1_500, `took ${ms.toFixed(0)} ms, the vendor's latency is 5000`);
+  assert.ok(ms >= 95 && ms < 2_500, `took ${ms.toFixed(0)} ms, the vendor's latency is 5000`);
 });
 
 test('client: a vendor that is down fails fast with VENDOR_DOWN, retriable', async (t) => {
@@ -43,7 +43,7 @@ test('client: a vendor that is down fails fast with VENDOR_DOWN, retriable', asy
   const client = createVendorClient({ name: 'sms', baseUrl: thirdParties.urls.sms, timeoutMs: 5_000 });
   const { code, ms, retriable } = await failure(() => send(client));
   assert.deepEqual({ code, retriable }, { code: VendorErrorCode.DOWN, retriable: true });
-  assert.ok(ms < 1_000, `took ${ms.toFixed(0)} ms, the latency is 5000`);
+  assert.ok(ms < 2_500, `took ${ms.toFixed(0)} ms, the latency is 5000`);
 });
 
 test('client: a vendor nobody listens for fails VENDOR_DOWN (connection refused)', async () => {

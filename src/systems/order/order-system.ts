@@ -26,7 +26,7 @@ export interface OrderSystemDeps {
   mq: Messaging;
   clock: () => number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'seedDemo'>;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'seedDemo' | 'seedStock'>;
   coupons: CouponsForOrders;
   registry: Registry;
 }
@@ -69,7 +69,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     topics: [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT],
     transactionChecker: (message) => checkPaid(ctx, message),
   });
-  if (deps.config.seedDemo) await seedOrderDemo(ctx);
+  if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock);
   const consumers: PushConsumer[] = [];
   if (deps.config.close === 'delay') {
     consumers.push(

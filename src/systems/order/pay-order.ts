@@ -61,7 +61,7 @@ export async function checkPaid(ctx: OrderContext, message: MessageView): Promis
 async function markPaid(ctx: OrderContext, event: OrderPaidEvent): Promise<boolean> {
   return ctx.database.db.transaction().execute(async (trx) => {
     const won = await transition(trx, event.orderId, OrderStatus.WAIT_PAY, OrderStatus.PAID, event.paidAt, { payment_id: event.paymentId });
-    if (won) await settleReservation(trx, event.orderId, 'sold');
+    if (won) await settleReservation(trx, event.orderId, 'sold', event.items.map((i) => ({ sku_id: i.skuId, quantity: i.quantity })));
     return won;
   });
 }
@@ -75,14 +75,11 @@ function alreadyPaid(order: OrderRow, paymentId: string): PaidOrder {
 
 async function paidEvent(ctx: OrderContext, order: OrderRow, paymentId: string): Promise<OrderPaidEvent> {
   const db = ctx.database.db;
-  const [items, user] = await Promise.all([
-    db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', order.order_id).execute(),
-    db.selectFrom('users').select('phone').where('user_id', '=', order.user_id).executeTakeFirst(),
-  ]);
+  const items = await db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', order.order_id).execute();
   return {
     orderId: order.order_id,
     userId: order.user_id,
-    phone: user?.phone ?? '',
+    phone: order.phone,
     paymentId,
     totalCents: Number(order.total_cents),
     couponId: order.coupon_id,

@@ -27,6 +27,8 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
   const { db } = ctx.database;
   const now = ctx.clock();
   const items = mergeItems(input.items);
+  const user = await db.selectFrom('users').select('phone').where('user_id', '=', input.userId).executeTakeFirst();
+  if (!user) throw notFound('user', input.userId);
   const skus = await db.selectFrom('skus').select(['sku_id', 'price_cents']).where('sku_id', 'in', items.map((i) => i.skuId)).execute();
   const price = new Map(skus.map((s) => [s.sku_id, Number(s.price_cents)]));
   for (const item of items) if (!price.has(item.skuId)) throw notFound('sku', item.skuId);
@@ -53,6 +55,7 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
         .values({
           order_id: orderId,
           user_id: input.userId,
+          phone: user.phone,
           status: OrderStatus.WAIT_PAY,
           total_cents: subtotal - discount,
           discount_cents: discount,

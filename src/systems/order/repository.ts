@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { stockInsufficient } from '../../errors.js';
 import type { OrderDB } from './schema.js';
 import type { OrderStatus } from './states.js';
@@ -40,15 +40,24 @@ export async function transition(
   return true;
 }
 
+/** Appends to the order's history; the next seq is computed in the same statement (one round trip). */
 export async function addHistory(db: OrderTx, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number, note: string | null): Promise<void> {
-  const last = await db
-    .selectFrom('order_history')
-    .select((eb) => eb.fn.max<number>('seq').as('seq'))
-    .where('order_id', '=', orderId)
-    .executeTakeFirst();
   await db
     .insertInto('order_history')
-    .values({ order_id: orderId, seq: Number(last?.seq ?? 0) + 1, from_status: from, to_status: to, at, note })
+    .columns(['order_id', 'seq', 'from_status', 'to_status', 'at', 'note'])
+    .expression((eb) =>
+      eb
+        .selectFrom('order_history')
+        .select([
+          eb.val(orderId).as('order_id'),
+          sql<number>`coalesce(max(seq), 0) + 1`.as('seq'),
+          eb.val(from).as('from_status'),
+          eb.val(to).as('to_status'),
+          eb.val(at).as('at'),
+          eb.val(note).as('note'),
+        ])
+        .where('order_id', '=', orderId),
+    )
     .execute();
 }
 
@@ -66,8 +75,13 @@ export async function reserveStock(db: OrderTx, skuId: string, quantity: number)
 }
 
 /** reserved → sold (payment) or reserved → available (close, cancel); guarded so it never goes negative. */
-export async function settleReservation(db: OrderTx, orderId: string, outcome: 'sold' | 'released'): Promise<void> {
-  const items = await db.selectFrom('order_items').select(['sku_id', 'quantity']).where('order_id', '=', orderId).execute();
+export async function settleReservation(
+  db: OrderTx,
+  orderId: string,
+  outcome: 'sold' | 'released',
+  known?: { sku_id: string; quantity: number }[],
+): Promise<void> {
+  const items = known ?? (await db.selectFrom('order_items').select(['sku_id', 'quantity']).where('order_id', '=', orderId).execute());
   for (const { sku_id, quantity } of items) {
     const result = await db
       .updateTable('skus')

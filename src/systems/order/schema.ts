@@ -9,6 +9,8 @@ export interface OrderDB {
   orders: {
     order_id: string;
     user_id: string;
+    /** The buyer's phone when the order was placed: the paid event carries it, so pay reads no user row. */
+    phone: string;
     status: OrderStatus;
     total_cents: number;
     discount_cents: number;
@@ -46,6 +48,7 @@ export const orderMigrations: Record<string, Migration> = {
         .createTable('orders')
         .addColumn('order_id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('phone', 'varchar(32)', (c) => c.notNull())
         .addColumn('status', 'varchar(16)', (c) => c.notNull())
         .addColumn('total_cents', 'bigint', (c) => c.notNull())
         .addColumn('discount_cents', 'bigint', (c) => c.notNull())

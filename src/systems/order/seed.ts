@@ -12,8 +12,9 @@ const DEMO_SKUS = [
   { sku_id: 'SKU-2001', name: 'Flash-sale headphones', price_cents: 9900, available: 500 },
 ];
 
-/** Demo data: users user1 … user100 (password `demo`) with a phone each, and a small catalogue. Idempotent. */
-export async function seedOrderDemo(ctx: OrderContext): Promise<void> {
+/** Demo data: users user1 … user100 (password `demo`) with a phone each, and a small catalogue. Idempotent.
+ * `stock` overrides every SKU's starting stock (ORDERFLOW_SEED_STOCK, for benchmarks). */
+export async function seedOrderDemo(ctx: OrderContext, stock?: number): Promise<void> {
   const db = ctx.database.db;
   const existing = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   if (Number(existing?.n ?? 0) === 0) {
@@ -26,6 +27,6 @@ export async function seedOrderDemo(ctx: OrderContext): Promise<void> {
   }
   for (const sku of DEMO_SKUS) {
     const found = await db.selectFrom('skus').select('sku_id').where('sku_id', '=', sku.sku_id).executeTakeFirst();
-    if (!found) await db.insertInto('skus').values({ ...sku, reserved: 0, sold: 0 }).execute();
+    if (!found) await db.insertInto('skus').values({ ...sku, available: stock ?? sku.available, reserved: 0, sold: 0 }).execute();
   }
 }

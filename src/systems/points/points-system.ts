@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { Messaging, PushConsumer } from '../../mq/index.js';
+import type { PushConsumer } from '../../mq/index.js';
+import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
 
@@ -25,7 +26,7 @@ const migrations: Record<string, Migration> = {
 export const pointsFor = (totalCents: number) => Math.floor(totalCents / 100);
 
 /** The points system: a ledger of points granted per paid order. */
-export async function createPointsSystem(deps: { database: Database<PointsDB>; mq: Messaging; clock: () => number; logger: Logger; consume: boolean }) {
+export async function createPointsSystem(deps: { database: Database<PointsDB>; mq: ConsumingMessaging; clock: () => number; logger: Logger; consume: boolean }) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
   const handlePaid = async (event: OrderPaidEvent) => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { Messaging, PushConsumer } from '../../mq/index.js';
+import type { PushConsumer } from '../../mq/index.js';
+import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import type { VendorClient } from '../../third-parties/index.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
@@ -28,7 +29,7 @@ const migrations: Record<string, Migration> = {
  * The push system: tells the buyer by SMS that the order is paid, through the SMS vendor
  * (problem #4: the vendor's latency is the push system's business, never the order system's).
  */
-export async function createPushSystem(deps: { database: Database<PushDB>; mq: Messaging; sms: VendorClient; clock: () => number; logger: Logger; consume: boolean }) {
+export async function createPushSystem(deps: { database: Database<PushDB>; mq: ConsumingMessaging; sms: VendorClient; clock: () => number; logger: Logger; consume: boolean }) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
   const handlePaid = async (event: OrderPaidEvent) => {

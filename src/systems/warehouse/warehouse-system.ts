@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { Messaging, PushConsumer } from '../../mq/index.js';
+import type { PushConsumer } from '../../mq/index.js';
+import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import type { VendorClient } from '../../third-parties/index.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
@@ -28,7 +29,7 @@ const migrations: Record<string, Migration> = {
  */
 export async function createWarehouseSystem(deps: {
   database: Database<WarehouseDB>;
-  mq: Messaging;
+  mq: ConsumingMessaging;
   logistics: VendorClient;
   /** The order system's public API. */
   reportShipped: (orderId: string, trackingNo: string) => Promise<unknown>;

@@ -1,0 +1,146 @@
+/**
+ * `npm run bench -- core-flow`: pay latency and throughput of the async design (one message) and
+ * the sync design (everything inline), with the SMS vendor and the logistics company at 100 ms
+ * and at 1,000 ms — four servers, one after the other, each in its own process; the load
+ * (autocannon) comes from this process.
+ */
+import autocannon from 'autocannon';
+import type { Figure } from '../peers/types.js';
+import { printTable, saveResults, type Section } from '../report.js';
+import { BENCH_ADMIN_TOKEN, startServer, type ServerProcess } from '../server-process.js';
+
+interface Scenario {
+  flow: 'async' | 'sync';
+  vendorMs: number;
+}
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+export async function runCoreFlowBench(args: Map<string, string | true>): Promise<void> {
+  const rate = Number(args.get('rate') ?? 1_000);
+  const seconds = Number(args.get('seconds') ?? 10);
+  const saturation = Number(args.get('saturation') ?? 30_000);
+  const scenarios: Scenario[] = [
+    { flow: 'async', vendorMs: 100 },
+    { flow: 'async', vendorMs: 1_000 },
+    { flow: 'sync', vendorMs: 100 },
+    { flow: 'sync', vendorMs: 1_000 },
+  ];
+  const sections: Section[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [i, scenario] of scenarios.entries()) {
+    const name = `${scenario.flow} design, vendors at ${scenario.vendorMs} ms`;
+    log(`scenario ${i + 1}/4: ${name}`);
+    const server = await startServer({ ORDERFLOW_FLOW: scenario.flow, ORDERFLOW_SEED_STOCK: '10000000' }, 3901 + i);
+    try {
+      for (const vendor of ['sms', 'logistics']) {
+        const res = await server.call('PUT', `/api/admin/third-parties/${vendor}`, { latencyMs: scenario.vendorMs, jitterMs: 0, failureRate: 0, down: false }, BENCH_ADMIN_TOKEN);
+        if (res.status !== 200) throw new Error(`setting ${vendor} latency: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      const token = (await server.call('POST', '/api/auth/login', { userId: 'user1', password: 'demo' })).body.token as string;
+      const fixedIds = await placeOrders(server, token, rate * seconds + 500);
+      log(`  ${rate} payments/s offered for ${seconds} s (100 connections)`);
+      const fixed = await pay(server, token, fixedIds, { overallRate: rate, duration: seconds, connections: 100 });
+      const figures: Figure[] = [
+        {
+          name: `pay at ${rate}/s offered`,
+          unit: 'ms',
+          value: fixed.latency.p99,
+          p50Ms: fixed.latency.p50,
+          p99Ms: fixed.latency.p99,
+          note: `p99.9 ${fixed.latency.p99_9} ms, max ${fixed.latency.max} ms; achieved ${Math.round(fixed.requests.average)}/s; non-2xx ${fixed.non2xx}, errors ${fixed.errors}, timeouts ${fixed.timeouts}`,
+        },
+      ];
+      raw[`${name}: fixed`] = summary(fixed);
+      if (scenario.flow === 'async') {
+        const ids = await placeOrders(server, token, saturation);
+        log(`  saturation: ${saturation} payments, 64 connections, as fast as they go`);
+        const sat = await pay(server, token, ids, { amount: ids.length, connections: 64 });
+        figures.push({
+          name: 'pay at saturation (64 connections)',
+          unit: 'msg/s',
+          value: Math.round(sat.requests.total / (sat.duration || 1)),
+          p50Ms: sat.latency.p50,
+          p99Ms: sat.latency.p99,
+          note: `paid orders/s; non-2xx ${sat.non2xx}, errors ${sat.errors}`,
+        });
+        raw[`${name}: saturation`] = summary(sat);
+      } else {
+        figures.push({ name: 'pay throughput (saturated at the fixed rate)', unit: 'msg/s', value: Math.round(fixed.requests.average), note: 'each pay waits for both vendors in turn' });
+      }
+      sections.push({ title: name, figures });
+    } finally {
+      await server.stop();
+    }
+  }
+  sections.push({ title: 'comparisons', figures: compare(sections) });
+  console.log('');
+  printTable(sections);
+  const file = saveResults('core-flow', { options: { rate, seconds, saturation }, sections, raw });
+  console.log(`\nresults: ${file}`);
+}
+
+async function placeOrders(server: ServerProcess, token: string, count: number): Promise<string[]> {
+  log(`  placing ${count} orders to pay`);
+  const ids: string[] = [];
+  let next = 0;
+  let lastShown = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < count) {
+        next++;
+        const res = await server.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
+        if (res.status !== 201) throw new Error(`placing an order: ${res.status} ${JSON.stringify(res.body)}`);
+        ids.push(res.body.orderId);
+        if (ids.length - lastShown >= count / 5) {
+          lastShown = ids.length;
+          log(`    ${Math.round((100 * ids.length) / count)}% placed`);
+        }
+      }
+    }),
+  );
+  return ids;
+}
+
+function pay(server: ServerProcess, token: string, ids: string[], options: { overallRate?: number; duration?: number; amount?: number; connections: number }) {
+  let next = 0;
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: server.url,
+        ...options,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: '{}',
+            setupRequest: (request) => ({ ...request, path: `/api/orders/${ids[next++ % ids.length]}/pay` }),
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    let seconds = 0;
+    instance.on('tick', () => {
+      if (++seconds % 5 === 0) log(`    … ${seconds} s, ${next} payments sent`);
+    });
+  });
+}
+
+function summary(r: autocannon.Result) {
+  return { latency: r.latency, requests: r.requests, duration: r.duration, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+}
+
+function compare(sections: Section[]): Figure[] {
+  const p = (title: string, which: 'p50Ms' | 'p99Ms') => sections.find((s) => s.title === title)?.figures[0]?.[which] ?? NaN;
+  const a100 = 'async design, vendors at 100 ms';
+  const a1000 = 'async design, vendors at 1000 ms';
+  const s100 = 'sync design, vendors at 100 ms';
+  const s1000 = 'sync design, vendors at 1000 ms';
+  return [
+    { name: 'latency isolation: async p99 at 1,000 ms ÷ at 100 ms', unit: '×', value: p(a1000, 'p99Ms') / p(a100, 'p99Ms'), note: 'target ≤ 1.2' },
+    { name: 'sync p50 ÷ async p50, vendors at 100 ms', unit: '×', value: p(s100, 'p50Ms') / p(a100, 'p50Ms'), note: 'target ≥ 100' },
+    { name: 'sync p50 ÷ async p50, vendors at 1,000 ms', unit: '×', value: p(s1000, 'p50Ms') / p(a1000, 'p50Ms'), note: 'target ≥ 100' },
+  ];
+}

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { Messaging } from '../mq/index.js';
+import type { DownstreamView } from '../systems/order/order-system.js';
+import type { DownstreamWorkerData } from './downstream-worker.js';
+import { serveMessaging } from './mq-bridge.js';
+import { createRpc, type Rpc } from './rpc.js';
+import { siblingModule, spawnWorker } from './spawn-worker.js';
+
+export interface DownstreamWorker {
+  /** What push, warehouse and points did for an order (asked of the worker). */
+  views: DownstreamView[];
+  close(): Promise<void>;
+}
+
+/** Starts push, warehouse and points in a worker thread (downstream-worker.ts) and serves what they need from here. */
+export async function startDownstreamWorker(deps: {
+  mq: Messaging;
+  data: DownstreamWorkerData;
+  markShipped: (orderId: string, trackingNo: string) => Promise<unknown>;
+  logger: Logger;
+}): Promise<DownstreamWorker> {
+  const worker = spawnWorker(siblingModule(import.meta.url, 'downstream-worker'), deps.data);
+  let rpc: Rpc | undefined;
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the downstream worker exited (code ${code}) while starting`)));
+    rpc = createRpc(worker, {
+      ...serveMessaging(deps.mq, () => rpc as Rpc),
+      markShipped: deps.markShipped,
+      ready: () => resolve(),
+      failed: (message: string) => reject(new Error(`the downstream systems did not start: ${message}`)),
+    });
+  }).catch(async (error) => {
+    await worker.terminate();
+    throw error;
+  });
+  worker.removeAllListeners('exit');
+  worker.removeAllListeners('error');
+  worker.on('error', (error) => deps.logger.error({ err: error }, 'downstream worker failed'));
+  const call = rpc as Rpc;
+  return {
+    views: ['push', 'warehouse', 'points'].map((system) => ({ system, forOrder: (orderId: string) => call.call('forOrder', system, orderId) })),
+    async close() {
+      await call.call('close').catch((error: Error) => deps.logger.warn({ err: error }, 'closing the downstream worker'));
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { Messaging, MessageView, PushConsumer, PushConsumerOptions } from '../mq/index.js';
+import type { Rpc } from './rpc.js';
+
+/** What a system in a worker thread may use of the messaging API: push consumers. */
+export type ConsumingMessaging = Pick<Messaging, 'pushConsumer'>;
+
+/**
+ * Main-thread side: subscribes push consumers on behalf of a worker. The broker (embedded, in
+ * this thread) delivers each message to the worker's listener and waits for its answer, so
+ * retries, back-off and the DLQ work exactly as for a local consumer.
+ */
+export function serveMessaging(mq: Messaging, worker: () => Rpc): Record<string, (...args: any[]) => unknown> {
+  const consumers = new Map<number, PushConsumer>();
+  return {
+    async subscribe(id: number, options: Omit<PushConsumerOptions, 'listener'>) {
+      consumers.set(id, await mq.pushConsumer({ ...options, listener: (message) => worker().call<'SUCCESS' | 'RETRY_LATER'>('deliver', id, message) }));
+    },
+    async unsubscribe(id: number) {
+      await consumers.get(id)?.close();
+      consumers.delete(id);
+    },
+  };
+}
+
+/** Worker side: `pushConsumer` that asks the main thread to subscribe, and runs the listener here. */
+export function remoteMessaging(main: () => Rpc): { messaging: ConsumingMessaging; handlers: Record<string, (...args: any[]) => unknown> } {
+  const listeners = new Map<number, PushConsumerOptions['listener']>();
+  let nextId = 0;
+  return {
+    messaging: {
+      async pushConsumer(options: PushConsumerOptions): Promise<PushConsumer> {
+        const id = ++nextId;
+        listeners.set(id, options.listener);
+        const { listener: _listener, ...rest } = options;
+        await main().call('subscribe', id, rest);
+        return {
+          group: options.group,
+          close: async () => {
+            await main().call('unsubscribe', id);
+            listeners.delete(id);
+          },
+        };
+      },
+    },
+    handlers: {
+      async deliver(id: number, message: MessageView) {
+        const listener = listeners.get(id);
+        if (!listener) return 'RETRY_LATER';
+        try {
+          return await listener({ ...message, body: Buffer.from(message.body) });
+        } catch {
+          return 'RETRY_LATER';
+        }
+      },
+    },
+  };
+}
