@@ -57,7 +57,12 @@ if ((used_pct > max_pct)); then
 fi
 rmq_log "store $RMQ_STORE (disk ${used_pct}% used)"
 
-# 4. configuration (regenerated at every start)
+# 4. configuration (regenerated at every start; restart-proxy.sh reuses it)
+#    Proxy defaults changed for tests: minInvisibleTimeMillsForRecv 10000 -> 1000 (receive() invisibleDuration
+#    floor), long polling min 5000 -> 1000 (an empty receive() blocks max(awaitDuration, min); with min 5000 an
+#    awaitDuration <= 2000 fails with "deadline time remaining is not enough for polling"), long polling max
+#    20000 -> 5000 (PushConsumer.shutdown() waits for its in-flight long polls, and a push redelivery after
+#    FAILURE waited for the running long poll: both ~20 s with the default).
 cat >"$RMQ_CONF/rmq-proxy.json" <<EOF
 {
   "rocketMQClusterName": "$RMQ_CLUSTER",
@@ -68,7 +73,8 @@ cat >"$RMQ_CONF/rmq-proxy.json" <<EOF
   "localServeAddr": "$RMQ_HOST",
   "enableTopicMessageTypeCheck": true,
   "minInvisibleTimeMillsForRecv": 1000,
-  "grpcClientConsumerMinLongPollingTimeoutMillis": 1000
+  "grpcClientConsumerMinLongPollingTimeoutMillis": 1000,
+  "grpcClientConsumerMaxLongPollingTimeoutMillis": 5000
 }
 EOF
 

@@ -3,7 +3,7 @@ import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '.
 import type { PushConsumer } from '../../mq/index.js';
 import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import type { VendorClient } from '../../third-parties/index.js';
-import { consumeOrderPaid } from '../order-paid-consumer.js';
+import { consumeOrderPaid, VENDOR_BOUND_CONCURRENCY } from '../order-paid-consumer.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
 
 export interface PushDB {
@@ -43,7 +43,7 @@ export async function createPushSystem(deps: { database: Database<PushDB>; mq: C
     );
     await insertIgnoreDuplicate(db.insertInto('sms').values({ order_id: event.orderId, kind: 'PAID', phone: event.phone, sms_id: smsId, sent_at: deps.clock() }));
   };
-  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.PUSH, handlePaid, deps.logger) : undefined;
+  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.PUSH, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY) : undefined;
   return {
     handlePaid,
     async forOrder(orderId: string) {

@@ -3,7 +3,7 @@ import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '.
 import type { PushConsumer } from '../../mq/index.js';
 import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import type { VendorClient } from '../../third-parties/index.js';
-import { consumeOrderPaid } from '../order-paid-consumer.js';
+import { consumeOrderPaid, VENDOR_BOUND_CONCURRENCY } from '../order-paid-consumer.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
 
 export interface WarehouseDB {
@@ -54,7 +54,7 @@ export async function createWarehouseSystem(deps: {
     }
     await deps.reportShipped(event.orderId, shipment.tracking_no); // idempotent on the order side
   };
-  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.WAREHOUSE, handlePaid, deps.logger) : undefined;
+  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.WAREHOUSE, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY) : undefined;
   return {
     handlePaid,
     async forOrder(orderId: string) {
