@@ -17,3 +17,23 @@ export async function onOrderTimeout(ctx: OrderContext, message: MessageView): P
   await endUnpaidOrder(ctx, orderId, OrderStatus.CLOSED, 'pay deadline passed');
   return 'SUCCESS';
 }
+
+const SCAN_BATCH = 500;
+
+/**
+ * The old way (ORDERFLOW_CLOSE=scan), kept for comparison: every interval, query unpaid orders
+ * past their deadline and close them. Its cost grows with the orders table; the delayed message
+ * looks at one order each. Returns how many it closed.
+ */
+export async function closeExpiredByScan(ctx: OrderContext): Promise<number> {
+  const due = await ctx.database.db
+    .selectFrom('orders')
+    .select('order_id')
+    .where('status', '=', OrderStatus.WAIT_PAY)
+    .where('pay_deadline', '<=', ctx.clock())
+    .limit(SCAN_BATCH)
+    .execute();
+  let closed = 0;
+  for (const { order_id } of due) if (await endUnpaidOrder(ctx, order_id, OrderStatus.CLOSED, 'pay deadline passed (scan)')) closed++;
+  return closed;
+}

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import { migrate, type Database } from '../../db/index.js';
 import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
 import { Groups, type OrderPaidEvent, Topics } from '../topics.js';
-import { onOrderTimeout } from './close-expired-orders.js';
+import { closeExpiredByScan, onOrderTimeout } from './close-expired-orders.js';
 import type { CouponsForOrders, OrderContext } from './context.js';
 import { cancelOrder, markShipped } from './end-unpaid-order.js';
 import { checkPaid, payOrder } from './pay-order.js';
@@ -20,6 +20,9 @@ export interface DownstreamView {
   system: string;
   forOrder(orderId: string): Promise<unknown>;
 }
+
+/** How often the old way (ORDERFLOW_CLOSE=scan) looks for expired orders. */
+export const SCAN_INTERVAL_MS = 1_000;
 
 export interface OrderSystemDeps {
   database: Database<OrderDB>;
@@ -71,7 +74,17 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   });
   if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock);
   const consumers: PushConsumer[] = [];
-  if (deps.config.close === 'delay') {
+  let scanner: NodeJS.Timeout | undefined;
+  if (deps.config.close === 'scan') {
+    let scanning = false;
+    scanner = setInterval(() => {
+      if (scanning) return;
+      scanning = true;
+      closeExpiredByScan(ctx)
+        .catch((error: Error) => ctx.logger.error({ err: error }, 'closing expired orders by scan failed'))
+        .finally(() => (scanning = false));
+    }, SCAN_INTERVAL_MS);
+  } else {
     consumers.push(
       await deps.mq.pushConsumer({
         group: Groups.ORDER_CLOSER,
@@ -110,6 +123,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     /** The old design (ORDERFLOW_FLOW=sync) calls these inline from pay. */
     setInlineHandlers: (handlers: ((event: OrderPaidEvent) => Promise<void>)[]) => ctx.inline.splice(0, ctx.inline.length, ...handlers),
     async close() {
+      clearInterval(scanner);
       for (const consumer of consumers) await consumer.close();
       await producer?.close();
     },
