@@ -78,8 +78,9 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
 
     // The old design calls the downstream systems inline, so they must not also consume the message.
     const consume = config.flow === 'async';
+    const inWorker = consume && has('push') && has('warehouse') && has('points') && has('coupons');
     const coupons = await createCouponsSystem({
-      database: await open('coupons'), mq, clock, logger, consume: consume && has('coupons'), seedUsers: config.seedDemo ? DEMO_USERS : 0,
+      database: await open('coupons'), mq, clock, logger, consume: consume && has('coupons') && !inWorker, seedUsers: config.seedDemo ? DEMO_USERS : 0,
     });
     closers.push(() => coupons.close());
     let orders: OrderSystem | undefined;
@@ -92,8 +93,8 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       return orders.markShipped(orderId, trackingNo);
     };
     orders?.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
-    if (consume && has('push') && has('warehouse') && has('points')) {
-      // Async design: push, warehouse and points run in a worker thread, on the other core.
+    if (inWorker) {
+      // Async design: push, warehouse, points and the coupons consumer run in a worker thread, on the other core.
       const downstream = await startDownstreamWorker({
         mq,
         markShipped: reportShipped,

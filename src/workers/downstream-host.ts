@@ -12,7 +12,7 @@ export interface DownstreamWorker {
   close(): Promise<void>;
 }
 
-/** Starts push, warehouse and points in a worker thread (downstream-worker.ts) and serves what they need from here. */
+/** Starts push, warehouse, points and the coupons consumer in a worker thread (downstream-worker.ts) and serves what they need from here. */
 export async function startDownstreamWorker(deps: {
   mq: Messaging;
   data: DownstreamWorkerData;

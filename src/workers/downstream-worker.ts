@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry: the push, warehouse and points systems, on their own event loop (and so
+ * Worker-thread entry: the push, warehouse and points systems and the coupon system's consumer, on their own event loop (and so
  * on the machine's other core). They consume `order_paid` through the main thread's broker
  * (mq-bridge.ts), own their databases here, and call their vendors from here: however busy
  * they are, the order system's pay requests keep their core (problem #1).
@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { openDatabase, type Database } from '../db/index.js';
+import { createCouponsSystem } from '../systems/coupons/coupons-system.js';
 import { createPointsSystem } from '../systems/points/points-system.js';
 import { createPushSystem } from '../systems/push/push-system.js';
 import { createWarehouseSystem } from '../systems/warehouse/warehouse-system.js';
@@ -49,6 +50,8 @@ try {
   const vendor = (name: 'sms' | 'logistics') => createVendorClient({ name, baseUrl: data.urls[name], timeoutMs: data.vendorTimeoutMs, logger: logger.child({ vendor: name }) });
   const mq = remote.messaging;
   const clock = Date.now;
+  // The coupon system's consumer (reward coupons) runs here; its lock/release API stays in the main thread.
+  systems.set('coupons', await createCouponsSystem({ database: await open('coupons'), mq, clock, logger, consume: true, seedUsers: 0 }));
   systems.set('points', await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: true }));
   systems.set('push', await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: true }));
   systems.set(

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { couponInvalid } from '../../errors.js';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { Messaging, PushConsumer } from '../../mq/index.js';
+import type { PushConsumer } from '../../mq/index.js';
+import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
 import type { CouponsForOrders } from '../order/context.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
@@ -47,7 +48,7 @@ export const REWARD_DISCOUNT_CENTS = 500;
 export const REWARD_MIN_TOTAL_CENTS = 3000;
 
 /** The coupon system: welcome coupons, coupons locked by unpaid orders, reward coupons for paid ones. */
-export async function createCouponsSystem(deps: { database: Database<CouponsDB>; mq: Messaging; clock: () => number; logger: Logger; consume: boolean; seedUsers: number }) {
+export async function createCouponsSystem(deps: { database: Database<CouponsDB>; mq: ConsumingMessaging; clock: () => number; logger: Logger; consume: boolean; seedUsers: number }) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
   if (deps.seedUsers > 0) {
