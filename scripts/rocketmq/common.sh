@@ -97,7 +97,7 @@ rmq_resolve() {
   rm -rf "$tmp"
   mkdir -p "$tmp"
   rmq_log "resolving RocketMQ $ROCKETMQ_VERSION from Maven Central into $RMQ_LIB ..."
-  if ! mvn -q -B -f "$RMQ_SCRIPT_DIR/pom.xml" "-Drocketmq.version=$ROCKETMQ_VERSION" \
+  if ! mvn -q -B -Dstyle.color=never -f "$RMQ_SCRIPT_DIR/pom.xml" "-Drocketmq.version=$ROCKETMQ_VERSION" \
       dependency:copy-dependencies -DincludeScope=runtime "-DoutputDirectory=$tmp"; then
     rm -rf "$tmp"
     rmq_die "Maven could not resolve org.apache.rocketmq:rocketmq-proxy/rocketmq-namesrv:$ROCKETMQ_VERSION (see output above)"
