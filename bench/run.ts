@@ -1,10 +1,14 @@
 /** `npm run bench -- <scenario> [--flag value …]`: runs one benchmark program. */
+import { runCloseExpiredBench } from './close-expired/index.js';
 import { runCoreFlowBench } from './core-flow/index.js';
+import { runFlashSaleBench } from './flash-sale/index.js';
 import { runMqBench } from './mq/index.js';
 
 const scenarios: Record<string, (args: Map<string, string | true>) => Promise<void>> = {
   mq: runMqBench,
   'core-flow': runCoreFlowBench,
+  'flash-sale': runFlashSaleBench,
+  'close-expired': runCloseExpiredBench,
 };
 
 const [scenario, ...rest] = process.argv.slice(2);

@@ -12,12 +12,18 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { createHttpServer, routePlugin } from './http/index.js';
 import { createMessaging, type Messaging } from './mq/index.js';
+import { type AnalyticsSystem, createAnalyticsSystem } from './systems/analytics/analytics-system.js';
+import { analyticsRoutes } from './systems/analytics/routes.js';
 import { createCouponsSystem } from './systems/coupons/coupons-system.js';
+import { createFlashSaleSystem, type FlashSaleSystem } from './systems/flash-sale/flash-sale-system.js';
+import { flashSaleRoutes } from './systems/flash-sale/routes.js';
 import { createOrderSystem, type OrderSystem } from './systems/order/order-system.js';
 import { orderRoutes } from './systems/order/routes.js';
 import { DEMO_USERS } from './systems/order/seed.js';
 import { createPointsSystem } from './systems/points/points-system.js';
 import { createPushSystem } from './systems/push/push-system.js';
+import { createRefundPaymentClient } from './systems/refund/payment-client.js';
+import { createRefundWorker } from './systems/refund/refund-worker.js';
 import { TOPIC_TYPES, Topics } from './systems/topics.js';
 import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
 import { startDownstreamWorker } from './workers/downstream-host.js';
@@ -32,6 +38,8 @@ export interface App {
   http: FastifyInstance;
   mq: Messaging;
   orders?: OrderSystem;
+  flashSales?: FlashSaleSystem;
+  analytics?: AnalyticsSystem;
   thirdParties?: ThirdPartiesHandle;
   logger: Logger;
   close(): Promise<void>;
@@ -87,6 +95,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     if (has('order')) {
       orders = await createOrderSystem({ database: await open('order'), mq, clock, logger, config, coupons: coupons.forOrders, registry });
       closers.push(() => (orders as OrderSystem).close());
+      // Refunds (async in both flows): the worker reports to the order system in this process.
+      const payment = createRefundPaymentClient({ baseUrl: thirdParties.urls.payment, timeoutMs: VENDOR_TIMEOUT_MS, retryBackoffScale: config.retryBackoffScale, logger: logger.child({ vendor: 'payment' }) });
+      const refundWorker = await createRefundWorker({ mq, payment, orders: orders.refunds, logger });
+      closers.push(() => refundWorker.close());
     }
     const reportShipped = async (orderId: string, trackingNo: string) => {
       if (!orders) throw new Error('the order system does not run in this process');
@@ -119,19 +131,32 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       if (config.flow === 'sync') orders?.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
     }
 
+    // The change stream's consumer (problem #5): its own database, fed by order_changelog alone.
+    const analytics = has('analytics') ? await createAnalyticsSystem({ database: await open('analytics'), mq, clock, logger }) : undefined;
+    if (analytics) closers.push(() => analytics.close());
+
+    // Flash sales (problem #6): gate and tickets in their own database; the order creator runs where the order system does.
+    const flashSales = has('flash-sale') ? await createFlashSaleSystem({ database: await open('flash-sale'), mq, clock, logger, config, registry, orders }) : undefined;
+    if (flashSales) closers.push(() => flashSales.close());
+
     const http = await createHttpServer({
       logger,
       adminToken: config.adminToken,
       tokenSecret: config.tokenSecret,
       metrics: registry,
       routes: [
-        routePlugin([...(orders ? orderRoutes(orders, { tokenSecret: config.tokenSecret }) : []), ...adminRoutes({ mq, thirdParties })]),
+        routePlugin([
+          ...(orders ? orderRoutes(orders, { tokenSecret: config.tokenSecret }) : []),
+          ...(analytics ? analyticsRoutes(analytics) : []),
+          ...(flashSales ? flashSaleRoutes(flashSales) : []),
+          ...adminRoutes({ mq, thirdParties }),
+        ]),
       ],
       health: async () => ({ ok: true, details: { systems: config.systems, mq: mq.engine, db: config.db === 'sqlite' ? 'sqlite' : 'mysql', flow: config.flow } }),
     });
     closers.push(() => http.close()); // closes first: in-flight requests finish, then consumers, then stores
     const address = await http.listen({ port: config.port, host: config.host });
-    return { config, url: address, http, mq, orders, thirdParties, logger, close };
+    return { config, url: address, http, mq, orders, analytics, flashSales, thirdParties, logger, close };
   } catch (error) {
     await close();
     throw error;

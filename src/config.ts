@@ -14,6 +14,10 @@ export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_PAY_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_ROCKETMQ_ENDPOINTS = '127.0.0.1:8081';
 export const DEFAULT_ADMIN_TOKEN = 'orderflow-admin';
+/** Flash-sale orders created per second at most (problem #6): what the order database is given, whatever the crowd. */
+export const DEFAULT_FLASH_SALE_RATE = 200;
+export const DEFAULT_REDIS_PREFIX = 'orderflow:';
+export const DEFAULT_SEED_USERS = 100;
 
 export interface Config {
   port: number;
@@ -24,6 +28,10 @@ export interface Config {
   /** 'sqlite' or a mysql:// URL. */
   db: string;
   redisUrl?: string;
+  /** Prefix of every Redis key orderflow writes (ORDERFLOW_REDIS_PREFIX): one Redis can serve several deployments or test runs. */
+  redisPrefix: string;
+  /** Flash-sale orders created per second at most, per creator process (ORDERFLOW_FLASH_SALE_RATE). */
+  flashSaleRate: number;
   flow: 'async' | 'sync';
   close: 'delay' | 'scan';
   payTimeoutMs: number;
@@ -36,6 +44,8 @@ export interface Config {
   seedDemo: boolean;
   /** Units of stock each demo SKU starts with (default: the catalogue's own figures); benchmarks raise it. */
   seedStock?: number;
+  /** Demo users user1 … userN seeded (default 100); flash-sale benchmarks need more buyers than units. */
+  seedUsers: number;
   logLevel: string;
   /** Embedded broker only: multiplies the retry back-off (tests and demos use 0.01). */
   retryBackoffScale: number;
@@ -59,6 +69,9 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'rocketmq-endpoints': 'ROCKETMQ_ENDPOINTS',
   db: 'ORDERFLOW_DB',
   'redis-url': 'REDIS_URL',
+  'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
+  'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
+  'seed-users': 'ORDERFLOW_SEED_USERS',
   flow: 'ORDERFLOW_FLOW',
   close: 'ORDERFLOW_CLOSE',
   'pay-timeout': 'ORDERFLOW_PAY_TIMEOUT',
@@ -97,6 +110,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     rocketmqEndpoints: endpoints(get('ROCKETMQ_ENDPOINTS') ?? DEFAULT_ROCKETMQ_ENDPOINTS),
     db,
     redisUrl: redisUrl(get('REDIS_URL')),
+    redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
+    flashSaleRate: boundedInteger('ORDERFLOW_FLASH_SALE_RATE', get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE), 1, 100_000),
     flow: oneOf('ORDERFLOW_FLOW', get('ORDERFLOW_FLOW') ?? 'async', ['async', 'sync'] as const),
     close: oneOf('ORDERFLOW_CLOSE', get('ORDERFLOW_CLOSE') ?? 'delay', ['delay', 'scan'] as const),
     payTimeoutMs: get('ORDERFLOW_PAY_TIMEOUT') === undefined ? DEFAULT_PAY_TIMEOUT_MS : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
@@ -106,6 +121,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     systems: systems(get('ORDERFLOW_SYSTEMS')),
     seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), db === 'sqlite'),
     seedStock: get('ORDERFLOW_SEED_STOCK') === undefined ? undefined : positiveInteger('ORDERFLOW_SEED_STOCK', get('ORDERFLOW_SEED_STOCK') as string),
+    seedUsers: boundedInteger('ORDERFLOW_SEED_USERS', get('ORDERFLOW_SEED_USERS') ?? String(DEFAULT_SEED_USERS), 1, 1_000_000),
     retryBackoffScale: positiveNumber('ORDERFLOW_RETRY_SCALE', get('ORDERFLOW_RETRY_SCALE') ?? '1'),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
@@ -132,6 +148,17 @@ function positiveInteger(variable: string, text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(variable, `'${text}' is not a positive integer`);
   return n;
+}
+
+function boundedInteger(variable: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(variable, `'${text}' is not a whole number from ${min} to ${max.toLocaleString('en')}`);
+  return n;
+}
+
+function redisPrefix(text: string): string {
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(text)) throw new ConfigError('ORDERFLOW_REDIS_PREFIX', `'${text}' must be 1–64 letters, digits or ':_.-'`);
+  return text;
 }
 
 function port(text: string | undefined): number {

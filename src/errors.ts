@@ -24,6 +24,8 @@ const ERROR_STATUS = {
   INVALID_STATE: 409,
   SOLD_OUT: 409,
   ALREADY_HAS_TICKET: 409,
+  /** A flash sale that has not started yet or is over. */
+  FLASH_SALE_NOT_RUNNING: 409,
   COUPON_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -6,6 +6,8 @@
 #   ROCKETMQ_VERSION         default 5.3.3 (Maven Central version of rocketmq-proxy / rocketmq-namesrv)
 #   ROCKETMQ_KEEP_STORE=1    keep $ROCKETMQ_HOME/home (store + namesrv kv) instead of wiping it at start
 #   ROCKETMQ_START_TIMEOUT   seconds to wait for each JVM to become ready (default 120)
+#   ROCKETMQ_STOP_TIMEOUT    stop.sh: seconds between TERM and KILL (default 30)
+#   ROCKETMQ_TOPIC_TIMEOUT   create-topics.sh: seconds to keep retrying (default 60)
 #   ROCKETMQ_MAX_DISK_USED_PCT  refuse to start when the store's disk is more used than this (default 80)
 #   ROCKETMQ_NAMESRV_JAVA_OPTS / ROCKETMQ_PROXY_JAVA_OPTS / ROCKETMQ_ADMIN_JAVA_OPTS  replace the heap/GC flags below
 #   ROCKETMQ_READY_FILE      extra file to write the endpoints to once up (removed by stop.sh)
@@ -112,7 +114,7 @@ rmq_resolve() {
   rmq_log "resolved $(find "$RMQ_LIB" -maxdepth 1 -name '*.jar' | wc -l) jars in $((SECONDS - t0)) s"
 }
 
-# Runs mqadmin (one JVM per call; ~1-2 s each). Extra java flags: ROCKETMQ_ADMIN_JAVA_OPTS.
+# Runs mqadmin (one JVM per call: ~4 s each, 3 s of it a stall in the client's shutdown; MqAdminBatch avoids it).
 rmq_mqadmin() {
   # shellcheck disable=SC2086
   java $RMQ_ADMIN_JAVA_OPTS -Duser.home="$RMQ_USER_HOME" -Drocketmq.home.dir="$ROCKETMQ_HOME" \

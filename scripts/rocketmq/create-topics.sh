@@ -65,7 +65,8 @@ batch_cp=$(rmq_batch_cp) || batch_cp=
 #   ok    = the success line was printed
 #   fatal = the broker answered with an error code (e.g. "CODE: 29 DESC: MIXED message type is not supported"):
 #           retrying cannot help
-#   retry = anything else (typically: broker not registered with the NameServer yet -> no line at all)
+#   retry = anything else; typically the broker has not registered with the NameServer yet, then mqadmin prints
+#           "[error] Make sure the specified clusterName exists or the name server connected to is correct."
 run_batch() {
   local idx out rc=0
   out=$(mktemp)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fault injection: kill -9 ONLY the Proxy JVM (with its embedded Broker) and start it again on the SAME
 # store and configuration; the NameServer keeps running. Waits until the proxy is ready again and prints
-# how long the outage lasted (until the NameServer serves the broker's routes again, ~10 s after the proxy's
-# "startup successfully": before that gRPC clients get NotFoundException "No topic route info"). Topics/groups survive (they live in the store).
+# how long the outage lasted, up to the moment the NameServer serves the broker's routes again (~10 s after the
+# broker's boot; before that gRPC clients get NotFoundException "No topic route info in name server").
+# Topics and groups survive (they live in the store).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 

@@ -45,8 +45,8 @@ fi
 mkdir -p "$RMQ_USER_HOME" "$RMQ_STORE" "$RMQ_LOGS/rocketmqlogs" "$RMQ_CONF" "$RMQ_RUN"
 ln -sfn "$RMQ_LOGS" "$RMQ_USER_HOME/logs"
 
-# 3. disk space of the store folder. RocketMQ itself cleans files forcibly above 85 % and rejects writes
-#    (disk full) above 90 %; fail early and clearly instead.
+# 3. disk space of the store folder. Per the RocketMQ sources (not tested here) the broker cleans files forcibly
+#    above 85 % and rejects writes (disk full) above 90 %; fail early and clearly instead.
 max_pct=${ROCKETMQ_MAX_DISK_USED_PCT:-80}
 used_pct=$(df -P "$RMQ_STORE" | awk 'NR==2 { gsub("%", "", $5); print $5 }')
 if [[ -z $used_pct ]]; then
@@ -99,12 +99,14 @@ enableMixedMessageType=true
 # must stay true: false rejects delay messages and POP, i.e. every gRPC consumer
 timerWheelEnable=true
 # transaction check-back: scan every 5 s (default 30 s); a half message is checked once older than 6 s; at most
-# 15 checks, then it is dropped. Keep transactionTimeOut well above transactionOpBatchInterval (3 s): commit/rollback
-# records are written in 3-s batches, and with transactionTimeOut=3000 already committed/rolled-back transactions
-# were checked again (a checker answering COMMIT then delivered a rolled-back message).
+# 15 checks, then it is dropped. Commit/rollback records are written in batches every transactionOpBatchInterval
+# (default 3000 ms); a check that runs before the record is written asks the checker about a transaction that
+# was already ended (seen with transactionTimeOut=3000, and once with 6000 for a commit sent 3 s after the half
+# message): the checker must answer from the real state, and a COMMIT answer then delivers the message twice.
 transactionCheckInterval=5000
 transactionTimeOut=6000
 transactionCheckMax=15
+transactionOpBatchInterval=500
 # small preallocated mmap files (defaults: 1 GiB commitlog, ~6 MB per consume queue, 100 MB timer log, ~420 MB index)
 mappedFileSizeCommitLog=67108864
 mappedFileSizeConsumeQueue=600000

@@ -1,13 +1,14 @@
 import { invalidArgument } from './errors.js';
 import type { EmbeddedOptions } from './embedded/options.js';
+import type { RocketMQOptions } from './rocketmq/options.js';
 import type { Messaging } from './types.js';
 
 export type MessagingOptions =
   | ({ engine?: 'embedded' } & EmbeddedOptions)
-  | ({ engine: 'rocketmq' } & Record<string, unknown>);
+  | ({ engine: 'rocketmq' } & RocketMQOptions);
 
 /**
- * Creates the messaging engine: the embedded broker (default) or Apache RocketMQ.
+ * Creates the messaging engine: the embedded broker (default) or Apache RocketMQ 5.x.
  * The application uses the returned API only and never branches on the engine.
  *
  * @example
@@ -23,7 +24,8 @@ export async function createMessaging(options: MessagingOptions): Promise<Messag
     return createEmbeddedMessaging(options as EmbeddedOptions);
   }
   if (engine === 'rocketmq') {
-    throw invalidArgument('engine', "'rocketmq' is not available in this build yet (see issue: Real RocketMQ)");
+    const { createRocketMQMessaging } = await import('./rocketmq/index.js');
+    return createRocketMQMessaging(options as RocketMQOptions);
   }
   throw invalidArgument('engine', `must be 'embedded' or 'rocketmq', not '${String(engine)}'`);
 }

@@ -2,6 +2,7 @@
 export { createMessaging } from './create-messaging.js';
 export type { MessagingOptions } from './create-messaging.js';
 export type { EmbeddedOptions } from './embedded/options.js';
+export type { RocketMQOptions } from './rocketmq/options.js';
 export { MqError, MqErrorCode, isMqError } from './errors.js';
 export type { MqErrorOptions } from './errors.js';
 export { ConsumeResult, TransactionResolution, TOPIC_TYPES } from './types.js';

@@ -232,6 +232,8 @@ export interface Capabilities {
   delayPrecisionMs: number;
   /** Whether the broker asks the producer's transactionChecker about unresolved half messages. */
   transactionsCheckBack: boolean;
+  /** Whether admin can list and replay dead letters and find a message by id alone. */
+  deadLetterAdmin: boolean;
 }
 
 export interface Messaging {

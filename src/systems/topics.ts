@@ -48,3 +48,34 @@ export interface OrderPaidEvent {
   items: { skuId: string; quantity: number; priceCents: number }[];
   paidAt: number;
 }
+
+/**
+ * The body of an `order_changelog` message (FIFO, messageGroup = orderId, tag = `to`): one status
+ * change of one order. `seq` is 1 for placing and grows by one per change with no gap, so a
+ * consumer can drop a duplicate (seq already seen) and notice a missing change (seq too far ahead).
+ * Statuses are the order states' names (ARCHITECTURE.md, "Order states"); times epoch ms, money cents.
+ */
+export interface OrderChangeEvent {
+  orderId: string;
+  seq: number;
+  from: string | null;
+  to: string;
+  at: number;
+  userId: string;
+  totalCents: number;
+}
+
+/**
+ * The body of an `order_refund` message (key: refundId, and the orderId): everything the refund
+ * worker needs to pay the money back, so it never reads order tables.
+ */
+export interface OrderRefundEvent {
+  refundId: string;
+  orderId: string;
+  userId: string;
+  paymentId: string;
+  /** The order's total: the amount paid back. */
+  amountCents: number;
+  reason: string | null;
+  requestedAt: number;
+}

@@ -28,7 +28,7 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
 
   return {
     engine: 'embedded',
-    capabilities: { broadcasting: true, delayPrecisionMs: 100, transactionsCheckBack: true },
+    capabilities: { broadcasting: true, delayPrecisionMs: 100, transactionsCheckBack: true, deadLetterAdmin: true },
     admin,
     async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
       broker.assertOpen();

@@ -31,6 +31,12 @@ export interface OrderContext {
   config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow'>;
   coupons: CouponsForOrders;
   metrics: OrderMetrics;
+  /**
+   * Wakes the changelog relay: call it once a transaction that changed an order's status has
+   * committed, so the change is published now rather than at the relay's next poll (~50 ms).
+   * A context without a relay (a benchmark's) passes a no-op: the outbox rows simply wait.
+   */
+  wakeChangelog(): void;
   /** The old design only (ORDERFLOW_FLOW=sync): downstream handlers called inline by pay. */
   inline: ((event: OrderPaidEvent) => Promise<void>)[];
 }

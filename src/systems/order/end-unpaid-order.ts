@@ -15,7 +15,10 @@ export async function endUnpaidOrder(ctx: OrderContext, orderId: string, to: 'CA
     await settleReservation(trx, orderId, 'released');
     return true;
   });
-  if (won) await ctx.coupons.release(orderId);
+  if (won) {
+    ctx.wakeChangelog();
+    await ctx.coupons.release(orderId);
+  }
   return won;
 }
 
@@ -33,5 +36,10 @@ export async function cancelOrder(ctx: OrderContext, userId: string, orderId: st
 
 /** The warehouse reports the shipment (the order system's public API): PAID → SHIPPED, idempotent. */
 export async function markShipped(ctx: OrderContext, orderId: string, trackingNo: string): Promise<boolean> {
-  return transition(ctx.database.db, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`);
+  // A transaction: the status, its history row and its changelog outbox row commit together.
+  const won = await ctx.database.db
+    .transaction()
+    .execute((trx) => transition(trx, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`));
+  if (won) ctx.wakeChangelog();
+  return won;
 }

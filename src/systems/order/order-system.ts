@@ -4,15 +4,19 @@ import type { Config } from '../../config.js';
 import { migrate, type Database } from '../../db/index.js';
 import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
 import { Groups, type OrderPaidEvent, Topics } from '../topics.js';
+import { type ChangelogRelay, startChangelogRelay } from './changelog-relay.js';
 import { closeExpiredByScan, onOrderTimeout } from './close-expired-orders.js';
 import type { CouponsForOrders, OrderContext } from './context.js';
 import { cancelOrder, markShipped } from './end-unpaid-order.js';
 import { checkPaid, payOrder } from './pay-order.js';
+import { placeFlashSaleOrder, type FlashSaleOrderInput } from './place-flash-sale-order.js';
 import { placeOrder, type PlaceOrderInput } from './place-order.js';
 import { getOrder, listOrders, listSkus } from './queries.js';
+import { checkRefund, refundOrder } from './refund-order.js';
 import { type OrderDB, orderMigrations } from './schema.js';
 import { seedOrderDemo } from './seed.js';
 import type { OrderStatus } from './states.js';
+import { completeRefund, failRefund, refundStatus, refundView } from './settle-refund.js';
 import { authenticate } from './users.js';
 
 /** What a downstream system shows about one order (its public module API, read-only). */
@@ -29,7 +33,7 @@ export interface OrderSystemDeps {
   mq: Messaging;
   clock: () => number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'seedDemo' | 'seedStock'>;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'seedDemo' | 'seedStock' | 'seedUsers'>;
   coupons: CouponsForOrders;
   registry: Registry;
 }
@@ -43,6 +47,7 @@ export type OrderSystem = Awaited<ReturnType<typeof createOrderSystem>>;
 export async function createOrderSystem(deps: OrderSystemDeps) {
   await migrate(deps.database, orderMigrations);
   let producer: Producer | undefined;
+  let relay: ChangelogRelay | undefined;
   const views: DownstreamView[] = [];
   const ctx: OrderContext = {
     database: deps.database,
@@ -56,6 +61,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     config: deps.config,
     coupons: deps.coupons,
     inline: [],
+    wakeChangelog: () => relay?.wake(),
     metrics: {
       ordersPlaced: new Counter({ name: 'orderflow_orders_placed_total', help: 'Orders placed', registers: [deps.registry] }),
       ordersPaid: new Counter({ name: 'orderflow_orders_paid_total', help: 'Orders paid', registers: [deps.registry] }),
@@ -69,10 +75,13 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   };
   producer = await deps.mq.producer({
     group: 'order-system',
-    topics: [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT],
-    transactionChecker: (message) => checkPaid(ctx, message),
+    topics: [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG],
+    // One producer group, so one checker: each transactional topic has its own check-back.
+    transactionChecker: (message) => (message.topic === Topics.ORDER_REFUND ? checkRefund(ctx, message) : checkPaid(ctx, message)),
   });
-  if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock);
+  // The change stream (problem #5): publishes what every status change wrote to the outbox.
+  relay = startChangelogRelay({ database: deps.database, producer, logger: ctx.logger });
+  if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock, deps.config.seedUsers);
   const consumers: PushConsumer[] = [];
   let scanner: NodeJS.Timeout | undefined;
   if (deps.config.close === 'scan') {
@@ -100,8 +109,17 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     authenticate: (userId: string, password: string) => authenticate(ctx, userId, password),
     listSkus: () => listSkus(ctx),
     placeOrder: (input: PlaceOrderInput) => placeOrder(ctx, input),
+    /** Public API for the flash-sale order creator: one unit at the sale price, idempotent per ticket. */
+    placeFlashSaleOrder: (input: FlashSaleOrderInput) => placeFlashSaleOrder(ctx, input),
     payOrder: (userId: string, orderId: string, paymentId?: string) => payOrder(ctx, userId, orderId, paymentId),
     cancelOrder: (userId: string, orderId: string) => cancelOrder(ctx, userId, orderId),
+    refundOrder: (userId: string, orderId: string, reason?: string) => refundOrder(ctx, userId, orderId, reason),
+    /** Public API for the refund worker: it reports what the payment provider did. */
+    refunds: {
+      status: (refundId: string) => refundStatus(ctx, refundId),
+      complete: (refundId: string, providerRefundId: string | null) => completeRefund(ctx, refundId, providerRefundId),
+      fail: (refundId: string, reason: string) => failRefund(ctx, refundId, reason),
+    },
     /** Public API for the warehouse system. */
     markShipped: (orderId: string, trackingNo: string) => markShipped(ctx, orderId, trackingNo),
     listOrders: (query: { userId: string; status?: OrderStatus; limit: number; cursor?: string }) => listOrders(ctx, query),
@@ -115,8 +133,8 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
         }),
       );
       const messages: MessageTrace[] = [];
-      for (const topic of [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT]) messages.push(...(await deps.mq.admin.findMessagesByKey(topic, orderId)));
-      return { ...order, downstream, messages };
+      for (const topic of [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG]) messages.push(...(await deps.mq.admin.findMessagesByKey(topic, orderId)));
+      return { ...order, refund: await refundView(ctx, orderId), downstream, messages };
     },
     /** Wiring done by the composition root once every system exists. */
     addDownstreamView: (view: DownstreamView) => views.push(view),
@@ -125,6 +143,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     async close() {
       clearInterval(scanner);
       for (const consumer of consumers) await consumer.close();
+      await relay?.close();
       await producer?.close();
     },
   };

@@ -59,11 +59,13 @@ export async function checkPaid(ctx: OrderContext, message: MessageView): Promis
 }
 
 async function markPaid(ctx: OrderContext, event: OrderPaidEvent): Promise<boolean> {
-  return ctx.database.db.transaction().execute(async (trx) => {
+  const won = await ctx.database.db.transaction().execute(async (trx) => {
     const won = await transition(trx, event.orderId, OrderStatus.WAIT_PAY, OrderStatus.PAID, event.paidAt, { payment_id: event.paymentId });
     if (won) await settleReservation(trx, event.orderId, 'sold', event.items.map((i) => ({ sku_id: i.skuId, quantity: i.quantity })));
     return won;
   });
+  if (won) ctx.wakeChangelog();
+  return won;
 }
 
 /** A repeated pay with the same payment is answered like the first; anything else is a 409. */

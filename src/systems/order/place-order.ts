@@ -77,6 +77,7 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
     if (input.couponId) await ctx.coupons.release(orderId).catch((e) => ctx.logger.error({ err: e, orderId }, 'releasing the coupon of a failed order failed'));
     throw error;
   }
+  ctx.wakeChangelog();
   ctx.metrics.ordersPlaced.inc();
   return { orderId, status: OrderStatus.WAIT_PAY, payDeadline: new Date(payDeadline).toISOString(), totalCents: subtotal - discount, discountCents: discount };
 }

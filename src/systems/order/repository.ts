@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { stockInsufficient } from '../../errors.js';
+import { writeOutbox } from './outbox.js';
 import type { OrderDB } from './schema.js';
 import type { OrderStatus } from './states.js';
 
 export type OrderTx = Transaction<OrderDB> | Kysely<OrderDB>;
-export type OrderRow = OrderDB['orders'];
+export type OrderRow = Selectable<OrderDB['orders']>;
 
 /** Sortable order ids: time first (newest last), then randomness. */
 export function newOrderId(now: number): string {
@@ -19,9 +20,12 @@ export async function findOrder(db: OrderTx, orderId: string): Promise<OrderRow 
 /**
  * The guarded update every transition goes through: `… WHERE status = from`, so two racing
  * transitions cannot both win. Records the history row when it wins; returns whether it did.
+ * The same statement numbers the change (history_seq + 1), so the history row needs no read of the
+ * history table. Takes a transaction (not the database): the status, its history row and its
+ * changelog outbox row must commit together.
  */
 export async function transition(
-  db: OrderTx,
+  db: Transaction<OrderDB>,
   orderId: string,
   from: OrderStatus,
   to: OrderStatus,
@@ -31,7 +35,7 @@ export async function transition(
 ): Promise<boolean> {
   const result = await db
     .updateTable('orders')
-    .set({ status: to, updated_at: at, ...patch })
+    .set((eb) => ({ status: to, updated_at: at, history_seq: eb('history_seq', '+', 1), ...patch }))
     .where('order_id', '=', orderId)
     .where('status', '=', from)
     .executeTakeFirst();
@@ -40,25 +44,28 @@ export async function transition(
   return true;
 }
 
-/** Appends to the order's history; the next seq is computed in the same statement (one round trip). */
-export async function addHistory(db: OrderTx, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number, note: string | null): Promise<void> {
+/**
+ * Appends the order's latest change to its history, numbered by the order row's history_seq (1 when
+ * placed, bumped by `transition`). Every status change comes through here, inside its transaction,
+ * so it also queues the change for the change stream (`order_changelog`, problem #5): the outbox
+ * row commits with the change or not at all.
+ *
+ * Both inserts read only the order's own row, which the transaction already holds: no read of the
+ * history table, whose range locks on MySQL (INSERT … SELECT MAX(seq) locks neighbouring orders'
+ * rows and gaps) deadlocked placing against cancelling, stock being locked in the opposite order.
+ */
+export async function addHistory(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number, note: string | null): Promise<void> {
   await db
     .insertInto('order_history')
     .columns(['order_id', 'seq', 'from_status', 'to_status', 'at', 'note'])
     .expression((eb) =>
       eb
-        .selectFrom('order_history')
-        .select([
-          eb.val(orderId).as('order_id'),
-          sql<number>`coalesce(max(seq), 0) + 1`.as('seq'),
-          eb.val(from).as('from_status'),
-          eb.val(to).as('to_status'),
-          eb.val(at).as('at'),
-          eb.val(note).as('note'),
-        ])
+        .selectFrom('orders')
+        .select(['order_id', 'history_seq', eb.val(from).as('from_status'), eb.val(to).as('to_status'), eb.val(at).as('at'), eb.val(note).as('note')])
         .where('order_id', '=', orderId),
     )
     .execute();
+  await writeOutbox(db, orderId, from, to, at);
 }
 
 /** available → reserved, refused (409) if there is not enough: never negative, never oversold. */

@@ -16,6 +16,7 @@ const PlaceOrderBody = z.object({
   couponId: z.string().min(1).max(64).optional(),
 });
 const PayBody = z.object({ paymentId: z.string().min(1).max(128).optional() });
+const RefundBody = z.object({ reason: z.string().max(200).optional() });
 const ListQuery = z.object({
   userId: z.string().min(1).max(64).optional(),
   status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]).optional(),
@@ -59,6 +60,12 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }):
       method: 'POST', url: '/orders/:id/cancel', auth: 'user', tags: ['orders'], summary: 'Cancel an unpaid order',
       schema: { params: OrderIdParams, response: { 200: StatusReply } },
       handler: ({ params, userId }) => orders.cancelOrder(userId, params.id),
+    }),
+    route({
+      method: 'POST', url: '/orders/:id/refund', auth: 'user', status: 202, tags: ['orders'],
+      summary: 'Refund a paid or shipped order (asynchronous; asking again answers the same refund)',
+      schema: { params: OrderIdParams, body: RefundBody, response: { 202: StatusReply.extend({ refundId: z.string() }) } },
+      handler: ({ params, body, userId }) => orders.refundOrder(userId, params.id, body.reason),
     }),
     route({
       method: 'GET', url: '/orders/:id', auth: 'user', tags: ['orders'], summary: 'An order, its history, what each system did, its messages',

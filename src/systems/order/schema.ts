@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { Migration } from '../../db/index.js';
+import { historySeqMigration, type OrderOutboxTable, outboxMigration } from './outbox-schema.js';
+import { type OrderRefundsTable, refundsMigration } from './refund-schema.js';
 import type { OrderStatus } from './states.js';
 
 /** The order system's own tables. Times are epoch ms (BIGINT), money integer cents. */
@@ -20,9 +22,13 @@ export interface OrderDB {
     pay_deadline: number;
     created_at: number;
     updated_at: number;
+    /** The seq of the order's latest history row: 1 (the default) when placed, + 1 by every transition. */
+    history_seq: Generated<number>;
   };
   order_items: { order_id: string; sku_id: string; quantity: number; price_cents: number };
   order_history: { order_id: string; seq: number; from_status: OrderStatus | null; to_status: OrderStatus; at: number; note: string | null };
+  order_outbox: OrderOutboxTable;
+  order_refunds: OrderRefundsTable;
 }
 
 export const orderMigrations: Record<string, Migration> = {
@@ -82,4 +88,7 @@ export const orderMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_outbox': outboxMigration,
+  '002_outbox_history_seq': historySeqMigration,
+  '003_refunds': refundsMigration,
 };

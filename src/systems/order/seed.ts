@@ -13,17 +13,20 @@ const DEMO_SKUS = [
 ];
 
 /** Demo data: users user1 … user100 (password `demo`) with a phone each, and a small catalogue. Idempotent.
- * `stock` overrides every SKU's starting stock (ORDERFLOW_SEED_STOCK, for benchmarks). */
-export async function seedOrderDemo(ctx: OrderContext, stock?: number): Promise<void> {
+ * `stock` overrides every SKU's starting stock (ORDERFLOW_SEED_STOCK, for benchmarks); `users` the number
+ * of demo users (ORDERFLOW_SEED_USERS: a flash sale of 500 units needs more than 500 buyers). */
+export async function seedOrderDemo(ctx: OrderContext, stock?: number, users = DEMO_USERS): Promise<void> {
   const db = ctx.database.db;
   const existing = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   if (Number(existing?.n ?? 0) === 0) {
     const hash = await hashPassword(DEMO_PASSWORD); // one hash for all demo users: seeding stays fast
     const now = ctx.clock();
-    await db
-      .insertInto('users')
-      .values(Array.from({ length: DEMO_USERS }, (_, i) => ({ user_id: `user${i + 1}`, password_hash: hash, phone: `+1555${String(i + 1).padStart(7, '0')}`, created_at: now })))
-      .execute();
+    for (let from = 0; from < users; from += 500) {
+      await db
+        .insertInto('users')
+        .values(Array.from({ length: Math.min(500, users - from) }, (_, k) => from + k + 1).map((n) => ({ user_id: `user${n}`, password_hash: hash, phone: `+1555${String(n).padStart(7, '0')}`, created_at: now })))
+        .execute();
+    }
   }
   for (const sku of DEMO_SKUS) {
     const found = await db.selectFrom('skus').select('sku_id').where('sku_id', '=', sku.sku_id).executeTakeFirst();

@@ -1,0 +1,265 @@
+/**
+ * `npm run bench -- flash-sale`: a crowd of 20,000 purchase requests for 500 units from 200
+ * connections (2,000 buyers), against three servers, each in its own process, one after the other:
+ *
+ * - the old way: no gate, every request places an order straight in the order database
+ *   (POST /api/orders on the flash SKU, refused with 409 once its stock is 0);
+ * - the new way with the in-process gate (embedded default);
+ * - the new way with the Redis gate (REDIS_URL, default redis://127.0.0.1:6379; skipped, saying so, if Redis does not answer).
+ *
+ * Reported per design: orders created (must be 500), oversold units (must be 0), request latency
+ * p50 / p99 (target for the gate: p99 ≤ 20 ms), order inserts per second (max over any 1 s window, vs
+ * ORDERFLOW_FLASH_SALE_RATE) and the database writes each design attempted.
+ */
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { signToken } from '../../src/http/index.js';
+import { machine, saveResults } from '../report.js';
+import { startServer, type ServerProcess } from '../server-process.js';
+import { empty, maxInOneSecond, metrics, printComparison, UNITS } from './report.js';
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const FLASH_SKU = 'SKU-2001';
+
+export interface Options {
+  requests: number;
+  connections: number;
+  users: number;
+  /** ORDERFLOW_FLASH_SALE_RATE of the new design's servers. */
+  rate: number;
+  /**
+   * Requests per second offered (default 2,000: the 20,000 requests arrive over 10 s). A crowd is an open
+   * loop: buyers click whatever the server's latency, so latency counts from each request's planned start
+   * (autocannon corrects for coordinated omission). 0: closed loop, as fast as the 200 connections go.
+   */
+  offered: number;
+}
+
+export type Design = 'old' | 'in-process' | 'redis';
+
+export interface DesignResult {
+  design: Design;
+  skipped?: string;
+  responses: Record<string, number>;
+  ordersCreated: number;
+  oversold: number;
+  sku: { available: number; reserved: number; sold: number };
+  latency: { p50: number; p90: number; p99: number; max: number; average: number };
+  achievedPerSecond: number;
+  loadSeconds: number;
+  /** From the first request until the last order was created. */
+  ordersDoneSeconds: number;
+  maxOrdersInOneSecond: number;
+  orderDbWrites: number;
+  flashSaleDbWrites: number;
+  brokerWrites: number;
+}
+
+export async function runFlashSaleBench(args: Map<string, string | true>): Promise<void> {
+  const options: Options = {
+    requests: Number(args.get('requests') ?? 20_000),
+    connections: Number(args.get('connections') ?? 200),
+    users: Number(args.get('users') ?? 2_000),
+    rate: Number(args.get('rate') ?? 200),
+    offered: Number(args.get('offered') ?? 2_000),
+  };
+  const redisUrl = String(args.get('redis') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const results: DesignResult[] = [];
+  const designs = String(args.get('designs') ?? 'old,in-process,redis').split(',') as Design[];
+  for (const [i, design] of designs.entries()) {
+    log(`design ${i + 1}/${designs.length}: ${title(design)}`);
+    if (design === 'redis') {
+      const reason = await redisUnavailable(redisUrl);
+      if (reason) {
+        log(`  skipped: ${reason}`);
+        results.push({ ...empty(design), skipped: reason });
+        continue;
+      }
+    }
+    results.push(await runDesign(design, options, 3951 + i, redisUrl));
+  }
+  console.log('');
+  printComparison(results, options);
+  const file = saveResults('flash-sale', { options, machine: machine(), results });
+  console.log(`\nresults: ${file}`);
+}
+
+const title = (d: Design) => (d === 'old' ? 'old way: every request places an order in the order DB' : `new way: ${d} gate → queue → rate-limited creator`);
+
+async function runDesign(design: Design, options: Options, port: number, redisUrl: string): Promise<DesignResult> {
+  const secret = randomBytes(32).toString('hex');
+  const prefix = `orderflow-bench:${randomBytes(4).toString('hex')}:`;
+  const server = await startServer(
+    {
+      ORDERFLOW_TOKEN_SECRET: secret,
+      ORDERFLOW_SEED_USERS: String(options.users),
+      ORDERFLOW_FLASH_SALE_RATE: String(options.rate),
+      // The machine's REDIS_URL must not leak into the other designs.
+      REDIS_URL: design === 'redis' ? redisUrl : '',
+      ORDERFLOW_REDIS_PREFIX: prefix,
+    },
+    port,
+  );
+  try {
+    const tokens = Array.from({ length: options.users }, (_, i) => signToken(`user${i + 1}`, secret));
+    const saleId = design === 'old' ? '' : ((await server.call('GET', '/api/flash-sales')).body as { id: string; skuId: string }[]).find((s) => s.skuId === FLASH_SKU)?.id;
+    if (saleId === undefined) throw new Error('no flash sale of the demo SKU');
+    log('  warming up (10,000 requests that touch no sale)');
+    await warmUp(server, design, tokens);
+    const before = await metrics(server);
+    log(`  ${options.requests} requests, ${options.connections} connections, ${options.users} buyers${options.offered ? `, ${options.offered}/s offered` : ', as fast as they go'}`);
+    const started = Date.now();
+    const load = await crowd(server, design, saleId, tokens, options);
+    const loadSeconds = (Date.now() - started) / 1_000;
+    log(`  load done in ${loadSeconds.toFixed(1)} s: ${JSON.stringify(load.responses)}`);
+
+    // What was created: orders straight from the responses (old), or from the tickets once settled (new).
+    const owned = design === 'old' ? load.created : await settledOrders(server, load.tickets, tokens);
+    const created = await Promise.all(
+      owned.map(async ({ orderId, user }) => Date.parse((await server.call('GET', `/api/orders/${orderId}`, undefined, tokens[user])).body.createdAt)),
+    );
+    const lastOrder = created.length ? Math.max(...created) : started;
+    const sku = ((await server.call('GET', '/api/skus')).body as { skuId: string; stock: DesignResult['sku'] }[]).find((s) => s.skuId === FLASH_SKU)?.stock as DesignResult['sku'];
+    const after = await metrics(server);
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    const reachedOrderDb = (load.responses['201'] ?? 0) + (load.responses['409 STOCK_INSUFFICIENT'] ?? 0);
+    const admitted = load.responses['202'] ?? 0;
+    return {
+      design,
+      responses: load.responses,
+      ordersCreated: created.length,
+      oversold: Math.max(0, sku.reserved + sku.sold - UNITS, -sku.available, created.length - UNITS),
+      sku,
+      latency: { p50: load.result.latency.p50, p90: load.result.latency.p90, p99: load.result.latency.p99, max: load.result.latency.max, average: load.result.latency.average },
+      achievedPerSecond: Math.round(load.result.requests.total / (load.result.duration || 1)),
+      loadSeconds,
+      ordersDoneSeconds: (lastOrder - started) / 1_000,
+      maxOrdersInOneSecond: maxInOneSecond(created),
+      // Old: each request ran the order transaction (a guarded stock UPDATE, and the order rows when it won).
+      orderDbWrites: design === 'old' ? reachedOrderDb : delta('orderflow_flash_sale_db_writes_total{db="order"}'),
+      flashSaleDbWrites: design === 'old' ? 0 : delta('orderflow_flash_sale_db_writes_total{db="flash-sale"}'),
+      // Old: every placement sends its pay-deadline message first; new: one flash_sale_order message per ticket + one per order.
+      brokerWrites: design === 'old' ? reachedOrderDb : admitted + created.length,
+    };
+  } finally {
+    await server.stop();
+    if (design === 'redis') await deleteKeys(redisUrl, prefix).catch((error: Error) => log(`  cleaning Redis keys failed: ${error.message}`));
+  }
+}
+
+const WARM_UP_REQUESTS = 10_000;
+
+/**
+ * Lets the server finish starting (worker threads, first checkpoints), then warms the JIT and the
+ * connections on the same route without touching the sale: an unknown sale (404) / an unknown SKU (404, no write).
+ */
+async function warmUp(server: ServerProcess, design: Design, tokens: string[]): Promise<void> {
+  await new Promise((r) => setTimeout(r, 3_000));
+  const body = design === 'old' ? { userId: 'user1', items: [{ skuId: 'SKU-WARM-UP', quantity: 1 }] } : { userId: 'user1' };
+  const result = await autocannon({
+    url: server.url,
+    connections: 100,
+    amount: WARM_UP_REQUESTS,
+    requests: [{ method: 'POST', path: design === 'old' ? '/api/orders' : '/api/flash-sales/FS-WARM-UP/orders', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` }, body: JSON.stringify(body) }],
+  });
+  if (result['4xx'] !== WARM_UP_REQUESTS) throw new Error(`warm-up: expected ${WARM_UP_REQUESTS} × 404, got ${JSON.stringify({ '2xx': result['2xx'], '4xx': result['4xx'], '5xx': result['5xx'] })}`);
+}
+
+interface Crowd {
+  result: autocannon.Result;
+  responses: Record<string, number>;
+  tickets: { ticketId: string; user: number }[];
+  created: { orderId: string; user: number }[];
+}
+
+/** The crowd: request i comes from buyer i mod users, each buyer asking several times. */
+function crowd(server: ServerProcess, design: Design, saleId: string, tokens: string[], options: Options): Promise<Crowd> {
+  const responses: Record<string, number> = {};
+  const tickets: Crowd['tickets'] = [];
+  const created: Crowd['created'] = [];
+  let next = 0;
+  const path = design === 'old' ? '/api/orders' : `/api/flash-sales/${saleId}/orders`;
+  // Built once per buyer: the load generator shares the machine, so each request must cost it little.
+  const prepared = tokens.map((token, user) => {
+    const userId = `user${user + 1}`;
+    const body = design === 'old' ? { userId, items: [{ skuId: FLASH_SKU, quantity: 1 }] } : { userId };
+    return { method: 'POST' as const, path, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) };
+  });
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: server.url,
+        connections: options.connections,
+        amount: options.requests,
+        ...(options.offered > 0 ? { overallRate: options.offered } : {}),
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path,
+            setupRequest: (_request, context) => {
+              const user = next++ % tokens.length;
+              (context as { user: number }).user = user;
+              return prepared[user];
+            },
+            onResponse: (status, body, context) => {
+              const user = (context as { user: number }).user;
+              // The error code without parsing every refusal: `{"error":{"code":"SOLD_OUT",…`
+              const key = status >= 400 ? `${status} ${/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? '?'}` : String(status);
+              responses[key] = (responses[key] ?? 0) + 1;
+              if (status === 202) tickets.push({ ticketId: (JSON.parse(body) as { ticketId: string }).ticketId, user });
+              if (status === 201) created.push({ orderId: (JSON.parse(body) as { orderId: string }).orderId, user });
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve({ result, responses, tickets, created })),
+    );
+    let seconds = 0;
+    instance.on('tick', () => {
+      if (++seconds % 2 === 0) log(`    … ${seconds} s, ${next} requests sent`);
+    });
+  });
+}
+
+/** Waits for every ticket to be ORDERED or FAILED; returns the orders. */
+async function settledOrders(server: ServerProcess, tickets: Crowd['tickets'], tokens: string[]): Promise<{ orderId: string; user: number }[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const states = await Promise.all(tickets.map(async (t) => ({ ...t, ...(await server.call('GET', `/api/flash-sales/tickets/${t.ticketId}`, undefined, tokens[t.user])).body })));
+    const queued = states.filter((s) => s.status === 'QUEUED').length;
+    if (queued === 0 || Date.now() > deadline) {
+      const failed = states.filter((s) => s.status === 'FAILED');
+      if (failed.length > 0) log(`  ${failed.length} tickets FAILED, e.g. ${failed[0].reason}`);
+      if (queued > 0) log(`  ${queued} tickets still QUEUED after 120 s`);
+      return states.filter((s) => s.status === 'ORDERED').map((s) => ({ orderId: s.orderId as string, user: s.user }));
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function redisUnavailable(url: string): Promise<string | undefined> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch (error) {
+    return `Redis at ${url} does not answer (${(error as Error).message})`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    if ((cursor = next) === '0') break;
+  }
+  await redis.quit();
+}
+

@@ -1,0 +1,68 @@
+import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
+import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
+import { RocketAdmin } from './admin.js';
+import { resolveRocketMQOptions, type RocketMQOptions } from './options.js';
+import { guardProcess } from './process-guard.js';
+import { RocketProducer } from './producer.js';
+import { RocketPullConsumer } from './pull-consumer.js';
+import { RocketPushConsumer } from './push-consumer.js';
+import { createRocketMQAdmin } from './remoting/index.js';
+
+export type { RocketMQOptions } from './options.js';
+
+/**
+ * The messaging API on Apache RocketMQ 5.x: producing and consuming through the official gRPC
+ * client (via the Proxy), the admin side through the remoting protocol (via the NameServer and
+ * the brokers). Consumer groups are configured before a consumer starts: FIFO groups are made
+ * orderly, and maxReconsumeTimes becomes the group's retryMaxTimes.
+ */
+export async function createRocketMQMessaging(input: RocketMQOptions): Promise<Messaging> {
+  const options = resolveRocketMQOptions(input);
+  const remote = createRocketMQAdmin({ namesrv: options.namesrv, timeoutMs: options.requestTimeoutMs });
+  const admin = new RocketAdmin(remote);
+  const unguard = guardProcess(options.logger);
+  const open = new Set<{ close(): Promise<void> }>();
+  const track = <T extends { close(): Promise<void> }>(thing: T): T => {
+    open.add(thing);
+    const close = thing.close.bind(thing);
+    thing.close = async () => {
+      open.delete(thing);
+      await close();
+    };
+    return thing;
+  };
+  /** Configures the group before a consumer starts; returns whether it is a FIFO (orderly) group. */
+  const prepareGroup = async (group: string, topics: string[], maxReconsumeTimes?: number) => {
+    const types = new Map((await admin.listTopics()).map((t) => [t.name, t.type]));
+    const fifo = topics.some((t) => types.get(t) === 'FIFO');
+    await remote.createSubscriptionGroup(group, { fifo, retryMaxTimes: maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES });
+    for (const topic of topics) admin.noteGroup(topic, group);
+    return fifo;
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    engine: 'rocketmq',
+    // RocketMQ's timer is precise to timerPrecisionMs (1 s by default); broadcasting is not in the 5.x gRPC protocol.
+    capabilities: { broadcasting: false, delayPrecisionMs: 1_500, transactionsCheckBack: true, deadLetterAdmin: false },
+    admin,
+    async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
+      return track(await RocketProducer.start(options, producerOptions, (topic) => admin.topicType(topic)));
+    },
+    async pushConsumer(consumer: PushConsumerOptions): Promise<PushConsumer> {
+      const fifo = await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);
+      return track(await RocketPushConsumer.start(options, consumer, fifo));
+    },
+    async pullConsumer(consumer: PullConsumerOptions): Promise<PullConsumer> {
+      await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);
+      return track(await RocketPullConsumer.start(options, consumer));
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await Promise.allSettled([...open].map((thing) => thing.close()));
+        await remote.close();
+        unguard();
+      })();
+      return closing;
+    },
+  };
+}

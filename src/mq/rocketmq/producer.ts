@@ -1,0 +1,179 @@
+import { Producer as ClientProducer } from 'rocketmq-client-nodejs';
+import definitions from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
+import { closedError, invalidArgument } from '../errors.js';
+import { checkMessageType, toOutgoing } from '../message.js';
+import type {
+  Message,
+  Producer,
+  ProducerOptions,
+  SendCallback,
+  SendResult,
+  TransactionResolution,
+  TransactionSendResult,
+  TopicType,
+} from '../types.js';
+import { fromClientView, toClientMessage } from './convert.js';
+import { startClient } from './client-startup.js';
+import { fromRocketError } from './errors.js';
+import { clientLogger, type ResolvedRocketMQOptions } from './options.js';
+
+// A CommonJS module: its enum comes through the default import (a named import fails under ESM).
+const ClientResolution = definitions.TransactionResolution;
+const TO_CLIENT: Record<TransactionResolution, number> = {
+  COMMIT: ClientResolution.COMMIT,
+  ROLLBACK: ClientResolution.ROLLBACK,
+  UNKNOWN: ClientResolution.TRANSACTION_RESOLUTION_UNSPECIFIED,
+};
+
+/**
+ * Our producer over the official client's. What the client lacks is built here: async send
+ * with callbacks (exactly one, never during the call), one-way send (not awaited, failures
+ * counted), batches (sent one by one: the client offers no public batch), and errors mapped.
+ */
+export class RocketProducer implements Producer {
+  readonly #client: ClientProducer;
+  readonly #options: ResolvedRocketMQOptions;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #onewayFailures = 0;
+  #closed = false;
+
+  readonly #topicType: (topic: string) => Promise<TopicType | undefined>;
+
+  private constructor(client: ClientProducer, options: ResolvedRocketMQOptions, topicType: (topic: string) => Promise<TopicType | undefined>) {
+    this.#client = client;
+    this.#options = options;
+    this.#topicType = topicType;
+  }
+
+  static async start(
+    options: ResolvedRocketMQOptions,
+    producerOptions: ProducerOptions,
+    topicType: (topic: string) => Promise<TopicType | undefined>,
+  ): Promise<RocketProducer> {
+    const checker = producerOptions.transactionChecker;
+    if (checker !== undefined && typeof checker !== 'function') throw invalidArgument('transactionChecker', 'must be a function');
+    const client = new ClientProducer({
+      endpoints: options.endpoints,
+      namespace: options.namespace,
+      requestTimeout: options.requestTimeoutMs,
+      logger: clientLogger(options.logger),
+      topic: producerOptions.topics,
+      checker: checker && {
+        async check(view) {
+          try {
+            return TO_CLIENT[(await checker(fromClientView(view))) ?? 'UNKNOWN'] ?? TO_CLIENT.UNKNOWN;
+          } catch (error) {
+            options.logger.warn({ err: error }, 'transactionChecker threw: UNKNOWN');
+            return TO_CLIENT.UNKNOWN;
+          }
+        },
+      },
+    });
+    await startClient(client, { endpoints: options.endpoints, topic: producerOptions.topics?.join(',') });
+    return new RocketProducer(client, options, topicType);
+  }
+
+  get onewayFailures(): number {
+    return this.#onewayFailures;
+  }
+
+  async send(message: Message): Promise<SendResult> {
+    if (this.#closed) throw closedError('this producer');
+    const out = toOutgoing(message);
+    return this.#track(
+      this.#client.send(toClientMessage(out)).then(
+        (receipt) => ({ messageId: receipt.messageId, topic: out.topic, queueId: receipt.messageQueue?.queueId ?? -1, offset: Number(receipt.offset ?? -1) }),
+        (error: unknown) => {
+          throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
+        },
+      ),
+    );
+  }
+
+  sendAsync(message: Message, callback: SendCallback): void {
+    if (!callback || typeof callback.onSuccess !== 'function' || typeof callback.onException !== 'function') {
+      throw invalidArgument('callback', 'must have onSuccess(result) and onException(error) functions');
+    }
+    this.send(message).then(
+      (result) => this.#safely(() => callback.onSuccess(result)),
+      (error: Error) => this.#safely(() => callback.onException(error)),
+    );
+  }
+
+  sendOneway(message: Message): void {
+    this.send(message).catch((error: Error) => {
+      this.#onewayFailures++;
+      this.#options.logger.warn({ err: error, topic: message?.topic }, 'one-way send failed');
+    });
+  }
+
+  async sendBatch(messages: Message[]): Promise<SendResult[]> {
+    if (!Array.isArray(messages) || messages.length === 0) throw invalidArgument('messages', 'must be a non-empty array');
+    const outs = messages.map((m) => toOutgoing(m));
+    if (outs.some((o) => o.topic !== outs[0].topic)) throw invalidArgument('messages', 'of one batch must share one topic');
+    // The client has no public batch send: every message is checked against the topic first, so a
+    // bad one stores none; a broker failure part-way can still leave some stored (docs/engines.md).
+    const type = await this.#topicType(outs[0].topic);
+    if (type === undefined) throw fromRocketError(new Error('TOPIC_NOT_FOUND'), { topic: outs[0].topic, endpoints: this.#options.endpoints });
+    for (const out of outs) checkMessageType(out, type);
+    return Promise.all(messages.map((m) => this.send(m)));
+  }
+
+  async sendInTransaction(
+    message: Message,
+    executeLocalTransaction: (result: SendResult) => TransactionResolution | Promise<TransactionResolution>,
+  ): Promise<TransactionSendResult> {
+    if (this.#closed) throw closedError('this producer');
+    const out = toOutgoing(message, true);
+    let transaction;
+    try {
+      transaction = this.#client.beginTransaction();
+    } catch (error) {
+      throw invalidArgument('producer', `needs a transactionChecker for transactional sends (${(error as Error).message})`);
+    }
+    let receipt;
+    try {
+      receipt = await this.#client.send(toClientMessage(out), transaction);
+    } catch (error) {
+      throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
+    }
+    const half: SendResult = { messageId: receipt.messageId, topic: out.topic, queueId: receipt.messageQueue?.queueId ?? -1, offset: -1, transactionId: receipt.transactionId };
+    let resolution: TransactionResolution;
+    try {
+      resolution = await executeLocalTransaction(half);
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'local transaction threw: UNKNOWN, left to the check-back');
+      resolution = 'UNKNOWN';
+    }
+    try {
+      if (resolution === 'COMMIT') await transaction.commit();
+      else if (resolution === 'ROLLBACK') await transaction.rollback();
+    } catch (error) {
+      // The half message stays; the broker's check-back settles it through the transactionChecker.
+      this.#options.logger.warn({ err: error, messageId: half.messageId }, 'ending the transaction failed: left to the check-back');
+    }
+    return { ...half, resolution };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#client.shutdown().catch((error: Error) => this.#options.logger.warn({ err: error }, 'producer shutdown'));
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const forget = () => this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'a send callback threw');
+    }
+  }
+}

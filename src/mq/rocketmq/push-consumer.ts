@@ -1,0 +1,92 @@
+import { ConsumeResult as ClientResult, PushConsumer as ClientPushConsumer } from 'rocketmq-client-nodejs';
+import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
+import { MqError, MqErrorCode } from '../errors.js';
+import type { PushConsumer, PushConsumerOptions } from '../types.js';
+import { fromClientView } from './convert.js';
+import { patchClientLogger, startClient } from './client-startup.js';
+import { clientLogger, type ResolvedRocketMQOptions } from './options.js';
+
+/**
+ * Push consumer over the client's PushConsumer. The listener's SUCCESS / RETRY_LATER / throw map
+ * to the client's SUCCESS / FAILURE; retries, back-off and the DLQ are the broker's (the group's
+ * retry policy, set through admin before start). `concurrency` is enforced here.
+ */
+export class RocketPushConsumer implements PushConsumer {
+  readonly group: string;
+  readonly #client: ClientPushConsumer;
+  readonly #options: ResolvedRocketMQOptions;
+  #closed = false;
+
+  private constructor(group: string, client: ClientPushConsumer, options: ResolvedRocketMQOptions) {
+    this.group = group;
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /** `fifo`: the group is orderly (a FIFO topic); failures are then retried here, in place. */
+  static async start(options: ResolvedRocketMQOptions, consumer: PushConsumerOptions, fifo = false): Promise<RocketPushConsumer> {
+    if ((consumer.messageModel ?? 'CLUSTERING') === 'BROADCASTING') {
+      throw new MqError(MqErrorCode.UNSUPPORTED, 'RocketMQ 5 gRPC consumers have no broadcasting (capability broadcasting = false)');
+    }
+    const limit = limiter(consumer.concurrency ?? 16);
+    const client = new ClientPushConsumer({
+      endpoints: options.endpoints,
+      namespace: options.namespace,
+      requestTimeout: options.requestTimeoutMs,
+      logger: clientLogger(options.logger),
+      consumerGroup: consumer.group,
+      subscriptions: new Map(Object.entries(consumer.subscriptions ?? {})),
+      messageListener: {
+        consume: (view) =>
+          limit(async () => {
+            const once = async (attempt: number) => {
+              try {
+                return (await consumer.listener({ ...fromClientView(view), deliveryAttempt: attempt })) === 'SUCCESS';
+              } catch (error) {
+                options.logger.warn({ err: error, group: consumer.group, messageId: view.messageId }, 'listener threw: RETRY_LATER');
+                return false;
+              }
+            };
+            if (!fifo) return (await once(view.deliveryAttempt ?? 1)) ? ClientResult.SUCCESS : ClientResult.FAILURE;
+            // FIFO: the client (1.0.8) forwards a failed FIFO message to the DLQ at once when it has no
+            // retry policy from the server (seen: the next messages of the group went on, the failed one
+            // never came back). So the retries happen here, holding the group, as RocketMQ means them to.
+            const maxReconsume = consumer.maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+            for (let attempt = view.deliveryAttempt ?? 1; ; attempt++) {
+              if (await once(attempt)) return ClientResult.SUCCESS;
+              if (attempt > maxReconsume) return ClientResult.FAILURE; // the client forwards it to %DLQ%<group>
+              await new Promise((resolve) => setTimeout(resolve, fifoRetryDelayMs(attempt)));
+            }
+          }),
+      },
+    });
+    patchClientLogger(options.logger);
+    await startClient(client, { endpoints: options.endpoints, topic: Object.keys(consumer.subscriptions ?? {}).join(',') });
+    return new RocketPushConsumer(consumer.group, client, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.shutdown().catch((error: Error) => this.#options.logger.warn({ err: error }, 'push consumer shutdown'));
+  }
+}
+
+/** Back-off of in-place FIFO retries: 1 s, 2 s, 4 s … at most 30 s (the message's invisible time must not run out). */
+export const fifoRetryDelayMs = (attempt: number) => Math.min(1_000 * 2 ** (attempt - 1), 30_000);
+
+/** At most `n` listener calls at once; the rest wait their turn. */
+function limiter(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

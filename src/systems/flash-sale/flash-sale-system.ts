@@ -1,0 +1,162 @@
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Config } from '../../config.js';
+import { migrate, type Database } from '../../db/index.js';
+import { notFound } from '../../errors.js';
+import type { Messaging } from '../../mq/index.js';
+import { Topics } from '../topics.js';
+import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
+import { createStockGate } from './create-stock-gate.js';
+import { newSaleId, ticketIds } from './ids.js';
+import { startOrderCreator, type OrdersForFlashSales } from './order-creator.js';
+import { recover, RECOVERY_GRACE_MS } from './recovery.js';
+import { findTicket, type Sale } from './repository.js';
+import { loadSales, openSale, requestUnit } from './request-unit.js';
+import { flashSaleMigrations, type FlashSaleDB } from './schema.js';
+import { seedFlashSaleDemo } from './seed.js';
+
+/** How often admissions without a ticket are looked for (after the one at start-up). */
+export const RECOVERY_INTERVAL_MS = 30_000;
+/** How often a message whose send failed is tried again. */
+export const RESEND_INTERVAL_MS = 1_000;
+
+export interface FlashSaleSystemDeps {
+  database: Database<FlashSaleDB>;
+  mq: Messaging;
+  clock: () => number;
+  logger: Logger;
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'flashSaleRate' | 'seedDemo' | 'seedStock'>;
+  registry: Registry;
+  /** The order system's API when it runs in this process: the order creator runs only then. */
+  orders?: OrdersForFlashSales;
+}
+
+export type FlashSaleSystem = Awaited<ReturnType<typeof createFlashSaleSystem>>;
+
+/**
+ * The flash-sale system (problem #6): a stock gate admits as many buyers as there are units (one
+ * each), every other request is refused without touching a database; admitted buyers get a ticket
+ * and a `flash_sale_order` message; the creator turns the messages into orders at the rate the
+ * order database is given (ORDERFLOW_FLASH_SALE_RATE), the backlog waiting in the queue.
+ *
+ * @example
+ * const flashSales = await createFlashSaleSystem({ database, mq, clock, logger, config, registry, orders });
+ * const { ticketId } = await flashSales.requestUnit(saleId, 'user1');   // or 409 SOLD_OUT / ALREADY_HAS_TICKET
+ * await flashSales.getTicket('user1', ticketId);                         // { status: 'QUEUED' | 'ORDERED' | 'FAILED', orderId? }
+ */
+export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
+  const { db } = deps.database;
+  const logger = deps.logger.child({ system: 'flash-sale' });
+  await migrate(deps.database, flashSaleMigrations);
+  const gate = await createStockGate({ redisUrl: deps.config.redisUrl, redisPrefix: deps.config.redisPrefix, database: deps.database, clock: deps.clock, logger });
+  const producer = await deps.mq.producer({ group: 'flash-sale', topics: [Topics.FLASH_SALE_ORDER] });
+  const unsent = new Map<string, FlashSaleOrderEvent>();
+  const send = (event: FlashSaleOrderEvent) => producer.send({ topic: Topics.FLASH_SALE_ORDER, keys: [event.ticketId], body: JSON.stringify(event) });
+  const ctx: FlashSaleContext = {
+    database: deps.database,
+    mq: deps.mq,
+    producer: () => producer,
+    gate,
+    sales: new Map(),
+    soldOut: new Map(),
+    salesLoadedAt: 0,
+    clock: deps.clock,
+    newTicketId: ticketIds(),
+    logger,
+    metrics: {
+      requests: new Counter({ name: 'orderflow_flash_sale_requests_total', help: 'Flash-sale purchase requests by result', labelNames: ['result'], registers: [deps.registry] }),
+      dbWrites: new Counter({ name: 'orderflow_flash_sale_db_writes_total', help: 'Database writes made for flash sales, by database', labelNames: ['db'], registers: [deps.registry] }),
+      tickets: new Counter({ name: 'orderflow_flash_sale_tickets_total', help: 'Flash-sale tickets settled, by status', labelNames: ['status'], registers: [deps.registry] }),
+    },
+    async sendOrderMessage(event) {
+      try {
+        await send(event);
+      } catch (error) {
+        // The buyer is admitted and the ticket written: the message is owed. Retried in the background.
+        logger.error({ err: error, ticketId: event.ticketId }, 'sending a flash-sale order message failed; retrying in the background');
+        unsent.set(event.ticketId, event);
+      }
+    },
+  };
+  const closers: (() => Promise<unknown>)[] = [() => gate.close(), () => producer.close()];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer().catch((error: Error) => logger.error({ err: error }, 'closing the flash-sale system failed'));
+  };
+  try {
+    if (deps.config.seedDemo) await seedFlashSaleDemo(db, deps.clock(), deps.config.seedStock);
+    await loadSales(ctx);
+    // Nothing is being admitted yet (HTTP is not listening), so every in-process admission can be looked at; other processes may share a Redis gate.
+    await recover(ctx, { graceMs: gate.kind === 'in-process' ? 0 : RECOVERY_GRACE_MS, queuedWithoutMessage: true });
+    if (deps.orders) {
+      const creator = await startOrderCreator(ctx, deps.orders, deps.config.flashSaleRate);
+      closers.push(() => creator.close());
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const resender = setInterval(() => {
+    for (const [ticketId, event] of unsent) send(event).then(() => unsent.delete(ticketId), () => undefined);
+  }, RESEND_INTERVAL_MS);
+  let recovering = false;
+  const recoverer = setInterval(() => {
+    if (recovering) return;
+    recovering = true;
+    recover(ctx, { graceMs: RECOVERY_GRACE_MS, queuedWithoutMessage: false })
+      .catch((error: Error) => logger.error({ err: error }, 'flash-sale recovery failed'))
+      .finally(() => (recovering = false));
+  }, RECOVERY_INTERVAL_MS);
+  resender.unref();
+  recoverer.unref();
+  closers.push(async () => {
+    clearInterval(resender);
+    clearInterval(recoverer);
+  });
+
+  return {
+    context: ctx,
+    gateKind: gate.kind,
+    /** Sales with the units the gate has left. */
+    async listSales() {
+      return Promise.all(
+        [...ctx.sales.values()].map(async (sale) => ({
+          id: sale.id,
+          skuId: sale.skuId,
+          stock: (await gate.remaining(sale.id)) ?? sale.stock,
+          startsAt: new Date(sale.startsAt).toISOString(),
+          endsAt: new Date(sale.endsAt).toISOString(),
+          priceCents: sale.priceCents,
+          totalStock: sale.stock,
+        })),
+      );
+    },
+    /** Creates a sale (its id is new, never reused) and opens it in the gate. */
+    async createSale(input: { skuId: string; priceCents: number; stock: number; startsAt: number; endsAt: number }): Promise<Sale> {
+      const now = deps.clock();
+      const sale: Sale = { id: newSaleId(now), ...input };
+      await db
+        .insertInto('flash_sales')
+        .values({ sale_id: sale.id, sku_id: sale.skuId, price_cents: sale.priceCents, stock: sale.stock, starts_at: sale.startsAt, ends_at: sale.endsAt, created_at: now })
+        .execute();
+      await openSale(ctx, sale);
+      ctx.sales.set(sale.id, sale);
+      return sale;
+    },
+    requestUnit: (saleId: string, userId: string) => requestUnit(ctx, saleId, userId),
+    /** A ticket of the user (404 for someone else's); `userId` null for the system itself. */
+    async getTicket(userId: string | null, ticketId: string) {
+      const ticket = await findTicket(db, ticketId);
+      if (!ticket || (userId !== null && ticket.user_id !== userId)) throw notFound('ticket', ticketId);
+      return {
+        ticketId: ticket.ticket_id,
+        saleId: ticket.sale_id,
+        status: ticket.status,
+        ...(ticket.order_id === null ? {} : { orderId: ticket.order_id }),
+        ...(ticket.reason === null ? {} : { reason: ticket.reason }),
+      };
+    },
+    /** Completes admissions a crash interrupted (also run at start-up and every 30 s). */
+    recover: (options: { graceMs: number; queuedWithoutMessage: boolean } = { graceMs: RECOVERY_GRACE_MS, queuedWithoutMessage: true }) => recover(ctx, options),
+    close,
+  };
+}

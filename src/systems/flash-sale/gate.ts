@@ -1,0 +1,56 @@
+/**
+ * The stock gate (problem #6): the only thing a flash-sale request touches before it is refused.
+ * It admits at most `stock` buyers per sale, one per user, atomically, and remembers whom it
+ * admitted (with their ticket id) so that a restart neither oversells nor forgets a buyer.
+ *
+ * Two implementations behind this interface, chosen in one place (`createStockGate`, gates.ts):
+ * Redis with one Lua script when REDIS_URL is set, else an in-process counter persisted in the
+ * flash-sale database. What the contract holds for both: `admit` is atomic per sale (no two callers
+ * take the last unit, no user is admitted twice); an admission is durable once `admit` resolves
+ * (Redis: as durable as that Redis is configured to be); `open` is idempotent and never raises a
+ * sale's remaining count once the gate knows the sale. Left to each: where the state lives, how
+ * many processes may share it (Redis: any number; in-process: one process per flash-sale database).
+ */
+export type Admission =
+  | { admitted: true; ticketId: string }
+  | { admitted: false; reason: 'SOLD_OUT' }
+  /** The user was admitted before: `ticketId` is the one recorded then. */
+  | { admitted: false; reason: 'ALREADY_HAS_TICKET'; ticketId: string };
+
+export interface GateSale {
+  id: string;
+  stock: number;
+  /** Epoch ms; the Redis gate lets its keys expire a week after. */
+  endsAt: number;
+}
+
+/** A buyer the flash-sale database knows was admitted (a ticket row). */
+export interface KnownAdmission {
+  userId: string;
+  ticketId: string;
+}
+
+export interface StockGate {
+  readonly kind: 'in-process' | 'redis';
+  /**
+   * Makes the sale known to the gate. When the gate has no state for it yet (first start, or a Redis
+   * that lost its data), the remaining count starts at `stock` minus the buyers `known()` lists (the
+   * sale's tickets), and they count as admitted. Idempotent: an open sale keeps its state.
+   */
+  open(sale: GateSale, known: () => Promise<KnownAdmission[]>): Promise<void>;
+  /** Admits `userId` with `ticketId`, or refuses: the user's earlier ticket first, then sold out. */
+  admit(saleId: string, userId: string, ticketId: string): Promise<Admission>;
+  /** Units left; undefined for a sale the gate does not know. */
+  remaining(saleId: string): Promise<number | undefined>;
+  /** Every admission of the sale, userId → ticketId (recovery compares them with the tickets). */
+  admissions(saleId: string): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+/** `admit` on a sale the gate has no state for (never opened here, or a Redis that lost its data). */
+export class SaleNotOpenError extends Error {
+  override readonly name = 'SaleNotOpenError';
+  constructor(readonly saleId: string) {
+    super(`flash sale '${saleId}' is not open in the stock gate`);
+  }
+}

@@ -1,0 +1,95 @@
+import { AppError, ErrorCode, alreadyHasTicket, notFound, serviceUnavailable, soldOut } from '../../errors.js';
+import type { FlashSaleContext } from './context.js';
+import { SaleNotOpenError, type Admission } from './gate.js';
+import { insertTicket, knownAdmissions, listSales, type Sale } from './repository.js';
+
+/**
+ * A buyer asks for one unit of a flash sale (problem #6). The order of the writes is chosen so that
+ * a crash at any point can neither oversell nor lose an admitted buyer:
+ *
+ * 1. the gate (Redis script or in-process counter) admits or refuses, recording buyer and ticket id
+ *    durably; a refused request stops here and writes nothing anywhere;
+ * 2. the QUEUED ticket row (flash-sale database);
+ * 3. the `flash_sale_order` message (key ticketId), then 202 {ticketId}.
+ *
+ * Crash after 1: the gate holds an admission without a ticket; recovery (start-up, then periodic)
+ * writes the ticket and sends the message. Crash after 2: a QUEUED ticket without a message;
+ * recovery at start-up sends it. The gate counts every admission from step 1 on, and is rebuilt from
+ * its own record (in-process) or from the tickets (a Redis that lost its data), so it never admits
+ * more than the stock; the order system's guarded stock update is a second wall behind it.
+ */
+export async function requestUnit(ctx: FlashSaleContext, saleId: string, userId: string): Promise<{ ticketId: string }> {
+  const sale = await findSale(ctx, saleId);
+  if (!sale) throw notFound('flash sale', saleId);
+  const now = ctx.clock();
+  if (now < sale.startsAt || now >= sale.endsAt) {
+    ctx.metrics.requests.inc({ result: 'not_running' });
+    const state = now < sale.startsAt ? 'not started yet' : 'over';
+    throw new AppError(ErrorCode.FLASH_SALE_NOT_RUNNING, `flash sale '${saleId}' is ${state}`, {
+      details: { flashSaleId: saleId, startsAt: new Date(sale.startsAt).toISOString(), endsAt: new Date(sale.endsAt).toISOString() },
+    });
+  }
+  const ticketId = ctx.newTicketId(now);
+  const admission = await admit(ctx, sale, userId, ticketId);
+  if (!admission.admitted) {
+    ctx.metrics.requests.inc({ result: admission.reason.toLowerCase() });
+    throw admission.reason === 'SOLD_OUT' ? soldOutError(ctx, saleId) : alreadyHasTicket(saleId, userId, admission.ticketId);
+  }
+  ctx.metrics.requests.inc({ result: 'admitted' });
+  // The ticket row, and with the in-process gate its admission row: the only writes a sale's request makes.
+  ctx.metrics.dbWrites.inc({ db: 'flash-sale' }, ctx.gate.kind === 'in-process' ? 2 : 1);
+  try {
+    await insertTicket(ctx.database.db, { ticketId, saleId, userId, at: now });
+  } catch (error) {
+    // The admission stands (the gate has it): a retry answers ALREADY_HAS_TICKET with this ticket id, and recovery writes the ticket.
+    throw serviceUnavailable('the flash-sale database', error);
+  }
+  await ctx.sendOrderMessage({ ticketId, saleId, userId, skuId: sale.skuId, priceCents: sale.priceCents, admittedAt: now });
+  return { ticketId };
+}
+
+/** Most of a crowd is refused as sold out: one error per sale, not an Error (and its stack) per request. */
+function soldOutError(ctx: FlashSaleContext, saleId: string): AppError {
+  let error = ctx.soldOut.get(saleId);
+  if (!error) ctx.soldOut.set(saleId, (error = soldOut(saleId)));
+  return error;
+}
+
+/** How often at most an unknown sale id makes this process reread the sales (another process may have created it). */
+export const SALES_RELOAD_MS = 1_000;
+
+async function findSale(ctx: FlashSaleContext, saleId: string): Promise<Sale | undefined> {
+  const known = ctx.sales.get(saleId);
+  if (known || ctx.clock() - ctx.salesLoadedAt < SALES_RELOAD_MS) return known;
+  await loadSales(ctx);
+  const sale = ctx.sales.get(saleId);
+  if (sale) await openSale(ctx, sale);
+  return sale;
+}
+
+/** (Re)reads every sale into the context's cache. */
+export async function loadSales(ctx: FlashSaleContext): Promise<void> {
+  ctx.salesLoadedAt = ctx.clock();
+  for (const sale of await listSales(ctx.database.db)) ctx.sales.set(sale.id, sale);
+}
+
+/** Makes the sale known to the gate; its tickets seed the gate only if the gate has no state for it. */
+export function openSale(ctx: FlashSaleContext, sale: Sale): Promise<void> {
+  return ctx.gate.open({ id: sale.id, stock: sale.stock, endsAt: sale.endsAt }, () => knownAdmissions(ctx.database.db, sale.id));
+}
+
+async function admit(ctx: FlashSaleContext, sale: Sale, userId: string, ticketId: string): Promise<Admission> {
+  try {
+    try {
+      return await ctx.gate.admit(sale.id, userId, ticketId);
+    } catch (error) {
+      if (!(error instanceof SaleNotOpenError)) throw error;
+      // The gate lost the sale (a Redis restarted without persistence): rebuild it from the tickets, once.
+      ctx.logger.warn({ saleId: sale.id }, 'flash-sale gate had no state for the sale: reopening it from its tickets');
+      await openSale(ctx, sale);
+      return await ctx.gate.admit(sale.id, userId, ticketId);
+    }
+  } catch (error) {
+    throw serviceUnavailable('the flash-sale stock gate', error);
+  }
+}

@@ -1,0 +1,36 @@
+import type { RouteOptions } from 'fastify';
+import { z } from 'zod';
+import { forbidden } from '../../errors.js';
+import { route } from '../../http/index.js';
+import type { FlashSaleSystem } from './flash-sale-system.js';
+
+const SaleParams = z.object({ id: z.string().min(1).max(64) });
+const TicketParams = z.object({ ticketId: z.string().min(1).max(32) });
+const RequestBody = z.object({ userId: z.string().min(1).max(64) });
+const SaleReply = z.object({ id: z.string(), skuId: z.string(), stock: z.number(), startsAt: z.string(), endsAt: z.string(), priceCents: z.number(), totalStock: z.number() });
+const TicketReply = z.object({ ticketId: z.string(), saleId: z.string(), status: z.enum(['QUEUED', 'ORDERED', 'FAILED']), orderId: z.string().optional(), reason: z.string().optional() });
+
+/** The flash-sale HTTP API (contract: ARCHITECTURE.md, "HTTP API"). */
+export function flashSaleRoutes(flashSales: FlashSaleSystem): RouteOptions[] {
+  return [
+    route({
+      method: 'GET', url: '/flash-sales', auth: 'none', tags: ['flash sales'], summary: 'Flash sales with the units left',
+      schema: { response: { 200: z.array(SaleReply) } },
+      handler: () => flashSales.listSales(),
+    }),
+    route({
+      method: 'POST', url: '/flash-sales/:id/orders', auth: 'user', status: 202, tags: ['flash sales'],
+      summary: 'Ask for one unit: a ticket (202) that becomes an order soon, or 409 SOLD_OUT / ALREADY_HAS_TICKET / FLASH_SALE_NOT_RUNNING',
+      schema: { params: SaleParams, body: RequestBody, response: { 202: z.object({ ticketId: z.string() }) } },
+      handler: ({ params, body, userId }) => {
+        if (body.userId !== userId) throw forbidden(`you are ${userId} and cannot act for ${body.userId}`);
+        return flashSales.requestUnit(params.id, userId);
+      },
+    }),
+    route({
+      method: 'GET', url: '/flash-sales/tickets/:ticketId', auth: 'user', tags: ['flash sales'], summary: 'One of your tickets: QUEUED, ORDERED (with its orderId) or FAILED',
+      schema: { params: TicketParams, response: { 200: TicketReply } },
+      handler: ({ params, userId }) => flashSales.getTicket(userId, params.ticketId),
+    }),
+  ];
+}

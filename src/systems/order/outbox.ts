@@ -1,0 +1,43 @@
+import type { Transaction } from 'kysely';
+import type { Message } from '../../mq/index.js';
+import { type OrderChangeEvent, Topics } from '../topics.js';
+import type { OrderOutboxTable } from './outbox-schema.js';
+import type { OrderDB } from './schema.js';
+import type { OrderStatus } from './states.js';
+
+/**
+ * Queues one status change for the change stream, inside the caller's transaction: it commits or
+ * rolls back with the change itself, so no change is published that did not happen and none that
+ * happened is lost (problem #5). One INSERT … SELECT of the order's own row (its history_seq, user
+ * and total), which the transaction already holds: the pay path pays one statement more, no read.
+ */
+export async function writeOutbox(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number): Promise<void> {
+  const result = await db
+    .insertInto('order_outbox')
+    .columns(['order_id', 'seq', 'from_status', 'to_status', 'at', 'user_id', 'total_cents'])
+    .expression((eb) =>
+      eb
+        .selectFrom('orders')
+        .select(['order_id', 'history_seq', eb.val(from).as('from_status'), eb.val(to).as('to_status'), eb.val(at).as('at'), 'user_id', 'total_cents'])
+        .where('order_id', '=', orderId),
+    )
+    .executeTakeFirst();
+  // No order row means nothing was queued: refuse, so the caller's transaction rolls back instead of committing an unpublished change.
+  if (Number(result.numInsertedOrUpdatedRows) !== 1) throw new Error(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`);
+}
+
+type OutboxRow = Pick<OrderOutboxTable, 'order_id' | 'seq' | 'from_status' | 'to_status' | 'at' | 'user_id' | 'total_cents'>;
+
+/** An outbox row as its `order_changelog` message: FIFO per order (messageGroup), tagged with the new status. */
+export function changelogMessage(row: OutboxRow): Message {
+  const event: OrderChangeEvent = {
+    orderId: row.order_id,
+    seq: Number(row.seq),
+    from: row.from_status,
+    to: row.to_status,
+    at: Number(row.at),
+    userId: row.user_id,
+    totalCents: Number(row.total_cents),
+  };
+  return { topic: Topics.ORDER_CHANGELOG, tag: row.to_status, keys: [row.order_id], messageGroup: row.order_id, body: JSON.stringify(event) };
+}

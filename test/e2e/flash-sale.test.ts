@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { newTicketId } from '../../src/systems/flash-sale/ids.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { waitUntil } from '../support/wait.js';
+
+/** Orders per second the creator may write: low, so that 50 orders take seconds and a missing limit shows. */
+const RATE = 20;
+const UNITS = 50;
+const USERS = Array.from({ length: 100 }, (_, i) => `user${i + 1}`);
+
+/** Most timestamps in any window [t, t + 1000 ms), wherever it falls. */
+export function maxInOneSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j] - sorted[i] >= 1_000) i++;
+    max = Math.max(max, j - i + 1);
+  }
+  return max;
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    if ((cursor = next) === '0') break;
+  }
+  await redis.quit();
+}
+
+function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = 'sqlite'): void {
+  const redisUrl = process.env.REDIS_URL as string;
+  const prefix = `orderflow-e2e:${process.pid}:${randomBytes(4).toString('hex')}:`;
+  let t: TestApp;
+  let saleId: string;
+  before(async () => {
+    t = await startTestApp({
+      ORDERFLOW_FLASH_SALE_RATE: String(RATE),
+      ORDERFLOW_SEED_STOCK: String(UNITS), // the demo sale and its SKU both start with 50 units
+      ...(gate === 'redis' ? { REDIS_URL: redisUrl, ORDERFLOW_REDIS_PREFIX: prefix } : {}),
+    }, db);
+    assert.equal(t.app.flashSales?.gateKind, gate);
+    const sales = (await t.call('GET', '/api/flash-sales')).body;
+    assert.equal(sales.length, 1);
+    assert.equal(sales[0].skuId, 'SKU-2001');
+    assert.equal(sales[0].stock, UNITS);
+    saleId = sales[0].id;
+    await Promise.all(USERS.map((u) => t.token(u)));
+  });
+  after(async () => {
+    await t?.stop();
+    if (gate === 'redis') await deleteRedisKeys(redisUrl, prefix);
+  });
+
+  const request = (user: string, id = saleId, body: unknown = { userId: user }) => t.call('POST', `/api/flash-sales/${id}/orders`, { as: user, body });
+
+  test(`600 concurrent requests for 50 units from 100 users: 50 tickets, the rest 409 with the right code, 50 orders created no faster than ${RATE}/s`, async () => {
+    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => request(USERS[i % USERS.length]).then((res) => ({ user: USERS[i % USERS.length], res }))));
+    const admitted = results.filter((r) => r.res.status === 202);
+    assert.equal(admitted.length, UNITS, 'exactly as many tickets as units');
+    const holders = new Map(admitted.map((r) => [r.user, r.res.body.ticketId as string]));
+    assert.equal(holders.size, UNITS, 'one ticket per user');
+    assert.equal(new Set(holders.values()).size, UNITS);
+    for (const { user, res } of results) {
+      if (res.status === 202) continue;
+      assert.equal(res.status, 409, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, holders.has(user) ? 'ALREADY_HAS_TICKET' : 'SOLD_OUT', `${user}: ${JSON.stringify(res.body)}`);
+      if (holders.has(user)) assert.equal(res.body.error.details.ticketId, holders.get(user));
+    }
+    assert.equal((await t.call('GET', '/api/flash-sales')).body[0].stock, 0);
+
+    // The tickets become orders, through the queue, at the creator's rate.
+    const ticket = (user: string) => t.call('GET', `/api/flash-sales/tickets/${holders.get(user)}`, { as: user });
+    let statuses: string[] = [];
+    const done = await waitUntil(async () => {
+      statuses = await Promise.all([...holders.keys()].map(async (u) => (await ticket(u)).body.status));
+      return statuses.every((s) => s === 'ORDERED');
+    }, (UNITS / RATE) * 1_000 + 15_000, 250);
+    assert.ok(done, `tickets: ${JSON.stringify(statuses)}`);
+    const created: number[] = [];
+    const orderIds = new Set<string>();
+    for (const user of holders.keys()) {
+      const { orderId } = (await ticket(user)).body;
+      const order = (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
+      assert.equal(order.status, 'WAIT_PAY');
+      assert.deepEqual(order.items, [{ skuId: 'SKU-2001', quantity: 1, priceCents: 4_900 }], 'one unit at the sale price');
+      created.push(Date.parse(order.createdAt));
+      orderIds.add(orderId);
+    }
+    assert.equal(orderIds.size, UNITS);
+
+    // The order system's own view: 50 orders in all (one per ticket holder, none for the others), 50 units reserved, none oversold.
+    const perUser = await Promise.all(USERS.map(async (u) => (await t.call('GET', '/api/orders?limit=100', { as: u })).body.orders.length as number));
+    assert.equal(perUser.reduce((a, b) => a + b, 0), UNITS);
+    const sku = (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === 'SKU-2001');
+    assert.deepEqual(sku.stock, { available: 0, reserved: UNITS, sold: 0 });
+
+    const max = maxInOneSecond(created);
+    assert.ok(max <= RATE, `${max} orders created within one second; the limit is ${RATE}/s`);
+    const span = Math.max(...created) - Math.min(...created);
+    assert.ok(span >= ((UNITS - RATE) / RATE) * 1_000, `50 orders spread over ${span} ms`);
+  });
+
+  test('the caller must be the buyer (403); an unknown sale is 404; a sale not running is 409 FLASH_SALE_NOT_RUNNING; a ticket is its owner\'s only', async () => {
+    const forOther = await request('user1', saleId, { userId: 'user2' });
+    assert.equal(forOther.status, 403);
+    const unknown = await request('user1', 'FS-NOPE');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'FLASH_SALE_NOT_FOUND');
+    const now = Date.now();
+    const later = await t.app.flashSales!.createSale({ skuId: 'SKU-1004', priceCents: 9_900, stock: 5, startsAt: now + 3_600_000, endsAt: now + 7_200_000 });
+    const early = await request('user1', later.id);
+    assert.equal(early.status, 409);
+    assert.equal(early.body.error.code, 'FLASH_SALE_NOT_RUNNING');
+    assert.equal((await t.call('GET', '/api/flash-sales')).body.length, 2);
+    const missing = await t.call('GET', `/api/flash-sales/tickets/${newTicketId(now)}`, { as: 'user1' });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'TICKET_NOT_FOUND');
+    const running = await t.app.flashSales!.createSale({ skuId: 'SKU-1003', priceCents: 500, stock: 5, startsAt: now - 1_000, endsAt: now + 3_600_000 });
+    const mine = await request('user3', running.id);
+    assert.equal(mine.status, 202);
+    assert.equal((await t.call('GET', `/api/flash-sales/tickets/${mine.body.ticketId}`, { as: 'user4' })).status, 404, "someone else's ticket");
+    assert.equal((await t.call('GET', `/api/flash-sales/tickets/${mine.body.ticketId}`)).status, 401);
+  });
+
+  test('an admission interrupted before its ticket was written (a crash) is completed by recovery and becomes an order', async () => {
+    const now = Date.now();
+    const sale = await t.app.flashSales!.createSale({ skuId: 'SKU-1001', priceCents: 1_000, stock: 3, startsAt: now - 1_000, endsAt: now + 3_600_000 });
+    const ticketId = newTicketId(now - 60_000);
+    // What a request that crashed right after the gate leaves behind: an admission, no ticket, no message.
+    assert.equal((await t.app.flashSales!.context.gate.admit(sale.id, 'user60', ticketId)).admitted, true);
+    assert.equal((await t.call('GET', `/api/flash-sales/tickets/${ticketId}`, { as: 'user60' })).status, 404);
+    const again = await request('user60', sale.id);
+    assert.equal(again.body.error.code, 'ALREADY_HAS_TICKET');
+    assert.equal(again.body.error.details.ticketId, ticketId);
+    const report = await t.app.flashSales!.recover();
+    assert.equal(report.ticketsWritten, 1);
+    let status = '';
+    assert.ok(await waitUntil(async () => (status = (await t.call('GET', `/api/flash-sales/tickets/${ticketId}`, { as: 'user60' })).body.status) === 'ORDERED', 10_000, 100), status);
+  });
+}
+
+describe('flash sale end to end, in-process gate', () => flashSaleCases('in-process'));
+
+describe('flash sale end to end on MariaDB/MySQL, in-process gate', { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' }, () =>
+  flashSaleCases('in-process', 'mysql'),
+);
+
+describe('flash sale end to end, Redis gate', { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' }, () => flashSaleCases('redis'));
