@@ -64,7 +64,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const mq = await createMessaging(
       config.mq === 'embedded'
         ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
-        : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints },
+        : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, logger: logger.child({ component: 'mq' }) },
     );
     closers.push(() => mq.close());
     for (const topic of Object.values(Topics)) await mq.admin.createTopic({ name: topic, type: TOPIC_TYPES[topic] });

@@ -13,6 +13,7 @@ export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_PAY_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_ROCKETMQ_ENDPOINTS = '127.0.0.1:8081';
+export const DEFAULT_ROCKETMQ_NAMESRV = '127.0.0.1:9876';
 export const DEFAULT_ADMIN_TOKEN = 'orderflow-admin';
 /** Flash-sale orders created per second at most (problem #6): what the order database is given, whatever the crowd. */
 export const DEFAULT_FLASH_SALE_RATE = 200;
@@ -25,6 +26,8 @@ export interface Config {
   dataDir: string;
   mq: 'embedded' | 'rocketmq';
   rocketmqEndpoints: string;
+  /** The NameServer, for the RocketMQ engine's admin side (topics, groups, backlog). */
+  rocketmqNamesrv: string;
   /** 'sqlite' or a mysql:// URL. */
   db: string;
   redisUrl?: string;
@@ -67,6 +70,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'data-dir': 'ORDERFLOW_DATA_DIR',
   mq: 'ORDERFLOW_MQ',
   'rocketmq-endpoints': 'ROCKETMQ_ENDPOINTS',
+  'rocketmq-namesrv': 'ROCKETMQ_NAMESRV',
   db: 'ORDERFLOW_DB',
   'redis-url': 'REDIS_URL',
   'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
@@ -107,7 +111,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     host: get('HOST') ?? '127.0.0.1',
     dataDir: path.resolve(get('ORDERFLOW_DATA_DIR') ?? DEFAULT_DATA_DIR),
     mq: oneOf('ORDERFLOW_MQ', get('ORDERFLOW_MQ') ?? 'embedded', ['embedded', 'rocketmq'] as const),
-    rocketmqEndpoints: endpoints(get('ROCKETMQ_ENDPOINTS') ?? DEFAULT_ROCKETMQ_ENDPOINTS),
+    rocketmqEndpoints: endpoints('ROCKETMQ_ENDPOINTS', get('ROCKETMQ_ENDPOINTS') ?? DEFAULT_ROCKETMQ_ENDPOINTS),
+    rocketmqNamesrv: endpoints('ROCKETMQ_NAMESRV', get('ROCKETMQ_NAMESRV') ?? DEFAULT_ROCKETMQ_NAMESRV),
     db,
     redisUrl: redisUrl(get('REDIS_URL')),
     redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
@@ -173,9 +178,9 @@ function oneOf<T extends string>(variable: string, value: string, allowed: reado
   return value as T;
 }
 
-function endpoints(text: string): string {
+function endpoints(variable: string, text: string): string {
   for (const part of text.split(';')) {
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(part)) throw new ConfigError('ROCKETMQ_ENDPOINTS', `'${text}' is not host:port (e.g. 127.0.0.1:8081)`);
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(part)) throw new ConfigError(variable, `'${text}' is not host:port (e.g. 127.0.0.1:8081)`);
   }
   return text;
 }

@@ -151,6 +151,9 @@ export async function buildDataset(dir: string, o: DataOptions): Promise<Dataset
     })();
     o.log(`  ${Math.round((100 * Math.min(o.orders, from + chunk)) / o.orders)}% of ${o.orders.toLocaleString('en-US')} orders written (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
+  // Newer schemas number history on the order row (history_seq, default 1): the paid ones are at 2.
+  const columns = (db.prepare('PRAGMA table_info(orders)').all() as { name: string }[]).map((c) => c.name);
+  if (columns.includes('history_seq')) db.prepare("UPDATE orders SET history_seq = 2 WHERE rowid > ? AND status = 'PAID'").run(oldCount);
   const stockTotal = 100_000_000;
   const insertSku = db.prepare('INSERT INTO skus (sku_id, name, price_cents, available, reserved, sold) VALUES (?, ?, ?, ?, ?, ?)');
   db.transaction(() => {

@@ -211,9 +211,9 @@ export async function runDesign(design: Design, o: RunOptions): Promise<RunResul
  *   so it reads the whole table when fewer are due, else up to the rowid of the last row returned;
  *   `SEARCH orders USING INDEX orders_by_status_deadline` reads one index entry + one table row
  *   per row returned;
- * - every closing statement is a SEARCH on a primary/unique key: the order (1), the order's last
- *   history row (max(seq): 1), the change-stream outbox row (the order + its last history row: 2),
- *   its items (rows returned), each item's SKU (1).
+ * - a read by key (the order by id, its items): the rows it returned;
+ * - a write (UPDATE, INSERT … SELECT): one row per SEARCH of its plan, each an equality lookup on a
+ *   primary/unique key (planProblems refuses anything else).
  */
 function rowsReadRule(tableRows: number, rowidOf: Map<string, number>) {
   return (e: Execution): number => {
@@ -224,17 +224,11 @@ function rowsReadRule(tableRows: number, rowidOf: Map<string, number>) {
         if (returned < Number(e.params.at(-1))) return tableRows;
         return rowidOf.get((e.rows?.at(-1) as { order_id: string }).order_id) ?? tableRows;
       }
-      case 'find order by id':
-      case 'read order items':
-        return e.rows?.length ?? 0;
-      case 'update order status':
-      case 'append order history':
-      case 'release sku stock':
-        return 1;
-      case 'queue change (outbox)':
-        return 2;
-      default:
+      case 'begin':
+      case 'commit':
         return 0;
+      default:
+        return e.rows ? e.rows.length : e.plan.filter((d) => d.startsWith('SEARCH ')).length;
     }
   };
 }

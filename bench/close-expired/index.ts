@@ -83,9 +83,10 @@ export async function runCloseExpiredBench(args: Map<string, string | true>): Pr
     if (r.skippedScans) console.log(`    ${r.skippedScans} scan ticks skipped (the previous scan was still running)`);
   }
   console.log(
-    '\nrows read: orders rows looked at to find what to close — the message names its order, read by primary key (1);' +
-      ' a scan without the index reads the table in rowid order until LIMIT rows match (the whole table when fewer are due);' +
-      ' with the index, one entry + one row per match. "In all" adds the closing itself: the order row (update), its history row, items and SKUs.',
+    '\nrows read: rows of orders looked at to find what to close — a message names its order, read by primary key (1 row);' +
+      ' a scan without the index reads the table in rowid order until LIMIT rows match (the whole table when fewer are due; checked above' +
+      ' against a counting function SQLite calls per visited row); with the index, one index entry + one row per match.' +
+      ' "In all" adds the closing: each other statement reads the rows it returns, or one row per key SEARCH in its plan (writes).',
   );
   for (const w of warnings) console.log(`warning: ${w}`);
 

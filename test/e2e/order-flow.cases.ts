@@ -5,10 +5,10 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The order system end to end through its HTTP API, on one database kind. */
-export function orderFlowCases(db: 'sqlite' | 'mysql'): void {
+export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, string> = {}): void {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({}, db);
+    t = await startTestApp(env, db);
   });
   after(async () => t?.stop());
 

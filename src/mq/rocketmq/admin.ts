@@ -85,7 +85,8 @@ export class RocketAdmin implements Admin {
   async findMessagesByKey(topic: string, key: string, limit = 32): Promise<MessageTrace[]> {
     checkTopicName(topic);
     if (typeof key !== 'string' || key === '') throw invalidArgument('key', 'must be a non-empty string');
-    const messages = await this.#remote.queryMessagesByKey(topic, key, { max: limit });
+    // includeStaged: delayed messages not due yet and uncommitted half messages are found too.
+    const messages = await this.#remote.queryMessagesByKey(topic, key, { max: limit, includeStaged: true });
     const groups = await this.#groupsOf(topic);
     const offsets = new Map<string, Map<string, number>>();
     for (const group of groups) {
@@ -95,15 +96,15 @@ export class RocketAdmin implements Admin {
       }
       offsets.set(group, perQueue);
     }
-    return messages.map((m) => trace(m, groups, offsets));
+    return messages.map((m) => trace(m, topic, groups, offsets));
   }
 }
 
-function trace(m: DecodedMessage, groups: string[], offsets: Map<string, Map<string, number>>): MessageTrace {
+function trace(m: DecodedMessage, topic: string, groups: string[], offsets: Map<string, Map<string, number>>): MessageTrace {
   const broker = m.properties.__brokerName ?? '';
   return {
     messageId: m.msgId,
-    topic: m.topic,
+    topic: m.staged ? topic : m.topic, // a staged copy sits in RocketMQ's timer or half topic
     tag: m.tags,
     keys: m.keys,
     bornAt: m.bornTimestamp,
@@ -111,7 +112,7 @@ function trace(m: DecodedMessage, groups: string[], offsets: Map<string, Map<str
     deliveries: groups.map((group) => {
       const perQueue = offsets.get(group);
       const committed = [...(perQueue ?? new Map<string, number>())].find(([k]) => k.endsWith(`:${m.queueId}`) && (broker === '' || k.startsWith(broker)))?.[1];
-      const state: DeliveryState = committed !== undefined && committed > m.queueOffset ? 'CONSUMED' : 'PENDING';
+      const state: DeliveryState = m.staged ?? (committed !== undefined && committed > m.queueOffset ? 'CONSUMED' : 'PENDING');
       return { group, state };
     }),
   };

@@ -4,6 +4,12 @@ import { endUnpaidOrder } from './end-unpaid-order.js';
 import { findOrder } from './repository.js';
 import { OrderStatus } from './states.js';
 
+/** A timeout message this early is waited out in the listener rather than retried (a retry takes ≥ 10 s). */
+export const MAX_EARLY_WAIT_MS = 2_000;
+
+/** How long after the timeout message was sent a missing order may still be committing. */
+export const ORDER_COMMIT_GRACE_MS = 60_000;
+
 /**
  * Closing expired orders without scanning (problem #3): the `order_timeout` message of an order
  * arrives at its pay deadline and only that one order is looked at. Paid or cancelled orders
@@ -12,8 +18,18 @@ import { OrderStatus } from './states.js';
 export async function onOrderTimeout(ctx: OrderContext, message: MessageView): Promise<ConsumeResult> {
   const { orderId } = JSON.parse(message.body.toString()) as { orderId: string };
   const order = await findOrder(ctx.database.db, orderId);
-  if (!order || order.status !== OrderStatus.WAIT_PAY) return 'SUCCESS';
-  if (ctx.clock() < Number(order.pay_deadline)) return 'RETRY_LATER'; // early (clock skew between machines)
+  // The message is sent just before the order's commit: an order not there yet may still be
+  // committing (give it a minute); after that it never was (its placement failed).
+  if (!order) return ctx.clock() - message.bornAt.getTime() < ORDER_COMMIT_GRACE_MS ? 'RETRY_LATER' : 'SUCCESS';
+  if (order.status === OrderStatus.CLOSED || order.status === OrderStatus.CANCELLED) {
+    // A redelivery after a crash between the close and the coupon's release: release again (guarded).
+    if (order.coupon_id) await ctx.coupons.release(orderId);
+    return 'SUCCESS';
+  }
+  if (order.status !== OrderStatus.WAIT_PAY) return 'SUCCESS';
+  const early = Number(order.pay_deadline) - ctx.clock();
+  if (early > MAX_EARLY_WAIT_MS) return 'RETRY_LATER'; // far too early: clocks disagree; look again later
+  if (early > 0) await new Promise((resolve) => setTimeout(resolve, early)); // a little early (RocketMQ's 1 s timer): wait it out
   await endUnpaidOrder(ctx, orderId, OrderStatus.CLOSED, 'pay deadline passed');
   return 'SUCCESS';
 }
@@ -34,6 +50,12 @@ export async function closeExpiredByScan(ctx: OrderContext): Promise<number> {
     .limit(SCAN_BATCH)
     .execute();
   let closed = 0;
-  for (const { order_id } of due) if (await endUnpaidOrder(ctx, order_id, OrderStatus.CLOSED, 'pay deadline passed (scan)')) closed++;
+  for (const { order_id } of due) {
+    try {
+      if (await endUnpaidOrder(ctx, order_id, OrderStatus.CLOSED, 'pay deadline passed (scan)')) closed++;
+    } catch (error) {
+      ctx.logger.error({ err: error, orderId: order_id }, 'closing an expired order failed; the next scan tries again');
+    }
+  }
   return closed;
 }

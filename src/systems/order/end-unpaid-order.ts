@@ -13,13 +13,15 @@ export async function endUnpaidOrder(ctx: OrderContext, orderId: string, to: 'CA
   const won = await ctx.database.db.transaction().execute(async (trx) => {
     if (!(await transition(trx, orderId, OrderStatus.WAIT_PAY, to, now, {}, note))) return false;
     await settleReservation(trx, orderId, 'released');
-    return true;
+    const order = await trx.selectFrom('orders').select('coupon_id').where('order_id', '=', orderId).executeTakeFirst();
+    return { couponId: order?.coupon_id ?? null };
   });
-  if (won) {
-    ctx.wakeChangelog();
-    await ctx.coupons.release(orderId);
-  }
-  return won;
+  if (!won) return false;
+  ctx.wakeChangelog();
+  // After the commit (another system's database); a failure here is retried by the timeout
+  // message's redelivery, which releases again for a CLOSED order (onOrderTimeout).
+  if (won.couponId) await ctx.coupons.release(orderId);
+  return true;
 }
 
 export async function cancelOrder(ctx: OrderContext, userId: string, orderId: string): Promise<{ orderId: string; status: string }> {
