@@ -45,6 +45,21 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** The order system's admin route for shipments, called by a warehouse in another process. */
+function reportShippedOverHttp(orderUrl: string, adminToken: string) {
+  return async (orderId: string, trackingNo: string) => {
+    const res = await fetch(`${orderUrl}/api/admin/orders/${encodeURIComponent(orderId)}/shipped`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ trackingNo }),
+      signal: AbortSignal.timeout(VENDOR_TIMEOUT_MS),
+    });
+    // Failing throws: the warehouse's listener answers RETRY_LATER and the MQ retries.
+    if (!res.ok) throw new Error(`reporting shipment of ${orderId} to ${orderUrl}: HTTP ${res.status} ${await res.text()}`);
+    return true;
+  };
+}
+
 export interface AppOverrides {
   logger?: Logger;
   clock?: () => number;
@@ -100,10 +115,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       const refundWorker = await createRefundWorker({ mq, payment, orders: orders.refunds, logger });
       closers.push(() => refundWorker.close());
     }
-    const reportShipped = async (orderId: string, trackingNo: string) => {
-      if (!orders) throw new Error('the order system does not run in this process');
-      return orders.markShipped(orderId, trackingNo);
-    };
+    // The warehouse reports shipments through the order system's public API: in this process, or over HTTP (distributed mode).
+    const reportShipped = orders
+      ? (orderId: string, trackingNo: string) => (orders as OrderSystem).markShipped(orderId, trackingNo)
+      : reportShippedOverHttp(config.orderUrl ?? '', config.adminToken);
     orders?.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
     if (inWorker) {
       // Async design: push, warehouse, points and the coupons consumer run in a worker thread, on the other core.

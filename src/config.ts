@@ -31,6 +31,8 @@ export interface Config {
   /** 'sqlite' or a mysql:// URL. */
   db: string;
   redisUrl?: string;
+  /** Where the order system's HTTP API is, when this process runs the warehouse without it (distributed mode). */
+  orderUrl?: string;
   /** Prefix of every Redis key orderflow writes (ORDERFLOW_REDIS_PREFIX): one Redis can serve several deployments or test runs. */
   redisPrefix: string;
   /** Flash-sale orders created per second at most, per creator process (ORDERFLOW_FLASH_SALE_RATE). */
@@ -73,6 +75,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'rocketmq-namesrv': 'ROCKETMQ_NAMESRV',
   db: 'ORDERFLOW_DB',
   'redis-url': 'REDIS_URL',
+  'order-url': 'ORDERFLOW_ORDER_URL',
   'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
   'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
   'seed-users': 'ORDERFLOW_SEED_USERS',
@@ -115,6 +118,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     rocketmqNamesrv: endpoints('ROCKETMQ_NAMESRV', get('ROCKETMQ_NAMESRV') ?? DEFAULT_ROCKETMQ_NAMESRV),
     db,
     redisUrl: redisUrl(get('REDIS_URL')),
+    orderUrl: httpUrl('ORDERFLOW_ORDER_URL', get('ORDERFLOW_ORDER_URL')),
     redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
     flashSaleRate: boundedInteger('ORDERFLOW_FLASH_SALE_RATE', get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE), 1, 100_000),
     flow: oneOf('ORDERFLOW_FLOW', get('ORDERFLOW_FLOW') ?? 'async', ['async', 'sync'] as const),
@@ -130,6 +134,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     retryBackoffScale: positiveNumber('ORDERFLOW_RETRY_SCALE', get('ORDERFLOW_RETRY_SCALE') ?? '1'),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
+  if (config.systems.includes('warehouse') && !config.systems.includes('order') && config.orderUrl === undefined) {
+    throw new ConfigError('ORDERFLOW_ORDER_URL', 'is needed when this process runs the warehouse without the order system (the warehouse reports shipments to it), e.g. http://127.0.0.1:3000');
+  }
   return Object.freeze(config);
 }
 
@@ -183,6 +190,12 @@ function endpoints(variable: string, text: string): string {
     if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(part)) throw new ConfigError(variable, `'${text}' is not host:port (e.g. 127.0.0.1:8081)`);
   }
   return text;
+}
+
+function httpUrl(variable: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text)) throw new ConfigError(variable, `'${text}' is not a URL like http://127.0.0.1:3000`);
+  return text.replace(/\/+$/, '');
 }
 
 function redisUrl(text: string | undefined): string | undefined {

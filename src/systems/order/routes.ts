@@ -15,6 +15,7 @@ const PlaceOrderBody = z.object({
     .max(50),
   couponId: z.string().min(1).max(64).optional(),
 });
+const ShippedBody = z.object({ trackingNo: z.string().min(1).max(128) });
 const PayBody = z.object({ paymentId: z.string().min(1).max(128).optional() });
 const RefundBody = z.object({ reason: z.string().max(200).optional() });
 const ListQuery = z.object({
@@ -38,6 +39,12 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }):
         await orders.authenticate(body.userId, body.password);
         return { token: signToken(body.userId, auth.tokenSecret), userId: body.userId };
       },
+    }),
+    route({
+      method: 'POST', url: '/admin/orders/:id/shipped', auth: 'admin', tags: ['admin'],
+      summary: 'The warehouse reports a shipment (when it runs in another process): PAID → SHIPPED, idempotent',
+      schema: { params: OrderIdParams, body: ShippedBody },
+      handler: async ({ params, body }) => ({ orderId: params.id, shipped: await orders.markShipped(params.id, body.trackingNo) }),
     }),
     route({
       method: 'GET', url: '/skus', auth: 'none', tags: ['orders'], summary: 'SKUs with price and stock',
