@@ -12,12 +12,14 @@
  * ORDERFLOW_FLASH_SALE_RATE) and the database writes each design attempted.
  */
 import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import { signToken } from '../../src/http/index.js';
 import { machine, saveResults } from '../report.js';
 import { startServer, type ServerProcess } from '../server-process.js';
+import { Connections, runCrowd, type CrowdResult } from './crowd.js';
 import { empty, maxInOneSecond, metrics, printComparison, UNITS } from './report.js';
+import { summarize, type LatencySummary } from '../peers/stats.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const FLASH_SKU = 'SKU-2001';
@@ -29,9 +31,8 @@ export interface Options {
   /** ORDERFLOW_FLASH_SALE_RATE of the new design's servers. */
   rate: number;
   /**
-   * Requests per second offered (default 2,000: the 20,000 requests arrive over 10 s). A crowd is an open
-   * loop: buyers click whatever the server's latency, so latency counts from each request's planned start
-   * (autocannon corrects for coordinated omission). 0: closed loop, as fast as the 200 connections go.
+   * Requests per second offered, evenly spaced (default 2,000: the 20,000 requests arrive over 10 s). An open
+   * loop (crowd.ts): latency counts from each request's due time.
    */
   offered: number;
 }
@@ -45,7 +46,11 @@ export interface DesignResult {
   ordersCreated: number;
   oversold: number;
   sku: { available: number; reserved: number; sold: number };
-  latency: { p50: number; p90: number; p99: number; max: number; average: number };
+  latency: LatencySummary;
+  /** Requests due while orders were still being created (gate, tickets, messages and creator share the server) … */
+  latencyWhileCreating: LatencySummary;
+  /** … and the rest (refusals only). */
+  latencyAfter: LatencySummary;
   achievedPerSecond: number;
   loadSeconds: number;
   /** From the first request until the last order was created. */
@@ -54,6 +59,8 @@ export interface DesignResult {
   orderDbWrites: number;
   flashSaleDbWrites: number;
   brokerWrites: number;
+  /** The machine's 1 min load average when the crowd started and when it ended (other work shares the machine). */
+  loadAverage: [number, number];
 }
 
 export async function runFlashSaleBench(args: Map<string, string | true>): Promise<void> {
@@ -105,13 +112,17 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
     const tokens = Array.from({ length: options.users }, (_, i) => signToken(`user${i + 1}`, secret));
     const saleId = design === 'old' ? '' : ((await server.call('GET', '/api/flash-sales')).body as { id: string; skuId: string }[]).find((s) => s.skuId === FLASH_SKU)?.id;
     if (saleId === undefined) throw new Error('no flash sale of the demo SKU');
-    log('  warming up (10,000 requests that touch no sale)');
-    await warmUp(server, design, tokens);
+    const connections = new Connections(options.connections);
+    log(`  warming up (${WARM_UP_REQUESTS.toLocaleString('en')} requests that touch no sale, opening the ${options.connections} connections)`);
+    await warmUp(server, connections, design, tokens, options);
     const before = await metrics(server);
-    log(`  ${options.requests} requests, ${options.connections} connections, ${options.users} buyers${options.offered ? `, ${options.offered}/s offered` : ', as fast as they go'}`);
+    log(`  ${options.requests} requests at ${options.offered}/s, ${options.connections} connections, ${options.users} buyers`);
     const started = Date.now();
-    const load = await crowd(server, design, saleId, tokens, options);
-    const loadSeconds = (Date.now() - started) / 1_000;
+    const loadBefore = os.loadavg()[0];
+    const load = await crowd(server, connections, design, saleId, tokens, options);
+    connections.close();
+    const loadAfter = os.loadavg()[0];
+    const loadSeconds = load.result.seconds;
     log(`  load done in ${loadSeconds.toFixed(1)} s: ${JSON.stringify(load.responses)}`);
 
     // What was created: orders straight from the responses (old), or from the tickets once settled (new).
@@ -120,6 +131,7 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
       owned.map(async ({ orderId, user }) => Date.parse((await server.call('GET', `/api/orders/${orderId}`, undefined, tokens[user])).body.createdAt)),
     );
     const lastOrder = created.length ? Math.max(...created) : started;
+    const split = Math.min(options.requests, Math.max(0, Math.ceil(((lastOrder - load.result.startedAt) * options.offered) / 1_000)));
     const sku = ((await server.call('GET', '/api/skus')).body as { skuId: string; stock: DesignResult['sku'] }[]).find((s) => s.skuId === FLASH_SKU)?.stock as DesignResult['sku'];
     const after = await metrics(server);
     const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
@@ -131,8 +143,10 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
       ordersCreated: created.length,
       oversold: Math.max(0, sku.reserved + sku.sold - UNITS, -sku.available, created.length - UNITS),
       sku,
-      latency: { p50: load.result.latency.p50, p90: load.result.latency.p90, p99: load.result.latency.p99, max: load.result.latency.max, average: load.result.latency.average },
-      achievedPerSecond: Math.round(load.result.requests.total / (load.result.duration || 1)),
+      latency: summarize(load.result.latenciesMs),
+      latencyWhileCreating: summarize(load.result.latenciesMs.subarray(0, split)),
+      latencyAfter: summarize(load.result.latenciesMs.subarray(split)),
+      achievedPerSecond: Math.round(options.requests / loadSeconds),
       loadSeconds,
       ordersDoneSeconds: (lastOrder - started) / 1_000,
       maxOrdersInOneSecond: maxInOneSecond(created),
@@ -141,6 +155,7 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
       flashSaleDbWrites: design === 'old' ? 0 : delta('orderflow_flash_sale_db_writes_total{db="flash-sale"}'),
       // Old: every placement sends its pay-deadline message first; new: one flash_sale_order message per ticket + one per order.
       brokerWrites: design === 'old' ? reachedOrderDb : admitted + created.length,
+      loadAverage: [loadBefore, loadAfter],
     };
   } finally {
     await server.stop();
@@ -150,77 +165,65 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
 
 const WARM_UP_REQUESTS = 10_000;
 
-/**
- * Lets the server finish starting (worker threads, first checkpoints), then warms the JIT and the
- * connections on the same route without touching the sale: an unknown sale (404) / an unknown SKU (404, no write).
- */
-async function warmUp(server: ServerProcess, design: Design, tokens: string[]): Promise<void> {
-  await new Promise((r) => setTimeout(r, 3_000));
-  const body = design === 'old' ? { userId: 'user1', items: [{ skuId: 'SKU-WARM-UP', quantity: 1 }] } : { userId: 'user1' };
-  const result = await autocannon({
-    url: server.url,
-    connections: 100,
-    amount: WARM_UP_REQUESTS,
-    requests: [{ method: 'POST', path: design === 'old' ? '/api/orders' : '/api/flash-sales/FS-WARM-UP/orders', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` }, body: JSON.stringify(body) }],
+/** One prepared request per buyer: the load generator shares the machine, so each request must cost it little. */
+function prepare(design: Design, path: string, tokens: string[], skuId: string) {
+  return tokens.map((token, user) => {
+    const userId = `user${user + 1}`;
+    const body = design === 'old' ? { userId, items: [{ skuId, quantity: 1 }] } : { userId };
+    return { path, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) };
   });
-  if (result['4xx'] !== WARM_UP_REQUESTS) throw new Error(`warm-up: expected ${WARM_UP_REQUESTS} × 404, got ${JSON.stringify({ '2xx': result['2xx'], '4xx': result['4xx'], '5xx': result['5xx'] })}`);
+}
+
+/**
+ * Lets the server finish starting (worker threads, first checkpoints), then opens every connection and
+ * warms the JIT on the same route without touching the sale: an unknown sale (404) / an unknown SKU (404, no write).
+ */
+async function warmUp(server: ServerProcess, connections: Connections, design: Design, tokens: string[], options: Options): Promise<void> {
+  await new Promise((r) => setTimeout(r, 3_000));
+  const prepared = prepare(design, design === 'old' ? '/api/orders' : '/api/flash-sales/FS-WARM-UP/orders', tokens, 'SKU-WARM-UP');
+  let notFound = 0;
+  await runCrowd(connections, {
+    url: server.url,
+    connections: options.connections,
+    total: WARM_UP_REQUESTS,
+    rate: options.offered,
+    request: (i) => prepared[i % prepared.length],
+    onResponse: (_i, status) => void (status === 404 && notFound++),
+  });
+  if (notFound !== WARM_UP_REQUESTS) throw new Error(`warm-up: expected ${WARM_UP_REQUESTS} × 404, got ${notFound}`);
 }
 
 interface Crowd {
-  result: autocannon.Result;
+  result: CrowdResult;
   responses: Record<string, number>;
   tickets: { ticketId: string; user: number }[];
   created: { orderId: string; user: number }[];
 }
 
 /** The crowd: request i comes from buyer i mod users, each buyer asking several times. */
-function crowd(server: ServerProcess, design: Design, saleId: string, tokens: string[], options: Options): Promise<Crowd> {
+async function crowd(server: ServerProcess, connections: Connections, design: Design, saleId: string, tokens: string[], options: Options): Promise<Crowd> {
   const responses: Record<string, number> = {};
   const tickets: Crowd['tickets'] = [];
   const created: Crowd['created'] = [];
-  let next = 0;
-  const path = design === 'old' ? '/api/orders' : `/api/flash-sales/${saleId}/orders`;
-  // Built once per buyer: the load generator shares the machine, so each request must cost it little.
-  const prepared = tokens.map((token, user) => {
-    const userId = `user${user + 1}`;
-    const body = design === 'old' ? { userId, items: [{ skuId: FLASH_SKU, quantity: 1 }] } : { userId };
-    return { method: 'POST' as const, path, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) };
+  const prepared = prepare(design, design === 'old' ? '/api/orders' : `/api/flash-sales/${saleId}/orders`, tokens, FLASH_SKU);
+  let shown = 0;
+  const result = await runCrowd(connections, {
+    url: server.url,
+    connections: options.connections,
+    total: options.requests,
+    rate: options.offered,
+    request: (i) => prepared[i % prepared.length],
+    onResponse: (i, status, body) => {
+      const user = i % prepared.length;
+      // The error code without parsing every refusal: `{"error":{"code":"SOLD_OUT",…`
+      const key = status >= 400 ? `${status} ${/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? '?'}` : String(status);
+      responses[key] = (responses[key] ?? 0) + 1;
+      if (status === 202) tickets.push({ ticketId: (JSON.parse(body) as { ticketId: string }).ticketId, user });
+      if (status === 201) created.push({ orderId: (JSON.parse(body) as { orderId: string }).orderId, user });
+      if (++shown % 5_000 === 0) log(`    … ${shown} answered`);
+    },
   });
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: server.url,
-        connections: options.connections,
-        amount: options.requests,
-        ...(options.offered > 0 ? { overallRate: options.offered } : {}),
-        timeout: 30,
-        requests: [
-          {
-            method: 'POST',
-            path,
-            setupRequest: (_request, context) => {
-              const user = next++ % tokens.length;
-              (context as { user: number }).user = user;
-              return prepared[user];
-            },
-            onResponse: (status, body, context) => {
-              const user = (context as { user: number }).user;
-              // The error code without parsing every refusal: `{"error":{"code":"SOLD_OUT",…`
-              const key = status >= 400 ? `${status} ${/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? '?'}` : String(status);
-              responses[key] = (responses[key] ?? 0) + 1;
-              if (status === 202) tickets.push({ ticketId: (JSON.parse(body) as { ticketId: string }).ticketId, user });
-              if (status === 201) created.push({ orderId: (JSON.parse(body) as { orderId: string }).orderId, user });
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve({ result, responses, tickets, created })),
-    );
-    let seconds = 0;
-    instance.on('tick', () => {
-      if (++seconds % 2 === 0) log(`    … ${seconds} s, ${next} requests sent`);
-    });
-  });
+  return { result, responses, tickets, created };
 }
 
 /** Waits for every ticket to be ORDERED or FAILED; returns the orders. */

@@ -13,12 +13,31 @@ export interface ScenarioOptions {
   delayed: number;
   delayMs: number;
   log: (line: string) => void;
+  /** Warm-up sends before the sync-send measurement (2,000). */
+  warmup?: number;
+  /** Messages for the single-sender sync send (min(20,000, messages)). */
+  singleSender?: number;
+  /** Messages per event-loop turn in the one-way send (1,000). */
+  onewayChunk?: number;
+  /** Pause between one-way chunks, ms (none: the next event-loop turn). RocketMQ sends every one-way message as a
+   * gRPC request with a 3-s timeout, so an unpaced burst of tens of thousands mostly times out. */
+  onewayPauseMs?: number;
+  /** Offered rate and duration of the push end-to-end phase (5,000 msg/s for 3 s). */
+  liveRate?: number;
+  liveSeconds?: number;
+  /** Messages per receive() in the pull phase (256; at most 32 on RocketMQ). */
+  pullBatch?: number;
+  /** The first delayed message is due this long after scheduling starts (3 s). */
+  delayLeadMs?: number;
+  /** Prefix of group names (so every run and scenario has its own groups). */
+  groupPrefix?: string;
 }
 
 export type EngineFactory = () => Promise<Messaging>;
 
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
 let topicSeq = 0;
+const group = (o: ScenarioOptions, kind: string) => `${o.groupPrefix ?? 'bench'}_${kind}_${Date.now().toString(36)}_${++topicSeq}`;
 
 async function freshTopic(mq: Messaging, type: 'NORMAL' | 'DELAY' = 'NORMAL'): Promise<string> {
   const name = `bench_${type.toLowerCase()}_${Date.now().toString(36)}_${++topicSeq}`;
@@ -58,11 +77,13 @@ export async function syncSend(factory: EngineFactory, o: ScenarioOptions): Prom
     const topic = await freshTopic(mq);
     const producer = await mq.producer({ topics: [topic] });
     const body = Buffer.alloc(o.bodyBytes, 7);
-    await closedLoop(producer, topic, body, 2_000, o.concurrency); // warm-up
+    await closedLoop(producer, topic, body, o.warmup ?? 2_000, o.concurrency); // warm-up
     o.log(`sync send: ${o.messages} messages, ${o.concurrency} concurrent senders`);
     const { ms, lat } = await closedLoop(producer, topic, body, o.messages, o.concurrency);
     const s = summarize(lat);
-    const one = await closedLoop(producer, topic, body, Math.min(20_000, o.messages), 1);
+    const single = o.singleSender ?? Math.min(20_000, o.messages);
+    o.log(`sync send: ${single} messages, 1 sender`);
+    const one = await closedLoop(producer, topic, body, single, 1);
     const s1 = summarize(one.lat);
     return [
       { name: `sync send, ${o.concurrency} senders`, unit: 'msg/s', value: rate(o.messages, ms), p50Ms: s.p50, p99Ms: s.p99 },
@@ -141,22 +162,26 @@ export async function onewaySend(factory: EngineFactory, o: ScenarioOptions): Pr
     const producer = await mq.producer({ topics: [topic] });
     const body = Buffer.alloc(o.bodyBytes, 7);
     const n = o.messages * 2;
-    o.log(`one-way send: ${n} messages, in chunks of 1,000 per event-loop turn`);
+    const chunk = o.onewayChunk ?? 1_000;
+    const pause = o.onewayPauseMs;
+    const pacing = pause ? `${chunk.toLocaleString('en-US')} every ${pause} ms` : `${chunk.toLocaleString('en-US')} per event-loop turn`;
+    o.log(`one-way send: ${n} messages, in chunks of ${pacing}`);
     const started = performance.now();
     let callsMs = 0;
-    for (let i = 0; i < n; i += 1_000) {
+    for (let i = 0; i < n; i += chunk) {
       const t = performance.now();
-      for (let j = 0; j < 1_000; j++) producer.sendOneway({ topic, body });
+      for (let j = 0; j < Math.min(chunk, n - i); j++) producer.sendOneway({ topic, body });
       callsMs += performance.now() - t;
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => (pause ? setTimeout(r, pause) : setImmediate(r)));
     }
-    await producer.close(); // waits until every one-way message is stored
+    await producer.close(); // waits until every one-way message is stored (or has failed)
     const ms = performance.now() - started;
+    const failures = producer.onewayFailures;
     return {
       name: 'one-way send (until all stored)',
       unit: 'msg/s',
-      value: rate(n, ms),
-      note: `each call returned in ${((callsMs / n) * 1000).toFixed(1)} µs on average; failures ${producer.onewayFailures}`,
+      value: rate(n - failures, ms), // stored messages only
+      note: `each call returned in ${((callsMs / n) * 1000).toFixed(1)} µs on average; failures ${failures}${pause ? `; chunks of ${pacing}` : ''}`,
     };
   });
 }
@@ -178,7 +203,7 @@ export async function pushConsume(factory: EngineFactory, o: ScenarioOptions): P
     const started = performance.now();
     await new Promise<void>((resolve) => {
       void mq.pushConsumer({
-        group: `bench_push_${Date.now()}`,
+        group: group(o, 'push'),
         subscriptions: { [topic]: '*' },
         concurrency: o.concurrency,
         listener: () => {
@@ -193,26 +218,38 @@ export async function pushConsume(factory: EngineFactory, o: ScenarioOptions): P
     const live = await freshTopic(mq);
     const lat: number[] = [];
     await mq.pushConsumer({
-      group: `bench_live_${Date.now()}`,
+      group: group(o, 'live'),
       subscriptions: { [live]: '*' },
       concurrency: o.concurrency,
       listener: (m) => (lat.push(Date.now() - Number(m.properties.t)), 'SUCCESS'),
     });
     const producer = await mq.producer({ topics: [live] });
     const body = Buffer.alloc(o.bodyBytes, 7);
-    o.log('push end-to-end latency at 5,000 msg/s for 3 s');
-    for (let i = 0; i < 3_000; i++) {
-      for (let j = 0; j < 5; j++) producer.sendOneway({ topic: live, body, properties: { t: String(Date.now()) } });
-      await new Promise((r) => setTimeout(r, 1));
+    const liveRate = o.liveRate ?? 5_000;
+    const liveSeconds = o.liveSeconds ?? 3;
+    const perTick = Math.max(1, Math.round(liveRate / 1_000));
+    const tickMs = Math.max(1, Math.round((1_000 * perTick) / liveRate));
+    const ticks = Math.round((liveRate * liveSeconds) / perTick);
+    const liveTotal = ticks * perTick;
+    o.log(`push end-to-end latency at ${liveRate.toLocaleString('en-US')} msg/s for ${liveSeconds} s`);
+    for (let i = 0; i < ticks; i++) {
+      for (let j = 0; j < perTick; j++) producer.sendOneway({ topic: live, body, properties: { t: String(Date.now()) } });
+      await new Promise((r) => setTimeout(r, tickMs));
     }
     const deadline = Date.now() + 10_000;
-    while (lat.length < 15_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (lat.length < liveTotal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const s = summarize(lat);
     return [
       drain,
-      { name: 'push end to end, send → listener', unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `${lat.length} messages, offered ~5,000 msg/s` },
+      { name: 'push end to end, send → listener', unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `${lat.length} messages, offered ~${liveRate.toLocaleString('en-US')} msg/s${slow(lat)}` },
     ];
   });
+}
+
+/** How many latencies reached 100 ms and 500 ms (said only when some did). */
+function slow(lat: number[]): string {
+  const over100 = lat.filter((l) => l >= 100).length;
+  return over100 === 0 ? '' : `; ${over100} took ≥ 100 ms, ${lat.filter((l) => l >= 500).length} ≥ 500 ms`;
 }
 
 export async function pullConsume(factory: EngineFactory, o: ScenarioOptions): Promise<Figure> {
@@ -220,16 +257,17 @@ export async function pullConsume(factory: EngineFactory, o: ScenarioOptions): P
     const topic = await freshTopic(mq);
     const n = o.messages * 2;
     await prefill(mq, topic, n, o.bodyBytes, o.log);
-    o.log(`pull consume: ${n} messages, receive(256) then ack each`);
-    const pull = await mq.pullConsumer({ group: `bench_pull_${Date.now()}`, subscriptions: { [topic]: '*' } });
+    const batchSize = o.pullBatch ?? 256;
+    o.log(`pull consume: ${n} messages, receive(${batchSize}) then ack each`);
+    const pull = await mq.pullConsumer({ group: group(o, 'pull'), subscriptions: { [topic]: '*' } });
     let got = 0;
     const started = performance.now();
     while (got < n) {
-      const batch = await pull.receive(256, 1_000);
+      const batch = await pull.receive(batchSize, 1_000);
       for (const m of batch) await pull.ack(m);
       got += batch.length;
     }
-    return { name: 'pull consume, receive(256) + ack', unit: 'msg/s', value: rate(n, performance.now() - started) };
+    return { name: `pull consume, receive(${batchSize}) + ack`, unit: 'msg/s', value: rate(n, performance.now() - started) };
   });
 }
 
@@ -241,13 +279,14 @@ export async function delayLateness(factory: EngineFactory, o: ScenarioOptions):
     const body = Buffer.alloc(o.bodyBytes, 7);
     const lateness: number[] = [];
     await mq.pushConsumer({
-      group: `bench_delay_${Date.now()}`,
+      group: group(o, 'delay'),
       subscriptions: { [topic]: '*' },
       concurrency: o.concurrency,
       listener: (m) => (lateness.push(Date.now() - (m.deliverAt?.getTime() ?? NaN)), 'SUCCESS'),
     });
-    const start = Date.now() + 3_000; // all are scheduled before the first is due
-    o.log(`delay: ${o.delayed} messages due over ${o.delayMs} ms from now + 3 s, plus ${o.delayed / 10} due in 1 h`);
+    const leadMs = o.delayLeadMs ?? 3_000;
+    const start = Date.now() + leadMs; // all are scheduled before the first is due
+    o.log(`delay: ${o.delayed} messages due over ${o.delayMs} ms from now + ${leadMs / 1000} s, plus ${o.delayed / 10} due in 1 h`);
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < o.delayed; i++) {
       sends.push(producer.send({ topic, body, deliverAt: start + Math.floor((i * o.delayMs) / o.delayed) }));
@@ -255,7 +294,7 @@ export async function delayLateness(factory: EngineFactory, o: ScenarioOptions):
       if (sends.length >= 512) await Promise.all(sends.splice(0));
     }
     await Promise.all(sends);
-    if (Date.now() > start) o.log('  warning: scheduling took longer than 3 s; early messages were due while still being sent');
+    if (Date.now() > start) o.log(`  warning: scheduling took longer than ${leadMs / 1000} s; early messages were due while still being sent`);
     const deadline = start + o.delayMs + 15_000;
     while (lateness.length < o.delayed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const s = summarize(lateness);

@@ -19,7 +19,6 @@ const options: MessagingOptions = {
 const RETRY_MS = [5_000, 10_000, 20_000, 30_000];
 const GAPS: Record<string, string> = {
   broadcasting: 'RocketMQ 5.x gRPC consumers have no broadcasting (the protocol and the Node client lack it)',
-  deadLetterAdmin: 'listing and replaying %DLQ% messages through the admin protocol is not built yet for the RocketMQ engine',
 };
 
 describe('messaging contract: RocketMQ engine', { skip: endpoints ? false : 'ROCKETMQ_ENDPOINTS is not set (npm run rocketmq:start, then ROCKETMQ_ENDPOINTS=127.0.0.1:8081)' }, () => {

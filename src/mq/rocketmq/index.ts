@@ -19,9 +19,20 @@ export type { RocketMQOptions } from './options.js';
 export async function createRocketMQMessaging(input: RocketMQOptions): Promise<Messaging> {
   const options = resolveRocketMQOptions(input);
   const remote = createRocketMQAdmin({ namesrv: options.namesrv, timeoutMs: options.requestTimeoutMs });
-  const admin = new RocketAdmin(remote);
   const unguard = guardProcess(options.logger);
   const open = new Set<{ close(): Promise<void> }>();
+  // Replays of dead letters and their records go through one producer, made on first use. Its checker commits:
+  // a replayed transactional message is committed right after its send anyway.
+  let replayer: Promise<Producer> | undefined;
+  const admin: RocketAdmin = new RocketAdmin(remote, (): Promise<Producer> => {
+    replayer ??= RocketProducer.start(options, { group: 'orderflow_dlq_replayer', transactionChecker: () => 'COMMIT' }, (topic: string) => admin.topicType(topic))
+      .then((p) => track(p))
+      .catch((error: unknown) => {
+        replayer = undefined;
+        throw error;
+      });
+    return replayer;
+  });
   const track = <T extends { close(): Promise<void> }>(thing: T): T => {
     open.add(thing);
     const close = thing.close.bind(thing);
@@ -43,7 +54,7 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
   return {
     engine: 'rocketmq',
     // RocketMQ's timer is precise to timerPrecisionMs (1 s by default); broadcasting is not in the 5.x gRPC protocol.
-    capabilities: { broadcasting: false, delayPrecisionMs: 1_500, transactionsCheckBack: true, deadLetterAdmin: false },
+    capabilities: { broadcasting: false, delayPrecisionMs: 1_500, transactionsCheckBack: true, deadLetterAdmin: true },
     admin,
     async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
       return track(await RocketProducer.start(options, producerOptions, (topic) => admin.topicType(topic)));

@@ -16,7 +16,7 @@ import { flashSaleMigrations, type FlashSaleDB } from './schema.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-flash-sale-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('flash-sale system (in-process gate): a restart keeps the units left and the buyers; a QUEUED ticket whose message was lost is sent at start-up', async () => {
+test('flash-sale system (in-process gate): a restart keeps the units left and the buyers, frees a unit whose ticket was never written, and sends a lost message', async () => {
   const mq = await createMessaging({ engine: 'embedded', dataDir: path.join(dir, 'mq') });
   await mq.admin.createTopic({ name: Topics.FLASH_SALE_ORDER, type: 'NORMAL' });
   const database = await openDatabase<FlashSaleDB>({ url: 'sqlite', dataDir: dir, system: 'flash-sale' });
@@ -37,14 +37,17 @@ test('flash-sale system (in-process gate): a restart keeps the units left and th
     assert.equal((await first.context.gate.admit(sale.id, 'u4', lost)).admitted, true);
     await insertTicket(database.db, { ticketId: lost, saleId: sale.id, userId: 'u4', at: Date.now() });
     assert.equal((await mq.admin.findMessagesByKey(Topics.FLASH_SALE_ORDER, lost)).length, 0);
+    // A crash between the gate and the ticket: admitted in memory only, never told (no 202).
+    assert.equal((await first.context.gate.admit(sale.id, 'u9', newTicketId(Date.now()))).admitted, true);
+    assert.equal((await first.listSales())[0].stock, 0);
     await first.close();
 
     const second = await start();
-    assert.equal((await second.listSales())[0].stock, 1, '5 units − 4 buyers, after the restart');
+    assert.equal((await second.listSales())[0].stock, 1, '5 units − 4 tickets, after the restart: u9 was never told, the unit is free');
     await assert.rejects(second.requestUnit(sale.id, 'u2'), { code: 'ALREADY_HAS_TICKET' });
     assert.equal((await mq.admin.findMessagesByKey(Topics.FLASH_SALE_ORDER, lost)).length, 1, 'the lost message was sent at start-up');
     assert.equal((await second.getTicket('u4', lost)).status, 'QUEUED');
-    await second.requestUnit(sale.id, 'u5');
+    await second.requestUnit(sale.id, 'u9');
     await assert.rejects(second.requestUnit(sale.id, 'u6'), { code: 'SOLD_OUT' });
     await second.close();
   } finally {

@@ -48,7 +48,7 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
   const { db } = deps.database;
   const logger = deps.logger.child({ system: 'flash-sale' });
   await migrate(deps.database, flashSaleMigrations);
-  const gate = await createStockGate({ redisUrl: deps.config.redisUrl, redisPrefix: deps.config.redisPrefix, database: deps.database, clock: deps.clock, logger });
+  const gate = await createStockGate({ redisUrl: deps.config.redisUrl, redisPrefix: deps.config.redisPrefix, logger });
   const producer = await deps.mq.producer({ group: 'flash-sale', topics: [Topics.FLASH_SALE_ORDER] });
   const unsent = new Map<string, FlashSaleOrderEvent>();
   const send = (event: FlashSaleOrderEvent) => producer.send({ topic: Topics.FLASH_SALE_ORDER, keys: [event.ticketId], body: JSON.stringify(event) });
@@ -90,6 +90,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     if (deps.orders) {
       const creator = await startOrderCreator(ctx, deps.orders, deps.config.flashSaleRate);
       closers.push(() => creator.close());
+    } else {
+      logger.warn('the order system does not run in this process: flash-sale tickets wait in the queue for a process that runs both');
     }
   } catch (error) {
     await close();

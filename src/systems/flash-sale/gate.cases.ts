@@ -12,7 +12,7 @@ import { newTicketId } from './ids.js';
 export interface GateHarness {
   /** A gate on fresh state. */
   fresh(): Promise<StockGate>;
-  /** Closes `gate` as a process exit would, and returns a new gate on the same store (a restart). */
+  /** Closes `gate` as a process exit would, and returns a new gate on the same store, if any (a restart). */
   restart(gate: StockGate): Promise<StockGate>;
   /** Drops what the gate stored (a Redis restarted without persistence, a new database): a new gate with no state. */
   wipe(gate: StockGate): Promise<StockGate>;
@@ -87,7 +87,9 @@ export function stockGateCases(name: string, harness: GateHarness): void {
       first.set(`user${i}`, id);
     }
     gate = track(await harness.restart(gate));
-    await gate.open(s, none);
+    // As the flash-sale system opens a sale: with its tickets (one per admission, written before the 202).
+    const tickets = [...first].map(([userId, ticketId]) => ({ userId, ticketId }));
+    await gate.open(s, async () => tickets);
     assert.equal(await gate.remaining(s.id), 20);
     assert.deepEqual(await gate.admit(s.id, 'user7', ticket()), { admitted: false, reason: 'ALREADY_HAS_TICKET', ticketId: first.get('user7') });
     const more = await Promise.all(Array.from({ length: 100 }, (_, i) => gate.admit(s.id, `user${31 + i}`, ticket())));

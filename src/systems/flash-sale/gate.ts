@@ -1,15 +1,17 @@
 /**
  * The stock gate (problem #6): the only thing a flash-sale request touches before it is refused.
  * It admits at most `stock` buyers per sale, one per user, atomically, and remembers whom it
- * admitted (with their ticket id) so that a restart neither oversells nor forgets a buyer.
+ * admitted (with their ticket id).
  *
- * Two implementations behind this interface, chosen in one place (`createStockGate`, gates.ts):
- * Redis with one Lua script when REDIS_URL is set, else an in-process counter persisted in the
- * flash-sale database. What the contract holds for both: `admit` is atomic per sale (no two callers
- * take the last unit, no user is admitted twice); an admission is durable once `admit` resolves
- * (Redis: as durable as that Redis is configured to be); `open` is idempotent and never raises a
- * sale's remaining count once the gate knows the sale. Left to each: where the state lives, how
- * many processes may share it (Redis: any number; in-process: one process per flash-sale database).
+ * Two implementations behind this interface, chosen in one place (`createStockGate`):
+ * Redis with one Lua script when REDIS_URL is set, else an in-process counter. What the contract
+ * holds for both: `admit` is atomic per sale (no two callers take the last unit, no user is admitted
+ * twice); `open` is idempotent, never raises the remaining count of a sale the gate knows, and
+ * rebuilds a sale the gate has no state for from the tickets it is given (remaining = stock −
+ * tickets), so the tickets written by the flash-sale system are a record no restart can undercount.
+ * Left to each: where the state lives and how long it lasts (Redis: beyond this process, as durable
+ * as that Redis is configured; in-process: this process's life, the tickets being its durable record),
+ * and how many processes may share it (Redis: any number; in-process: one per flash-sale database).
  */
 export type Admission =
   | { admitted: true; ticketId: string }

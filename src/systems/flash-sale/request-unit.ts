@@ -7,16 +7,17 @@ import { insertTicket, knownAdmissions, listSales, type Sale } from './repositor
  * A buyer asks for one unit of a flash sale (problem #6). The order of the writes is chosen so that
  * a crash at any point can neither oversell nor lose an admitted buyer:
  *
- * 1. the gate (Redis script or in-process counter) admits or refuses, recording buyer and ticket id
- *    durably; a refused request stops here and writes nothing anywhere;
+ * 1. the gate (Redis script or in-process counter) admits or refuses, recording buyer and ticket id;
+ *    a refused request stops here and writes nothing anywhere;
  * 2. the QUEUED ticket row (flash-sale database);
  * 3. the `flash_sale_order` message (key ticketId), then 202 {ticketId}.
  *
- * Crash after 1: the gate holds an admission without a ticket; recovery (start-up, then periodic)
- * writes the ticket and sends the message. Crash after 2: a QUEUED ticket without a message;
- * recovery at start-up sends it. The gate counts every admission from step 1 on, and is rebuilt from
- * its own record (in-process) or from the tickets (a Redis that lost its data), so it never admits
- * more than the stock; the order system's guarded stock update is a second wall behind it.
+ * Crash after 1: Redis holds an admission without a ticket; recovery (start-up, then periodic) writes
+ * the ticket and sends the message (the in-process gate forgets it with the process: that buyer was
+ * never told, and the unit is free again). Crash after 2: a QUEUED ticket without a message; recovery
+ * at start-up sends it. The gate counts every admission from step 1 on and is rebuilt from the tickets
+ * (in-process, or a Redis that lost its data), so it never admits more than the stock; the order
+ * system's guarded stock update is a second wall behind it.
  */
 export async function requestUnit(ctx: FlashSaleContext, saleId: string, userId: string): Promise<{ ticketId: string }> {
   const sale = await findSale(ctx, saleId);
@@ -36,8 +37,8 @@ export async function requestUnit(ctx: FlashSaleContext, saleId: string, userId:
     throw admission.reason === 'SOLD_OUT' ? soldOutError(ctx, saleId) : alreadyHasTicket(saleId, userId, admission.ticketId);
   }
   ctx.metrics.requests.inc({ result: 'admitted' });
-  // The ticket row, and with the in-process gate its admission row: the only writes a sale's request makes.
-  ctx.metrics.dbWrites.inc({ db: 'flash-sale' }, ctx.gate.kind === 'in-process' ? 2 : 1);
+  // The ticket row: the only database write a request makes (and the in-process gate's durable record).
+  ctx.metrics.dbWrites.inc({ db: 'flash-sale' });
   try {
     await insertTicket(ctx.database.db, { ticketId, saleId, userId, at: now });
   } catch (error) {

@@ -15,8 +15,6 @@ export interface FlashSaleDB {
     created_at: number;
     updated_at: number;
   };
-  /** The in-process gate's persisted admissions (unused with the Redis gate, which keeps its own). */
-  flash_sale_gate_admissions: { sale_id: string; user_id: string; ticket_id: string; admitted_at: number };
 }
 
 export const flashSaleMigrations: Record<string, Migration> = {
@@ -48,18 +46,6 @@ export const flashSaleMigrations: Record<string, Migration> = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('flash_sale_tickets_sale_user').on('flash_sale_tickets').columns(['sale_id', 'user_id']).unique().execute();
-    },
-  },
-  '003_flash_sale_gate_admissions': {
-    async up(db) {
-      await db.schema
-        .createTable('flash_sale_gate_admissions')
-        .addColumn('sale_id', 'varchar(64)', (c) => c.notNull())
-        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
-        .addColumn('ticket_id', 'varchar(32)', (c) => c.notNull())
-        .addColumn('admitted_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('flash_sale_gate_admissions_pk', ['sale_id', 'user_id'])
-        .execute();
     },
   },
 };

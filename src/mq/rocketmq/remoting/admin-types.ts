@@ -114,6 +114,17 @@ export interface QueryMessagesOptions {
 
 export type { DecodedMessage };
 
+/** What PULL_MESSAGE returned for one queue. */
+export interface PullResult {
+  /** FOUND: messages returned; NO_NEW_MSG: none at or after the offset; OFFSET_MOVED / RETRY: none, go on at nextOffset. */
+  status: 'FOUND' | 'NO_NEW_MSG' | 'OFFSET_MOVED' | 'RETRY';
+  messages: DecodedMessage[];
+  /** Where the next pull should start (nextBeginOffset). */
+  nextOffset: number;
+  minOffset: number;
+  maxOffset: number;
+}
+
 export interface RocketMQAdmin {
   /** GET_BROKER_CLUSTER_INFO: broker name → master address (brokers without a master are left out). */
   clusterBrokers(): Promise<Record<string, string>>;
@@ -145,5 +156,12 @@ export interface RocketMQAdmin {
   queryMessageById(topic: string, msgId: string, options?: QueryMessagesOptions): Promise<DecodedMessage | undefined>;
   /** VIEW_MESSAGE_BY_ID: the message at an offsetMsgId (its broker address + commit log offset). */
   viewMessage(offsetMsgId: string): Promise<DecodedMessage | undefined>;
+  /**
+   * PULL_MESSAGE of up to `max` messages of one queue from `offset`, on the master of `brokerName` (default: the
+   * topic's first master), as the admin reader group: no offset of any real group is committed or moved.
+   */
+  pullMessages(topic: string, queueId: number, offset: number, max?: number, brokerName?: string): Promise<PullResult>;
+  /** UPDATE_AND_CREATE_TOPIC with the topic's current queues and attributes but `perm` (what the console does). */
+  updateTopicPerm(topic: string, perm: number): Promise<void>;
   close(): Promise<void>;
 }

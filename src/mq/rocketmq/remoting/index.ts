@@ -11,6 +11,7 @@ export type {
   DecodedMessage,
   QueryMessagesOptions,
   QueueData,
+  PullResult,
   QueueOffsets,
   RocketMQAdmin,
   RocketMQAdminOptions,
@@ -24,6 +25,6 @@ export type { RemotingClientOptions, RemotingRequest } from './remoting-client.j
 export type { RemotingCommand } from './codec.js';
 export { RemotingError, RemotingResponseError } from './errors.js';
 export type { RemotingFailure } from './errors.js';
-export { RequestCode, ResponseCode } from './protocol.js';
+export { PERM_READ, PERM_WRITE, Property, RequestCode, ResponseCode } from './protocol.js';
 export { decodeMessage, decodeMessages, parseOffsetMsgId, MessageDecodeError } from './message-decoder.js';
 export { parseFastjson } from './fastjson.js';

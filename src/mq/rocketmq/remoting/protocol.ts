@@ -5,6 +5,8 @@
  */
 
 export const RequestCode = {
+  /** broker: messages of one queue from an offset (PullMessageProcessor) */
+  PULL_MESSAGE: 11,
   /** broker: messages by index key (topic#key) or, with _UNIQUE_KEY_QUERY=true, by unique (client) id */
   QUERY_MESSAGE: 12,
   /** broker: create or overwrite a topic's config */
@@ -43,6 +45,9 @@ export const ResponseCode = {
   SERVICE_NOT_AVAILABLE: 14,
   NO_PERMISSION: 16,
   TOPIC_NOT_EXIST: 17,
+  PULL_NOT_FOUND: 19,
+  PULL_RETRY_IMMEDIATELY: 20,
+  PULL_OFFSET_MOVED: 21,
   QUERY_NOT_FOUND: 22,
   SUBSCRIPTION_GROUP_NOT_EXIST: 26,
   INVALID_PARAMETER: 29,
@@ -51,6 +56,10 @@ export const ResponseCode = {
 /** Topic permission bits (PermName): 6 = read + write. */
 export const PERM_READ = 1 << 2;
 export const PERM_WRITE = 1 << 1;
+
+/** PullSysFlag bits: FLAG_COMMIT_OFFSET (left out by the admin: no offset is committed), FLAG_SUBSCRIPTION. */
+export const PULL_FLAG_COMMIT_OFFSET = 0x1;
+export const PULL_FLAG_SUBSCRIPTION = 0x1 << 2;
 
 /** Topic attribute holding the 5.x message type (TopicAttributes.TOPIC_MESSAGE_TYPE_ATTRIBUTE). */
 export const MESSAGE_TYPE_ATTRIBUTE = 'message.type';
@@ -69,6 +78,12 @@ export const Property = {
   RECONSUME_TIME: 'RECONSUME_TIME',
   REAL_TOPIC: 'REAL_TOPIC',
   TRANSACTION_PREPARED: 'TRAN_MSG',
+  /** on a retry copy (and the DLQ copy made from it): the topic the message was sent to */
+  RETRY_TOPIC: 'RETRY_TOPIC',
+  ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
+  /** set by the pop (gRPC) path when it moves a message to %DLQ% (5.x) */
+  DLQ_ORIGIN_TOPIC: 'DLQ_ORIGIN_TOPIC',
+  DLQ_ORIGIN_MESSAGE_ID: 'DLQ_ORIGIN_MESSAGE_ID',
 } as const;
 
 /** Keys in the KEYS property are separated by one blank (MessageConst.KEY_SEPARATOR). */

@@ -22,17 +22,32 @@ import type {
   BrokerInfo,
   BrokerTopic,
   BrokerTopicType,
+  PullResult,
   RocketMQAdmin,
   RocketMQAdminOptions,
   SubscriptionGroup,
   TopicRoute,
 } from './admin-types.js';
 import { ClientPool } from './client-pool.js';
-import { MESSAGE_TYPE_ATTRIBUTE, PERM_READ, PERM_WRITE, RequestCode, ResponseCode } from './protocol.js';
+import { decodeMessages } from './message-decoder.js';
+import {
+  MESSAGE_TYPE_ATTRIBUTE,
+  PERM_READ,
+  PERM_WRITE,
+  PULL_FLAG_SUBSCRIPTION,
+  RequestCode,
+  ResponseCode,
+} from './protocol.js';
 
 const TOPIC_NAME = /^[%|a-zA-Z0-9_-]{1,127}$/; // TopicValidator: these characters, at most 127
 const GROUP_NAME = /^[%|a-zA-Z0-9_-]{1,255}$/;
 const TOPIC_TYPES: readonly BrokerTopicType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'];
+/**
+ * The group PULL_MESSAGE runs as: the broker needs an existing group (autoCreateSubscriptionGroup would make it,
+ * we create it explicitly). Pulls never carry FLAG_COMMIT_OFFSET, and the pull offset the broker keeps is this
+ * group's own, so no real group's progress moves.
+ */
+export const ADMIN_READER_GROUP = 'orderflow_admin_reader';
 
 export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmin {
   const namesrv = options.namesrv?.trim();
@@ -106,8 +121,9 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
   }
 
   const messages = createMessageQueries(pool, topicMasters);
+  let readerGroup: Promise<void> | undefined;
 
-  return {
+  const api: RocketMQAdmin = {
     async clusterBrokers() {
       const out: Record<string, string> = {};
       for (const b of (await cluster()).brokers) if (b.masterAddr) out[b.brokerName] = b.masterAddr;
@@ -215,6 +231,85 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
 
     ...messages,
 
+    async pullMessages(topic, queueId, offset, max = 32, brokerName) {
+      if (!Number.isInteger(queueId) || queueId < 0) throw invalidArgument('queueId', 'must be an integer >= 0');
+      if (!Number.isInteger(offset) || offset < 0) throw invalidArgument('offset', 'must be an integer >= 0');
+      if (!Number.isInteger(max) || max < 1) throw invalidArgument('max', 'must be an integer >= 1');
+      const route = await topicRoute(topic);
+      const broker = (route?.brokers ?? []).find((b) => b.masterAddr && (brokerName === undefined || b.brokerName === brokerName));
+      if (!broker?.masterAddr) throw topicNotFound(topic);
+      readerGroup ??= api.createSubscriptionGroup(ADMIN_READER_GROUP, { retryMaxTimes: 0 }).catch((error: unknown) => {
+        readerGroup = undefined;
+        throw error;
+      });
+      await readerGroup;
+      // PullMessageRequestHeader (5.3.x); sysFlag = FLAG_SUBSCRIPTION only: the subscription comes with the request
+      // (no online consumer needed), no FLAG_COMMIT_OFFSET (nothing committed), no FLAG_SUSPEND (answer at once).
+      const extFields = {
+        consumerGroup: ADMIN_READER_GROUP,
+        topic,
+        queueId,
+        queueOffset: offset,
+        maxMsgNums: max,
+        sysFlag: PULL_FLAG_SUBSCRIPTION,
+        commitOffset: 0,
+        suspendTimeoutMillis: 0,
+        subscription: '*',
+        subVersion: 0,
+        expressionType: 'TAG',
+      };
+      const response = await pool.call(
+        broker.masterAddr,
+        { code: RequestCode.PULL_MESSAGE, extFields },
+        {
+          accept: [ResponseCode.PULL_NOT_FOUND, ResponseCode.PULL_RETRY_IMMEDIATELY, ResponseCode.PULL_OFFSET_MOVED],
+          what: `pull messages of '${topic}' queue ${queueId} from offset ${offset}`,
+        },
+      );
+      const h = response.extFields ?? {};
+      const num = (v: string | undefined, fallback: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : fallback);
+      const result: PullResult = {
+        status:
+          response.code === ResponseCode.SUCCESS
+            ? 'FOUND'
+            : response.code === ResponseCode.PULL_NOT_FOUND
+              ? 'NO_NEW_MSG'
+              : response.code === ResponseCode.PULL_OFFSET_MOVED
+                ? 'OFFSET_MOVED'
+                : 'RETRY',
+        messages: response.code === ResponseCode.SUCCESS && response.body ? decodeMessages(response.body) : [],
+        nextOffset: num(h.nextBeginOffset, offset),
+        minOffset: num(h.minOffset, 0),
+        maxOffset: num(h.maxOffset, 0),
+      };
+      return result;
+    },
+
+    async updateTopicPerm(topic, perm) {
+      const config = (await api.listTopics({ includeSystem: true })).find((t) => t.name === topic);
+      if (!config) throw topicNotFound(topic);
+      const { brokers } = await cluster();
+      const attributes = Object.entries(config.attributes)
+        .map(([k, v]) => `+${k}=${v}`)
+        .join(',');
+      const extFields = {
+        topic,
+        defaultTopic: 'TBW102',
+        readQueueNums: config.readQueueNums,
+        writeQueueNums: config.writeQueueNums,
+        perm,
+        topicFilterType: 'SINGLE_TAG',
+        topicSysFlag: 0,
+        order: false,
+        ...(attributes ? { attributes } : {}),
+      };
+      for (const b of brokers) {
+        if (!b.masterAddr || !config.brokers.includes(b.brokerName)) continue;
+        await pool.call(b.masterAddr, { code: RequestCode.UPDATE_AND_CREATE_TOPIC, extFields }, { what: `set perm ${perm} on topic '${topic}'` });
+      }
+    },
+
     close: () => pool.close(),
   };
+  return api;
 }
