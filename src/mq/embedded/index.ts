@@ -1,3 +1,4 @@
+import { Closables } from '../closables.js';
 import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
 import { EmbeddedAdmin } from './admin.js';
 import { Broker } from './broker.js';
@@ -14,16 +15,8 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
   const broker = new Broker(resolveEmbeddedOptions(options));
   const transactions = new Transactions(broker);
   const admin = new EmbeddedAdmin(broker);
-  const open = new Set<{ close(): Promise<void> }>();
-  const track = <T extends { close(): Promise<void> }>(thing: T): T => {
-    open.add(thing);
-    const close = thing.close.bind(thing);
-    thing.close = async () => {
-      open.delete(thing);
-      await close();
-    };
-    return thing;
-  };
+  const closables = new Closables();
+  const track = <T extends { close(): Promise<void> }>(thing: T): T => closables.track(thing);
   let closing: Promise<void> | undefined;
 
   return {
@@ -43,7 +36,7 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
     close(): Promise<void> {
       closing ??= (async () => {
         // Consumers first (in-flight messages finish), then producers (pending sends land), then the store.
-        await Promise.allSettled([...open].map((thing) => thing.close()));
+        await closables.closeAll();
         transactions.close();
         await broker.close();
       })();

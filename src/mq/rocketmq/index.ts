@@ -1,3 +1,4 @@
+import { Closables } from '../closables.js';
 import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
 import { RocketAdmin } from './admin.js';
@@ -20,7 +21,8 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
   const options = resolveRocketMQOptions(input);
   const remote = createRocketMQAdmin({ namesrv: options.namesrv, timeoutMs: options.requestTimeoutMs });
   const unguard = guardProcess(options.logger);
-  const open = new Set<{ close(): Promise<void> }>();
+  const closables = new Closables();
+  const track = <T extends { close(): Promise<void> }>(thing: T): T => closables.track(thing);
   // Replays of dead letters and their records go through one producer, made on first use. Its checker commits:
   // a replayed transactional message is committed right after its send anyway.
   let replayer: Promise<Producer> | undefined;
@@ -33,15 +35,6 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
       });
     return replayer;
   });
-  const track = <T extends { close(): Promise<void> }>(thing: T): T => {
-    open.add(thing);
-    const close = thing.close.bind(thing);
-    thing.close = async () => {
-      open.delete(thing);
-      await close();
-    };
-    return thing;
-  };
   /** Configures the group before a consumer starts; returns whether it is a FIFO (orderly) group. */
   const prepareGroup = async (group: string, topics: string[], maxReconsumeTimes?: number) => {
     const types = new Map((await admin.listTopics()).map((t) => [t.name, t.type]));
@@ -69,7 +62,7 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        await Promise.allSettled([...open].map((thing) => thing.close()));
+        await closables.closeAll();
         await remote.close();
         unguard();
       })();
