@@ -31,7 +31,7 @@ export function empty(design: Design): DesignResult {
   const none = { p50: nan, p99: nan, p999: nan, max: nan };
   return {
     design, responses: {}, ordersCreated: nan, oversold: nan, sku: { available: nan, reserved: nan, sold: nan },
-    latency: none, latencyWhileCreating: none, latencyAfter: none, achievedPerSecond: nan, loadSeconds: nan,
+    latency: none, latencyWhileCreating: none, latencyAfter: none, p99ByHalfSecond: [], achievedPerSecond: nan, loadSeconds: nan,
     ordersDoneSeconds: nan, maxOrdersInOneSecond: nan, orderDbWrites: nan, flashSaleDbWrites: nan, brokerWrites: nan, loadAverage: [nan, nan],
   };
 }
@@ -62,4 +62,6 @@ export function printComparison(results: DesignResult[], options: Options): void
   console.log(`flash sale: ${options.requests.toLocaleString('en')} requests for ${UNITS} units, ${options.connections} connections, ${options.users.toLocaleString('en')} buyers`);
   for (const row of table) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
   for (const r of results) if (r.skipped) console.log(`${r.design}: skipped — ${r.skipped}`);
+  console.log('\np99 (ms) of the requests due in each half second:');
+  for (const r of results) if (!r.skipped) console.log(`  ${r.design.padEnd(10)} ${r.p99ByHalfSecond.join(' ')}`);
 }

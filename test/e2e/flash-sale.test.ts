@@ -12,7 +12,7 @@ const UNITS = 50;
 const USERS = Array.from({ length: 100 }, (_, i) => `user${i + 1}`);
 
 /** Most timestamps in any window [t, t + 1000 ms), wherever it falls. */
-export function maxInOneSecond(times: number[]): number {
+function maxInOneSecond(times: number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
   let max = 0;
   for (let i = 0, j = 0; j < sorted.length; j++) {
@@ -105,15 +105,23 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     assert.ok(span >= ((UNITS - RATE) / RATE) * 1_000, `50 orders spread over ${span} ms`);
   });
 
-  test('the caller must be the buyer (403); an unknown sale is 404; a sale not running is 409 FLASH_SALE_NOT_RUNNING; a ticket is its owner\'s only', async () => {
+  test('the caller must be the buyer (403); an unknown sale is 404; an admin creates sales; a sale not running is 409 FLASH_SALE_NOT_RUNNING; a ticket is its owner\'s only', async () => {
     const forOther = await request('user1', saleId, { userId: 'user2' });
     assert.equal(forOther.status, 403);
     const unknown = await request('user1', 'FS-NOPE');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'FLASH_SALE_NOT_FOUND');
     const now = Date.now();
-    const later = await t.app.flashSales!.createSale({ skuId: 'SKU-1004', priceCents: 9_900, stock: 5, startsAt: now + 3_600_000, endsAt: now + 7_200_000 });
-    const early = await request('user1', later.id);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const newSale = { skuId: 'SKU-1004', priceCents: 9_900, stock: 5, startsAt: iso(now + 3_600_000), endsAt: iso(now + 7_200_000) };
+    const later = await t.call('POST', '/api/admin/flash-sales', { as: 'admin', body: newSale });
+    assert.equal(later.status, 201, JSON.stringify(later.body));
+    assert.deepEqual({ ...later.body, id: undefined }, { id: undefined, skuId: 'SKU-1004', stock: 5, totalStock: 5, priceCents: 9_900, startsAt: newSale.startsAt, endsAt: newSale.endsAt });
+    assert.equal((await t.call('POST', '/api/admin/flash-sales', { as: 'user1', body: newSale })).status, 403);
+    const backwards = await t.call('POST', '/api/admin/flash-sales', { as: 'admin', body: { ...newSale, endsAt: iso(now) } });
+    assert.equal(backwards.status, 400);
+    assert.equal(backwards.body.error.code, 'VALIDATION_FAILED');
+    const early = await request('user1', later.body.id);
     assert.equal(early.status, 409);
     assert.equal(early.body.error.code, 'FLASH_SALE_NOT_RUNNING');
     assert.equal((await t.call('GET', '/api/flash-sales')).body.length, 2);

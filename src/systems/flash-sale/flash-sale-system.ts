@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../../config.js';
 import { migrate, type Database } from '../../db/index.js';
-import { notFound } from '../../errors.js';
+import { notFound, validationFailed } from '../../errors.js';
 import type { Messaging } from '../../mq/index.js';
 import { Topics } from '../topics.js';
 import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
@@ -132,10 +132,11 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
         })),
       );
     },
-    /** Creates a sale (its id is new, never reused) and opens it in the gate. */
-    async createSale(input: { skuId: string; priceCents: number; stock: number; startsAt: number; endsAt: number }): Promise<Sale> {
+    /** Creates a sale (its id is new, never reused; it starts now unless told) and opens it in the gate. */
+    async createSale(input: { skuId: string; priceCents: number; stock: number; startsAt?: number; endsAt: number }): Promise<Sale> {
       const now = deps.clock();
-      const sale: Sale = { id: newSaleId(now), ...input };
+      const sale: Sale = { id: newSaleId(now), ...input, startsAt: input.startsAt ?? now };
+      if (sale.endsAt <= sale.startsAt) throw validationFailed([{ path: 'endsAt', message: 'must be after startsAt' }]);
       await db
         .insertInto('flash_sales')
         .values({ sale_id: sale.id, sku_id: sale.skuId, price_cents: sale.priceCents, stock: sale.stock, starts_at: sale.startsAt, ends_at: sale.endsAt, created_at: now })

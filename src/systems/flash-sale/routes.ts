@@ -8,6 +8,14 @@ const SaleParams = z.object({ id: z.string().min(1).max(64) });
 const TicketParams = z.object({ ticketId: z.string().min(1).max(32) });
 const RequestBody = z.object({ userId: z.string().min(1).max(64) });
 const SaleReply = z.object({ id: z.string(), skuId: z.string(), stock: z.number(), startsAt: z.string(), endsAt: z.string(), priceCents: z.number(), totalStock: z.number() });
+const NewSaleBody = z.object({
+  skuId: z.string().min(1).max(64),
+  priceCents: z.number().int().min(0),
+  stock: z.number().int().min(1).max(10_000_000),
+  /** Default: now. */
+  startsAt: z.iso.datetime({ offset: true }).optional(),
+  endsAt: z.iso.datetime({ offset: true }),
+});
 const TicketReply = z.object({ ticketId: z.string(), saleId: z.string(), status: z.enum(['QUEUED', 'ORDERED', 'FAILED']), orderId: z.string().optional(), reason: z.string().optional() });
 
 /** The flash-sale HTTP API (contract: ARCHITECTURE.md, "HTTP API"). */
@@ -25,6 +33,16 @@ export function flashSaleRoutes(flashSales: FlashSaleSystem): RouteOptions[] {
       handler: ({ params, body, userId }) => {
         if (body.userId !== userId) throw forbidden(`you are ${userId} and cannot act for ${body.userId}`);
         return flashSales.requestUnit(params.id, userId);
+      },
+    }),
+    route({
+      method: 'POST', url: '/admin/flash-sales', auth: 'admin', status: 201, tags: ['admin', 'flash sales'],
+      summary: 'Create a flash sale (a new id; its gate opens at once). The SKU\'s stock in the order system is not checked: keep it ≥ the sale\'s',
+      schema: { body: NewSaleBody, response: { 201: SaleReply } },
+      handler: async ({ body }) => {
+        const startsAt = body.startsAt === undefined ? undefined : Date.parse(body.startsAt);
+        const sale = await flashSales.createSale({ skuId: body.skuId, priceCents: body.priceCents, stock: body.stock, startsAt, endsAt: Date.parse(body.endsAt) });
+        return (await flashSales.listSales()).find((s) => s.id === sale.id);
       },
     }),
     route({
