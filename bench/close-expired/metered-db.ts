@@ -11,9 +11,10 @@
  */
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, Driver, SqliteDialectConfig, SqliteStatement } from 'kysely';
+import { Kysely } from 'kysely';
+import type { SqliteDialectConfig, SqliteStatement } from 'kysely';
 import { SQLITE_BUSY_TIMEOUT_MS, type Database } from '../../src/db/index.js';
+import { ImmediateTransactionSqliteDialect } from '../../src/db/sqlite.js';
 import type { OrderDB } from '../../src/systems/order/schema.js';
 
 /** What a statement does in a closing; rows read are counted per kind (see rowsRead in ./designs.ts). */
@@ -200,22 +201,4 @@ export function openMetered(file: string): MeteredDatabase {
     close: () => (closing ??= db.destroy()),
   });
   return { database, raw, meter };
-}
-
-/** As in src/db/sqlite.ts: transactions take the write lock at BEGIN. */
-class ImmediateTransactionSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new ImmediateTransactionSqliteDriver(this.#config);
-  }
-}
-
-class ImmediateTransactionSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
 }

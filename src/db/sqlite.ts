@@ -85,7 +85,7 @@ function configure(database: BetterSqlite3.Database): void {
  * system) wait up to busy_timeout instead. Within one process it changes nothing: Kysely runs
  * one transaction at a time on the single connection.
  */
-class ImmediateTransactionSqliteDialect extends SqliteDialect {
+export class ImmediateTransactionSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
   constructor(config: SqliteDialectConfig) {
