@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../errors.js';
 
@@ -17,6 +18,13 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 };
+
+/**
+ * The dashboard's own assets (plain HTML, CSS and ES modules, no build step). tsc copies no assets into
+ * dist/, and the package ships src/, so the path points at src/http/dashboard from this module in src/http
+ * (tsx, tests) and in dist/http (`npm start`) alike.
+ */
+export const DASHBOARD_ASSETS_DIR = fileURLToPath(new URL('../../src/http/dashboard/', import.meta.url));
 
 export function installDashboard(app: FastifyInstance, dashboardDir: string): void {
   const root = resolve(dashboardDir);

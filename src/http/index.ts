@@ -10,3 +10,4 @@ export type { VerifiedToken } from './auth.js';
 export { toErrorReply } from './error-handler.js';
 export type { ErrorBody, ErrorReply } from './error-handler.js';
 export { HTTP_DURATION_METRIC } from './metrics.js';
+export { DASHBOARD_ASSETS_DIR } from './dashboard.js';

@@ -1,0 +1,143 @@
+/**
+ * The dashboard at `/` in a real browser (Chromium through playwright-core): the shop demo end to end and
+ * the operations half with the admin token. Skipped, saying so, when no Chromium binary is present —
+ * unless ORDERFLOW_REQUIRE_BROWSER=1 (CI), where a missing browser fails.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
+
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const browserPresent = fs.existsSync(executablePath);
+const browserRequired = process.env.ORDERFLOW_REQUIRE_BROWSER === '1';
+const skip = browserPresent || browserRequired ? false : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+// The machine may be busy with benchmarks: generous, but each wait still fails when the thing never shows.
+const UI_TIMEOUT_MS = 20_000;
+
+describe('dashboard in a real browser (Chromium)', { skip }, () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    if (!browserPresent) throw new Error(`ORDERFLOW_REQUIRE_BROWSER=1 but there is no Chromium at ${executablePath}`);
+    t = await startTestApp();
+    browser = await chromium.launch({ executablePath });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(t.app.url);
+  });
+  after(async () => {
+    const shot = process.env.ORDERFLOW_DASHBOARD_SCREENSHOT;
+    if (shot && page) await page.screenshot({ path: shot, fullPage: true });
+    await browser?.close();
+    await t?.stop();
+  });
+
+  const text = (selector: string) => page.locator(selector).innerText();
+  /** A browser-side condition that must become true; its failure names what never showed. */
+  const expectInPage = (condition: string, what: string) =>
+    page.waitForFunction(condition).catch((error: Error) => assert.fail(`${what} never showed (${error.message.split('\n')[0]})`));
+
+  test('the app serves the dashboard at /, and unknown /api paths stay JSON 404s', async () => {
+    const index = await fetch(`${t.app.url}/`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await index.text(), /<script type="module" src="main.js">/);
+    const unknown = await fetch(`${t.app.url}/api/no-such-route`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+    assert.equal((await fetch(`${t.app.url}/api/health`)).status, 200);
+    assert.match((await (await fetch(`${t.app.url}/metrics`)).text()), /orderflow_orders_paid_total/);
+  });
+
+  test('a demo user logs in, places and pays an order, and sees it SHIPPED with the SMS, points and coupons', async () => {
+    await page.fill('#login-form input[name="userId"]', 'user1');
+    await page.fill('#login-form input[name="password"]', 'demo');
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('#whoami:not([hidden])');
+    assert.equal(await text('#whoami-user'), 'user1');
+
+    await page.fill('#skus input[data-sku="SKU-1001"]', '2');
+    await page.fill('#coupon', 'WELCOME-user1');
+    await page.click('#place-order');
+    await page.waitForSelector('#order-status[data-status="WAIT_PAY"]');
+    const orderId = await text('#order-title code');
+    assert.match(orderId, /^O\w+$/);
+    await page.click('#order-actions button[data-action="pay"]');
+    await page.waitForSelector('#order-status[data-status="SHIPPED"]');
+
+    await page.waitForSelector('#order-downstream tr[data-system="coupons"][data-done="yes"]');
+    // What the page says must be what the API says about this order.
+    const order = (await t.call('GET', `/api/orders/${orderId}`, { as: 'user1' })).body;
+    assert.equal(order.status, 'SHIPPED');
+    assert.match(await text('#order-downstream tr[data-system="push"]'), /SMS sent \(PAID\)/);
+    assert.match(await text('#order-downstream tr[data-system="warehouse"]'), new RegExp(`tracking ${order.trackingNo}`));
+    assert.match(await text('#order-downstream tr[data-system="points"]'), new RegExp(`\\+${Math.floor(order.totalCents / 100)} points`));
+    const coupons = await text('#order-downstream tr[data-system="coupons"]');
+    assert.match(coupons, /used WELCOME-user1/);
+    assert.match(coupons, new RegExp(`reward coupon ${order.downstream.coupons.rewardCoupon}`));
+    assert.deepEqual(await page.locator('#order-history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-status'))), ['WAIT_PAY', 'PAID', 'SHIPPED']);
+
+    // The order_paid message, consumed by each of the four groups.
+    const paidChips = '#order-messages tr[data-topic="order_paid"] .chip[data-state="CONSUMED"]';
+    await expectInPage(`document.querySelectorAll('${paidChips}').length === 4`, 'order_paid consumed by 4 groups');
+    const groups = await page.locator(paidChips).evaluateAll((chips) => chips.map((c) => c.getAttribute('data-group')).sort());
+    assert.deepEqual(groups, ['coupons', 'points', 'push', 'warehouse']);
+    // Refund is offered for a shipped order, pay is not.
+    assert.equal(await page.locator('#order-actions button[data-action="refund"]').count(), 1);
+    assert.equal(await page.locator('#order-actions button[data-action="pay"]').count(), 0);
+    await page.waitForSelector(`#my-orders tr[data-order="${orderId}"] .status-shipped`);
+  });
+
+  test('an API error is shown in plain words', async () => {
+    await page.fill('#skus input[data-sku="SKU-1004"]', '1000');
+    await page.click('#place-order');
+    await page.waitForSelector('#place-error:not([hidden])');
+    assert.match(await text('#place-error'), /^Not enough stock \(.*1000 requested, 50 available\)/);
+    await page.fill('#skus input[data-sku="SKU-1004"]', '0');
+  });
+
+  test('with the admin token: orders paid per second charted, queues listed with the order_paid groups', async () => {
+    // The test app's token is not the demo default, so the dashboard must not suggest the default.
+    assert.equal(await page.locator('#admin-hint').isHidden(), true);
+    await page.fill('#admin-form input[name="adminToken"]', ADMIN_TOKEN);
+    await page.click('#admin-form button[type="submit"]');
+    await page.waitForSelector('#queues tr[data-topic="order_paid"]');
+    const groups = await page.locator('#queues tr[data-topic="order_paid"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-group')).sort());
+    assert.deepEqual(groups, ['coupons', 'points', 'push', 'warehouse']);
+
+    // A payment while the charts poll: some interval must show it as a non-zero rate and a latency.
+    const placed = await t.call('POST', '/api/orders', { as: 'user2', body: { userId: 'user2', items: [{ skuId: 'SKU-1003', quantity: 1 }] } });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal((await t.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: 'user2', body: {} })).status, 200);
+    const maxOf = (series: string) => `Number(document.querySelector('${series}')?.dataset.max || 0)`;
+    await expectInPage(`${maxOf('#chart-orders [data-series="paid"]')} > 0`, 'a non-zero point on the orders-paid-per-second chart');
+    await expectInPage(`${maxOf('#chart-pay-latency [data-series="p99"]')} > 0`, 'a pay latency p99 point');
+    await page.waitForSelector('#chart-orders path');
+    await expectInPage(`Number(document.querySelector('#chart-backlog')?.dataset.readings) > 0`, 'a reading on the backlog chart');
+    assert.equal(await page.locator('#chart-backlog [data-series="order_paid / push"]').count(), 1);
+    await page.waitForSelector('#analytics-statuses [data-status="SHIPPED"]');
+    assert.match(await text('#dlq'), /empty/);
+  });
+
+  test('the SMS latency knob, set in the page, changes the simulator', async () => {
+    const sms = '#knobs form[data-vendor="sms"]';
+    await page.waitForSelector(`${sms}[data-latency-ms="100"]`); // loaded from the server
+    await page.fill(`${sms} input[name="latencyMs"]`, '1000');
+    await page.click(`${sms} button[type="submit"]`);
+    await page.waitForSelector(`${sms}[data-latency-ms="1000"]`);
+    const knobs = await t.call('GET', '/api/admin/third-parties/sms', { as: 'admin' });
+    assert.equal(knobs.status, 200);
+    assert.equal(knobs.body.latencyMs, 1000);
+    assert.equal(knobs.body.down, false);
+  });
+
+  test('no script error in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
