@@ -17,6 +17,11 @@ export const DEFAULT_ROCKETMQ_NAMESRV = '127.0.0.1:9876';
 export const DEFAULT_ADMIN_TOKEN = 'orderflow-admin';
 /** Flash-sale orders created per second at most (problem #6): what the order database is given, whatever the crowd. */
 export const DEFAULT_FLASH_SALE_RATE = 200;
+/**
+ * Flash-sale purchase requests per second one user may make (bursts of twice that); more are 429 with Retry-After.
+ * A buyer clicking fast stays well under it; a script hammering the endpoint does not.
+ */
+export const DEFAULT_FLASH_SALE_USER_RATE = 5;
 export const DEFAULT_REDIS_PREFIX = 'orderflow:';
 export const DEFAULT_SEED_USERS = 100;
 
@@ -37,6 +42,8 @@ export interface Config {
   redisPrefix: string;
   /** Flash-sale orders created per second at most, per creator process (ORDERFLOW_FLASH_SALE_RATE). */
   flashSaleRate: number;
+  /** Flash-sale purchase requests per second per user, bursts of twice that (ORDERFLOW_FLASH_SALE_USER_RATE); 0: no limit. */
+  flashSaleUserRate: number;
   flow: 'async' | 'sync';
   close: 'delay' | 'scan';
   payTimeoutMs: number;
@@ -78,6 +85,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'order-url': 'ORDERFLOW_ORDER_URL',
   'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
   'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
+  'flash-sale-user-rate': 'ORDERFLOW_FLASH_SALE_USER_RATE',
   'seed-users': 'ORDERFLOW_SEED_USERS',
   flow: 'ORDERFLOW_FLOW',
   close: 'ORDERFLOW_CLOSE',
@@ -121,6 +129,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     orderUrl: httpUrl('ORDERFLOW_ORDER_URL', get('ORDERFLOW_ORDER_URL')),
     redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
     flashSaleRate: boundedInteger('ORDERFLOW_FLASH_SALE_RATE', get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE), 1, 100_000),
+    flashSaleUserRate: boundedInteger('ORDERFLOW_FLASH_SALE_USER_RATE', get('ORDERFLOW_FLASH_SALE_USER_RATE') ?? String(DEFAULT_FLASH_SALE_USER_RATE), 0, 10_000),
     flow: oneOf('ORDERFLOW_FLOW', get('ORDERFLOW_FLOW') ?? 'async', ['async', 'sync'] as const),
     close: oneOf('ORDERFLOW_CLOSE', get('ORDERFLOW_CLOSE') ?? 'delay', ['delay', 'scan'] as const),
     payTimeoutMs: get('ORDERFLOW_PAY_TIMEOUT') === undefined ? DEFAULT_PAY_TIMEOUT_MS : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),

@@ -24,6 +24,8 @@ export const Tags = {
   PAID: 'PAID',
   TIMEOUT: 'TIMEOUT',
   REFUND: 'REFUND',
+  /** `order_changelog` messages are tagged with the order's new status (outbox.ts): this one is a completed refund. */
+  REFUNDED: 'REFUNDED',
 } as const;
 
 export const Groups = {
@@ -35,6 +37,10 @@ export const Groups = {
   REFUND_WORKER: 'refund-worker',
   ANALYTICS: 'analytics',
   FLASH_SALE_CREATOR: 'flash-sale-creator',
+  /** `order_changelog` (FIFO) filtered on REFUNDED: the points system takes back an order's points. */
+  POINTS_REFUND: 'points-refund',
+  /** `order_changelog` (FIFO) filtered on REFUNDED: the coupon system revokes an order's reward coupon. */
+  COUPONS_REFUND: 'coupons-refund',
 } as const;
 
 /** The body of an `order_paid` message: what every downstream system needs, so none reads order tables. */

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { newTicketId } from '../../src/systems/flash-sale/ids.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { waitUntil } from '../support/wait.js';
+import { sleep, waitUntil } from '../support/wait.js';
 
 /** Orders per second the creator may write: low, so that 50 orders take seconds and a missing limit shows. */
 const RATE = 20;
@@ -153,6 +153,61 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
 }
 
 describe('flash sale end to end, in-process gate', () => flashSaleCases('in-process'));
+
+describe('flash sale: a user asking too often is throttled (429 + Retry-After) and the refused request changes nothing', () => {
+  let t: TestApp;
+  before(async () => {
+    // 1 request per second per user, bursts of 2: slow enough that the test's own timing cannot let a request through by accident.
+    t = await startTestApp({ ORDERFLOW_FLASH_SALE_USER_RATE: '1', ORDERFLOW_SEED_STOCK: '20' });
+  });
+  after(async () => t?.stop());
+
+  /** Real HTTP, with the headers (TestApp.call drops them). */
+  const post = async (user: string, saleId: string) => {
+    const res = await fetch(`${t.app.url}/api/flash-sales/${saleId}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.token(user)}` },
+      body: JSON.stringify({ userId: user }),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+  };
+  const stock = async (saleId: string) => (await t.call('GET', '/api/flash-sales')).body.find((s: { id: string }) => s.id === saleId).stock as number;
+
+  test('the burst spent (even on unknown sales), the next request is 429 RATE_LIMITED with Retry-After; no ticket, no unit taken; after the wait it is admitted', async () => {
+    const saleId = (await t.call('GET', '/api/flash-sales')).body[0].id as string;
+    await t.token('user7');
+    const before = await stock(saleId);
+    const [a, b] = await Promise.all([post('user7', 'FS-NOPE'), post('user7', 'FS-NOPE')]);
+    assert.deepEqual([a.status, b.status], [404, 404], 'the burst of 2, spent on a sale that does not exist');
+    const refused = await post('user7', saleId);
+    assert.equal(refused.status, 429, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'RATE_LIMITED');
+    assert.match(refused.body.error.message, /retry in \d+ ms/);
+    assert.ok(refused.body.error.details.retryAfterMs > 0 && refused.body.error.details.retryAfterMs <= 1_000, JSON.stringify(refused.body));
+    assert.equal(refused.retryAfter, '1', 'Retry-After in whole seconds');
+    assert.equal(await stock(saleId), before, 'a throttled request takes no unit');
+    const metrics = await (await fetch(`${t.app.url}/api/metrics`)).text();
+    assert.match(metrics, /orderflow_flash_sale_requests_total\{result="throttled"\} 1/);
+
+    await sleep(refused.body.error.details.retryAfterMs + 20);
+    const admitted = await post('user7', saleId);
+    assert.equal(admitted.status, 202, `admitted after the wait, not ALREADY_HAS_TICKET (the 429 wrote no ticket): ${JSON.stringify(admitted.body)}`);
+    assert.equal(await stock(saleId), before - 1);
+    const ticket = await t.call('GET', `/api/flash-sales/tickets/${admitted.body.ticketId}`, { as: 'user7' });
+    assert.equal(ticket.status, 200);
+  });
+
+  test('users are limited one by one: another user is not refused because of someone else', async () => {
+    const saleId = (await t.call('GET', '/api/flash-sales')).body[0].id as string;
+    await Promise.all(['user8', 'user9'].map((u) => t.token(u)));
+    const hammer = await Promise.all(Array.from({ length: 8 }, () => post('user8', saleId)));
+    const statuses = hammer.map((r) => r.status).sort();
+    assert.equal(statuses.filter((s) => s === 202).length, 1, JSON.stringify(statuses));
+    assert.ok(statuses.filter((s) => s === 429).length >= 5, `most of a hammering burst is throttled: ${JSON.stringify(statuses)}`);
+    assert.ok(hammer.filter((r) => r.status === 429).every((r) => r.retryAfter !== null && r.body.error.code === 'RATE_LIMITED'));
+    assert.equal((await post('user9', saleId)).status, 202);
+  });
+});
 
 describe('flash sale end to end on MariaDB/MySQL, in-process gate', { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' }, () =>
   flashSaleCases('in-process', 'mysql'),

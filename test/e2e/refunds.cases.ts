@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import { checkRefund } from '../../src/systems/order/refund-order.js';
+import { DEAD_LETTERED_REASON } from '../../src/systems/refund/refund-dlq-watcher.js';
 import { REFUND_MAX_RECONSUME_TIMES } from '../../src/systems/refund/refund-worker.js';
 import { Groups, Topics } from '../../src/systems/topics.js';
 import type { MessageView } from '../../src/mq/index.js';
@@ -127,6 +128,50 @@ export function refundCases(db: 'sqlite' | 'mysql'): void {
     assert.equal((await providerStats()).executed - statsBefore.executed, 1, 'paid back exactly once');
     assert.deepEqual(await stockOf('SKU-1002'), stockBefore, 'stock back, once');
     assert.ok((await refundLetters()).find((l) => l.messageId === letter.messageId).replayedAt, 'the letter is marked replayed');
+  });
+
+  test('refund: the last delivery dies before recording its outcome → the broker dead-letters it anyway, the DLQ watcher marks the order REFUND_FAILED; replay → REFUNDED, paid once', async () => {
+    const stockBefore = await stockOf('SKU-1001');
+    const statsBefore = await providerStats();
+    const orderId = await placePaid('user49', 'SKU-1001', 2);
+    const refunds = t.app.orders!.refunds;
+    const realFail = refunds.fail;
+    let lost = 0;
+    // The worker's last attempt dies before the order system hears its outcome (a crash, the order database gone for a moment).
+    refunds.fail = async () => {
+      lost++;
+      throw new Error('the outcome could not be recorded');
+    };
+    let letter: any;
+    let refundId: string;
+    try {
+      await setPayment({ down: true });
+      const requested = await refund('user49', orderId);
+      assert.equal(requested.status, 202, JSON.stringify(requested.body));
+      refundId = requested.body.refundId;
+      assert.ok(await waitUntil(async () => (letter = (await refundLetters()).find((l) => l.keys.includes(refundId))) !== undefined, 15_000, 50), 'the broker dead-lettered the refund');
+      assert.ok(lost >= 1, 'the last attempt tried to record the failure and could not');
+      assert.equal(letter.reconsumeTimes, REFUND_MAX_RECONSUME_TIMES + 1);
+      assert.equal((await order('user49', orderId)).status, 'REFUNDING', 'nobody recorded an outcome: without the watcher it would stay REFUNDING');
+    } finally {
+      refunds.fail = realFail;
+    }
+
+    const failed = await waitForStatus('user49', orderId, 'REFUND_FAILED', 15_000);
+    assert.equal(failed.refund.lastError, DEAD_LETTERED_REASON, 'marked by the DLQ watcher');
+    assert.equal((await providerStats()).executed, statsBefore.executed, 'nothing was paid back');
+    assert.deepEqual(await refund('user49', orderId).then((r) => r.body), { orderId, status: 'REFUND_FAILED', refundId: refundId! });
+
+    await setPayment({ down: false });
+    const replay = await t.call('POST', `/api/admin/dlq/${letter.messageId}/replay`, { as: 'admin', body: { group: Groups.REFUND_WORKER } });
+    assert.equal(replay.status, 202, JSON.stringify(replay.body));
+    const done = await waitForStatus('user49', orderId, 'REFUNDED', 15_000);
+    assert.deepEqual(done.history.map((h: { to: string }) => h.to).slice(-3), ['REFUNDING', 'REFUND_FAILED', 'REFUNDED']);
+    assert.equal((await providerRefund(refundId!)).status, 200);
+    await sleep(6_000); // a later sweep of the watcher sees the letter replayed and changes nothing
+    assert.equal((await order('user49', orderId)).status, 'REFUNDED');
+    assert.equal((await providerStats()).executed - statsBefore.executed, 1, 'paid back exactly once');
+    assert.deepEqual(await stockOf('SKU-1001'), stockBefore, 'stock back, once');
   });
 
   test('refund: asking twice answers the same refund and pays back once; unpaid → 409, someone else’s → 404, bad input → 400', async () => {

@@ -4,10 +4,12 @@ import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '.
 import type { PushConsumer } from '../../mq/index.js';
 import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
+import { consumeOrderRefunded } from '../order-refunded-consumer.js';
 import type { CouponsForOrders } from '../order/context.js';
-import { Groups, type OrderPaidEvent } from '../topics.js';
+import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../topics.js';
 
-type CouponStatus = 'AVAILABLE' | 'LOCKED' | 'USED';
+/** REVOKED: a reward coupon taken back because the order that earned it was refunded. */
+type CouponStatus = 'AVAILABLE' | 'LOCKED' | 'USED' | 'REVOKED';
 
 export interface CouponsDB {
   coupons: {
@@ -21,6 +23,8 @@ export interface CouponsDB {
     /** The order that holds (LOCKED) or used (USED) it. */
     order_id: string | null;
     created_at: number;
+    /** When the order that earned this reward was refunded (revocation asked); null otherwise. */
+    revoked_at: number | null;
   };
 }
 
@@ -42,12 +46,28 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('coupons_by_user').on('coupons').column('user_id').execute();
     },
   },
+  '002_revoked_at': {
+    up: (db) => db.schema.alterTable('coupons').addColumn('revoked_at', 'bigint').execute(),
+  },
 };
+
+/**
+ * What became of the reward coupon of a refunded order (the order view's `reward.revocation`):
+ * REVOKED — taken back (or never issued: the refund overtook the reward, which will not come);
+ * NOT_REVOKED_ALREADY_USED — already spent on a paid order before the refund: left as it is (the
+ * discount was given; taking it back would mean charging that other order), recorded here;
+ * PENDING_RELEASE — held by an unpaid order: revoked if that order is cancelled or closed, kept if it is paid.
+ */
+export type RewardRevocation = 'REVOKED' | 'NOT_REVOKED_ALREADY_USED' | 'PENDING_RELEASE';
 
 export const REWARD_DISCOUNT_CENTS = 500;
 export const REWARD_MIN_TOTAL_CENTS = 3000;
 
-/** The coupon system: welcome coupons, coupons locked by unpaid orders, reward coupons for paid ones. */
+/**
+ * The coupon system: welcome coupons, coupons locked by unpaid orders, reward coupons for paid ones
+ * (`order_paid`), revoked when their order is refunded (`order_changelog`, tag REFUNDED, group
+ * `coupons-refund`; see RewardRevocation for a reward already used).
+ */
 export async function createCouponsSystem(deps: { database: Database<CouponsDB>; mq: ConsumingMessaging; clock: () => number; logger: Logger; consume: boolean; seedUsers: number }) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
@@ -57,7 +77,7 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
       await insertIgnoreDuplicate(
         db.insertInto('coupons').values({
           coupon_id: `WELCOME-user${i}`, user_id: `user${i}`, discount_cents: 500, min_total_cents: 2000,
-          status: 'AVAILABLE', source_order_id: null, order_id: null, created_at: now,
+          status: 'AVAILABLE', source_order_id: null, order_id: null, created_at: now, revoked_at: null,
         }),
       );
     }
@@ -79,7 +99,13 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
       return { discountCents: Math.min(Number(coupon.discount_cents), subtotalCents) };
     },
     async release(orderId) {
-      await db.updateTable('coupons').set({ status: 'AVAILABLE', order_id: null }).where('order_id', '=', orderId).where('status', '=', 'LOCKED').execute();
+      // A reward whose source order was refunded while this order held it is not given back: it is revoked now.
+      await db
+        .updateTable('coupons')
+        .set((eb) => ({ status: eb.case().when('revoked_at', 'is', null).then(eb.val<CouponStatus>('AVAILABLE')).else(eb.val<CouponStatus>('REVOKED')).end(), order_id: null }))
+        .where('order_id', '=', orderId)
+        .where('status', '=', 'LOCKED')
+        .execute();
     },
   };
 
@@ -89,27 +115,79 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
     // Unique source_order_id: a redelivered message grants nothing more.
     await insertIgnoreDuplicate(
       db.insertInto('coupons').values({
-        coupon_id: `REWARD-${event.orderId}`, user_id: event.userId, discount_cents: REWARD_DISCOUNT_CENTS, min_total_cents: 2000,
-        status: 'AVAILABLE', source_order_id: event.orderId, order_id: null, created_at: deps.clock(),
+        coupon_id: rewardCouponId(event.orderId), user_id: event.userId, discount_cents: REWARD_DISCOUNT_CENTS, min_total_cents: 2000,
+        status: 'AVAILABLE', source_order_id: event.orderId, order_id: null, created_at: deps.clock(), revoked_at: null,
       }),
     );
   };
-  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.COUPONS, handlePaid, deps.logger) : undefined;
+  /**
+   * The order was refunded: its reward coupon is revoked, idempotently and whatever the order of
+   * events. Not issued yet (the refund overtook the reward): a REVOKED placeholder takes its key,
+   * so the late `order_paid` grants nothing. Issued: the revocation is recorded first (so a release
+   * racing with us revokes instead of giving back), then an AVAILABLE coupon is revoked; a USED one is
+   * left (NOT_REVOKED_ALREADY_USED), a LOCKED one is revoked when released (PENDING_RELEASE).
+   */
+  const handleRefunded = async (event: OrderChangeEvent) => {
+    const now = deps.clock();
+    if (event.totalCents >= REWARD_MIN_TOTAL_CENTS) {
+      const placeholder = await insertIgnoreDuplicate(
+        db.insertInto('coupons').values({
+          coupon_id: rewardCouponId(event.orderId), user_id: event.userId, discount_cents: REWARD_DISCOUNT_CENTS, min_total_cents: 2000,
+          status: 'REVOKED', source_order_id: event.orderId, order_id: null, created_at: now, revoked_at: now,
+        }),
+      );
+      if (placeholder) return;
+    }
+    await db.updateTable('coupons').set({ revoked_at: now }).where('source_order_id', '=', event.orderId).where('revoked_at', 'is', null).execute();
+    await db.updateTable('coupons').set({ status: 'REVOKED' }).where('source_order_id', '=', event.orderId).where('status', '=', 'AVAILABLE').execute();
+  };
+  const consumers: PushConsumer[] = [];
+  if (deps.consume) {
+    consumers.push(await consumeOrderPaid(deps.mq, Groups.COUPONS, handlePaid, deps.logger));
+    consumers.push(await consumeOrderRefunded(deps.mq, Groups.COUPONS_REFUND, handleRefunded, deps.logger));
+  }
 
   return {
     forOrders,
     handlePaid,
+    handleRefunded,
+    /** The coupon the order used, the reward it earned, and what became of the reward (its status; revocation once refunded). */
     async forOrder(orderId: string) {
-      const rows = await db.selectFrom('coupons').select(['coupon_id', 'status', 'source_order_id', 'order_id']).where((eb) => eb.or([eb('order_id', '=', orderId), eb('source_order_id', '=', orderId)])).execute();
+      const rows = await db
+        .selectFrom('coupons')
+        .select(['coupon_id', 'status', 'source_order_id', 'order_id', 'revoked_at'])
+        .where((eb) => eb.or([eb('order_id', '=', orderId), eb('source_order_id', '=', orderId)]))
+        .execute();
+      const reward = rows.find((r) => r.source_order_id === orderId);
       return {
         usedCoupon: rows.find((r) => r.order_id === orderId)?.coupon_id ?? null,
-        rewardCoupon: rows.find((r) => r.source_order_id === orderId)?.coupon_id ?? null,
+        rewardCoupon: reward?.coupon_id ?? null,
+        reward: reward
+          ? {
+              couponId: reward.coupon_id,
+              status: reward.status,
+              revokedAt: reward.revoked_at === null ? null : new Date(Number(reward.revoked_at)).toISOString(),
+              revocation: revocationOf(reward.status, reward.revoked_at),
+            }
+          : null,
       };
     },
     async listForUser(userId: string) {
       const rows = await db.selectFrom('coupons').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
       return rows.map((c) => ({ couponId: c.coupon_id, discountCents: Number(c.discount_cents), minTotalCents: Number(c.min_total_cents), status: c.status }));
     },
-    close: async () => consumer?.close(),
+    async close() {
+      for (const consumer of consumers) await consumer.close();
+    },
   };
+}
+
+/** A paid order's reward coupon id: one per order (also the key that makes granting and revoking idempotent). */
+export const rewardCouponId = (orderId: string) => `REWARD-${orderId}`;
+
+function revocationOf(status: CouponStatus, revokedAt: number | null): RewardRevocation | null {
+  if (revokedAt === null) return null;
+  if (status === 'REVOKED') return 'REVOKED';
+  if (status === 'USED') return 'NOT_REVOKED_ALREADY_USED';
+  return 'PENDING_RELEASE'; // LOCKED (AVAILABLE only for the instant between the two updates)
 }

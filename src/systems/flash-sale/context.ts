@@ -19,7 +19,7 @@ export interface FlashSaleOrderEvent {
 }
 
 export interface FlashSaleMetrics {
-  /** Purchase requests by outcome: admitted, sold_out, already_has_ticket, not_running. */
+  /** Purchase requests by outcome: admitted, sold_out, already_has_ticket, not_running, throttled. */
   requests: Counter<'result'>;
   /** Writes to a database, by database: `flash-sale` (gate admissions, tickets) or `order` (orders the creator placed or tried to). */
   dbWrites: Counter<'db'>;

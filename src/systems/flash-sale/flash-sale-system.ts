@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { Config } from '../../config.js';
+import { DEFAULT_FLASH_SALE_USER_RATE, type Config } from '../../config.js';
 import { migrate, type Database } from '../../db/index.js';
-import { notFound, validationFailed } from '../../errors.js';
+import { AppError, ErrorCode, notFound, validationFailed } from '../../errors.js';
 import type { Messaging } from '../../mq/index.js';
 import { Topics } from '../topics.js';
 import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
@@ -14,6 +14,7 @@ import { findTicket, type Sale } from './repository.js';
 import { loadSales, openSale, requestUnit } from './request-unit.js';
 import { flashSaleMigrations, type FlashSaleDB } from './schema.js';
 import { seedFlashSaleDemo } from './seed.js';
+import { UserThrottle } from './user-throttle.js';
 
 /** How often admissions without a ticket are looked for (after the one at start-up). */
 export const RECOVERY_INTERVAL_MS = 30_000;
@@ -25,7 +26,8 @@ export interface FlashSaleSystemDeps {
   mq: Messaging;
   clock: () => number;
   logger: Logger;
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'flashSaleRate' | 'seedDemo' | 'seedStock'>;
+  /** `flashSaleUserRate` (ORDERFLOW_FLASH_SALE_USER_RATE) defaults to DEFAULT_FLASH_SALE_USER_RATE; 0 turns the per-user limit off. */
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'flashSaleRate' | 'seedDemo' | 'seedStock'> & Partial<Pick<Config, 'flashSaleUserRate'>>;
   registry: Registry;
   /** The order system's API when it runs in this process: the order creator runs only then. */
   orders?: OrdersForFlashSales;
@@ -37,7 +39,9 @@ export type FlashSaleSystem = Awaited<ReturnType<typeof createFlashSaleSystem>>;
  * The flash-sale system (problem #6): a stock gate admits as many buyers as there are units (one
  * each), every other request is refused without touching a database; admitted buyers get a ticket
  * and a `flash_sale_order` message; the creator turns the messages into orders at the rate the
- * order database is given (ORDERFLOW_FLASH_SALE_RATE), the backlog waiting in the queue.
+ * order database is given (ORDERFLOW_FLASH_SALE_RATE), the backlog waiting in the queue. A user
+ * asking more often than ORDERFLOW_FLASH_SALE_USER_RATE per second is answered 429 RATE_LIMITED with
+ * Retry-After before anything else is looked at (no ticket, no stock, no write).
  *
  * @example
  * const flashSales = await createFlashSaleSystem({ database, mq, clock, logger, config, registry, orders });
@@ -114,6 +118,9 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     clearInterval(resender);
     clearInterval(recoverer);
   });
+  // Per user (the authenticated caller), in this process: a Map lookup per request, nothing shared, nothing written.
+  const userRate = deps.config.flashSaleUserRate ?? DEFAULT_FLASH_SALE_USER_RATE;
+  const throttle = userRate > 0 ? new UserThrottle({ rate: userRate }) : undefined;
 
   return {
     context: ctx,
@@ -145,7 +152,17 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
       ctx.sales.set(sale.id, sale);
       return sale;
     },
-    requestUnit: (saleId: string, userId: string) => requestUnit(ctx, saleId, userId),
+    /** One unit for the user: 202 {ticketId}, or 409, or 429 RATE_LIMITED if the user asks too often (checked first: a refused request changes nothing). */
+    requestUnit(saleId: string, userId: string) {
+      const waitMs = throttle?.check(userId) ?? 0;
+      if (waitMs > 0) {
+        ctx.metrics.requests.inc({ result: 'throttled' });
+        return Promise.reject(throttled(userId, waitMs, throttle as UserThrottle));
+      }
+      return requestUnit(ctx, saleId, userId);
+    },
+    /** The per-user request limit (undefined when ORDERFLOW_FLASH_SALE_USER_RATE is 0). */
+    throttle,
     /** A ticket of the user (404 for someone else's); `userId` null for the system itself. */
     async getTicket(userId: string | null, ticketId: string) {
       const ticket = await findTicket(db, ticketId);
@@ -162,4 +179,14 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     recover: (options: { graceMs: number; queuedWithoutMessage: boolean } = { graceMs: RECOVERY_GRACE_MS, queuedWithoutMessage: true }) => recover(ctx, options),
     close,
   };
+}
+
+/** 429 with `Retry-After` (whole seconds, rounded up, from details.retryAfterMs) and the exact wait in the message. */
+function throttled(userId: string, waitMs: number, throttle: UserThrottle): AppError {
+  const retryAfterMs = Math.ceil(waitMs);
+  return new AppError(
+    ErrorCode.RATE_LIMITED,
+    `too many flash-sale requests from user '${userId}' (at most ${throttle.rate}/s, bursts of ${throttle.burst}): retry in ${retryAfterMs} ms`,
+    { details: { retryAfterMs, userId, ratePerSecond: throttle.rate, burst: throttle.burst }, retriable: true },
+  );
 }

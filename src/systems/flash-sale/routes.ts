@@ -28,7 +28,7 @@ export function flashSaleRoutes(flashSales: FlashSaleSystem): RouteOptions[] {
     }),
     route({
       method: 'POST', url: '/flash-sales/:id/orders', auth: 'user', status: 202, tags: ['flash sales'],
-      summary: 'Ask for one unit: a ticket (202) that becomes an order soon, or 409 SOLD_OUT / ALREADY_HAS_TICKET / FLASH_SALE_NOT_RUNNING',
+      summary: 'Ask for one unit: a ticket (202) that becomes an order soon, or 409 SOLD_OUT / ALREADY_HAS_TICKET / FLASH_SALE_NOT_RUNNING, or 429 RATE_LIMITED (with Retry-After) when this user asks too often',
       schema: { params: SaleParams, body: RequestBody, response: { 202: z.object({ ticketId: z.string() }) } },
       handler: ({ params, body, userId }) => {
         if (body.userId !== userId) throw forbidden(`you are ${userId} and cannot act for ${body.userId}`);

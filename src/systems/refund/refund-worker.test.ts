@@ -28,7 +28,8 @@ function harness(status: OrderStatus | undefined, provider: () => Promise<unknow
       return provider();
     },
   } as unknown as VendorClient;
-  const deps: RefundWorkerDeps = { mq: { pushConsumer: async () => assert.fail('not used') }, payment, orders, logger };
+  const mq = { pushConsumer: async () => assert.fail('not used') } as unknown as RefundWorkerDeps['mq'];
+  const deps: RefundWorkerDeps = { mq, payment, orders, logger };
   return { calls, run: (m: MessageView) => onRefund(deps, logger, m) };
 }
 

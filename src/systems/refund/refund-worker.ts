@@ -3,6 +3,7 @@ import type { ConsumeResult, Messaging, MessageView, PushConsumer } from '../../
 import { isVendorError, type Refund, type VendorClient } from '../../third-parties/index.js';
 import { OrderStatus } from '../order/states.js';
 import { Groups, type OrderRefundEvent, Tags, Topics } from '../topics.js';
+import { watchRefundDeadLetters } from './refund-dlq-watcher.js';
 
 /**
  * Redeliveries of a refund before it is dead-lettered and its order marked REFUND_FAILED. With
@@ -25,10 +26,15 @@ export interface OrderRefunds {
 }
 
 export interface RefundWorkerDeps {
-  mq: Pick<Messaging, 'pushConsumer'>;
+  /** `admin` and `capabilities`: the DLQ watcher lists the group's dead letters (refund-dlq-watcher.ts). */
+  mq: Pick<Messaging, 'pushConsumer' | 'admin' | 'capabilities'>;
   payment: VendorClient;
   orders: OrderRefunds;
   logger: Logger;
+  /** How often the DLQ watcher looks at the group's dead letters (default REFUND_DLQ_WATCH_INTERVAL_MS, 5 s). */
+  dlqWatchIntervalMs?: number;
+  /** How long one delivery may run before the broker takes it back and redelivers it (default: the engine's, 15 min). */
+  consumeTimeoutMs?: number;
 }
 
 /**
@@ -39,17 +45,33 @@ export interface RefundWorkerDeps {
  * after a timeout gets the refund that already happened, the money moves once) and the order
  * system's transitions are guarded (the order becomes REFUNDED and its stock comes back once).
  * A failure is RETRY_LATER — the MQ retries with back-off; on the last delivery the order is
- * marked REFUND_FAILED before the message goes to the DLQ, where an operator can replay it.
+ * marked REFUND_FAILED before the message goes to the DLQ, where an operator can replay it. A
+ * last delivery that never finishes (lease expired, process killed) is dead-lettered by the broker
+ * without that mark: the DLQ watcher started here marks such orders REFUND_FAILED within seconds.
+ * The returned consumer's `close` stops both.
  */
 export async function createRefundWorker(deps: RefundWorkerDeps): Promise<PushConsumer> {
   const logger = deps.logger.child({ system: 'refund' });
-  return deps.mq.pushConsumer({
+  const consumer = await deps.mq.pushConsumer({
     group: Groups.REFUND_WORKER,
     subscriptions: { [Topics.ORDER_REFUND]: Tags.REFUND },
     concurrency: REFUND_CONCURRENCY,
     maxReconsumeTimes: REFUND_MAX_RECONSUME_TIMES,
+    ...(deps.consumeTimeoutMs === undefined ? {} : { consumeTimeoutMs: deps.consumeTimeoutMs }),
     listener: (message) => onRefund(deps, logger, message),
   });
+  if (!deps.mq.capabilities.deadLetterAdmin) {
+    logger.warn('this messaging engine cannot list dead letters: a refund whose last delivery never finished stays REFUNDING until an operator looks');
+    return consumer;
+  }
+  const watcher = watchRefundDeadLetters({ admin: deps.mq.admin, orders: deps.orders, logger, intervalMs: deps.dlqWatchIntervalMs });
+  return {
+    group: consumer.group,
+    async close() {
+      await watcher.close();
+      await consumer.close();
+    },
+  };
 }
 
 export async function onRefund(deps: RefundWorkerDeps, logger: Logger, message: MessageView): Promise<ConsumeResult> {
