@@ -10,9 +10,9 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
-import { createHttpServer, routePlugin } from './http/index.js';
+import { createHttpServer, DASHBOARD_ASSETS_DIR, routePlugin } from './http/index.js';
 import { createMessaging, type Messaging } from './mq/index.js';
-import { type AnalyticsSystem, createAnalyticsSystem } from './systems/analytics/analytics-system.js';
+import type { AnalyticsSystem } from './systems/analytics/analytics-system.js';
 import { analyticsRoutes } from './systems/analytics/routes.js';
 import { createCouponsSystem } from './systems/coupons/coupons-system.js';
 import { createFlashSaleSystem, type FlashSaleSystem } from './systems/flash-sale/flash-sale-system.js';
@@ -27,6 +27,7 @@ import { createRefundWorker } from './systems/refund/refund-worker.js';
 import { TOPIC_TYPES, Topics } from './systems/topics.js';
 import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
 import { startDownstreamWorker } from './workers/downstream-host.js';
+import type { ConsumingSystem } from './workers/downstream-worker.js';
 import { createVendorClient, startThirdPartiesInWorker, type ThirdPartiesHandle } from './third-parties/index.js';
 
 /** Vendor calls may take a second (the 1,000 ms scenario) and still succeed; past this they fail and are retried. */
@@ -120,17 +121,17 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       ? (orderId: string, trackingNo: string) => (orders as OrderSystem).markShipped(orderId, trackingNo)
       : reportShippedOverHttp(config.orderUrl ?? '', config.adminToken);
     orders?.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
-    if (inWorker) {
-      // Async design: push, warehouse, points and the coupons consumer run in a worker thread, on the other core.
-      const downstream = await startDownstreamWorker({
-        mq,
-        markShipped: reportShipped,
-        logger,
-        data: { db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls },
-      });
-      closers.push(() => downstream.close());
-      for (const view of downstream.views) orders?.addDownstreamView(view);
-    } else {
+    // Consuming systems run in a worker thread at a lower CPU priority: the other core, and never the payment path's time.
+    const workerSystems: ConsumingSystem[] = [...(inWorker ? (['push', 'warehouse', 'points', 'coupons'] as const) : []), ...(has('analytics') ? (['analytics'] as const) : [])];
+    const downstream = workerSystems.length === 0 ? undefined : await startDownstreamWorker({
+      mq,
+      markShipped: reportShipped,
+      logger,
+      data: { systems: workerSystems, db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls },
+    });
+    if (downstream) closers.push(() => downstream.close());
+    for (const view of downstream?.views ?? []) orders?.addDownstreamView(view);
+    if (!inWorker) {
       const points = await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: consume && has('points') });
       closers.push(() => points.close());
       const push = await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: consume && has('push') });
@@ -146,9 +147,8 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       if (config.flow === 'sync') orders?.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
     }
 
-    // The change stream's consumer (problem #5): its own database, fed by order_changelog alone.
-    const analytics = has('analytics') ? await createAnalyticsSystem({ database: await open('analytics'), mq, clock, logger }) : undefined;
-    if (analytics) closers.push(() => analytics.close());
+    // The change stream's consumer (problem #5), in the worker: its own database, fed by order_changelog alone.
+    const analytics = downstream?.analytics;
 
     // Flash sales (problem #6): gate and tickets in their own database; the order creator runs where the order system does.
     const flashSales = has('flash-sale') ? await createFlashSaleSystem({ database: await open('flash-sale'), mq, clock, logger, config, registry, orders }) : undefined;
@@ -159,6 +159,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       adminToken: config.adminToken,
       tokenSecret: config.tokenSecret,
       metrics: registry,
+      dashboardDir: DASHBOARD_ASSETS_DIR,
       routes: [
         routePlugin([
           ...(orders ? orderRoutes(orders, { tokenSecret: config.tokenSecret }) : []),

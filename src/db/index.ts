@@ -26,6 +26,7 @@ export { portableTypes } from './column-types.js';
 export type { PortableColumnType, PortableTypes } from './column-types.js';
 export { withTransaction } from './transaction.js';
 export { guardedUpdate, affectedRows } from './guarded-update.js';
+export { preparedQuery, changedRows } from './prepared-query.js';
 export type { ExecutableUpdate } from './guarded-update.js';
 export { insertIgnoreDuplicate } from './insert-ignore-duplicate.js';
 export type { ExecutableInsert } from './insert-ignore-duplicate.js';

@@ -4,7 +4,7 @@ import { DbError, DbErrorCode } from './errors.js';
 import { silentLogger } from './logger.js';
 import type { DbLogger } from './logger.js';
 import { openMysql } from './mysql.js';
-import { openSqlite } from './sqlite.js';
+import { openSqlite, type SqliteTarget } from './sqlite.js';
 import { checkSystemName } from './system-name.js';
 import { parseDatabaseUrl } from './url.js';
 
@@ -62,7 +62,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     dialect: url.kind,
     system,
     location: target.location,
-    close: () => (closing ??= db.destroy()),
+    close: () => (closing ??= db.destroy().then(() => (url.kind === 'sqlite' ? (target as SqliteTarget).closed() : undefined))),
   });
 }
 

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Dialect, Driver, SqliteDialectConfig } from 'kysely';
 import { DbError, DbErrorCode } from './errors.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 
 /**
  * How long a connection waits for another process's write lock before SQLITE_BUSY. Inside
@@ -16,6 +17,8 @@ export interface SqliteTarget {
   dialect: Dialect;
   /** The file, for logs and messages. */
   location: string;
+  /** Resolves once the file is closed (Kysely's destroy does not wait for the last checkpoint). */
+  closed(): Promise<void>;
 }
 
 /** Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables. */
@@ -34,8 +37,23 @@ export function openSqlite(dataDir: string, system: string): SqliteTarget {
       { cause, details: { file, system } },
     );
   }
-  return { dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) }), location: file };
+  const opened = database;
+  const checkpointer = startCheckpointer(file, CHECKPOINT_INTERVAL_MS, (message) =>
+    console.warn(`orderflow: checkpointing ${file} failed (${message}); the WAL grows until a checkpoint succeeds`),
+  );
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= checkpointer.stop().then(() => void opened.close());
+  };
+  return {
+    dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(opened, close) }),
+    location: file,
+    closed: () => closing ?? Promise.resolve(),
+  };
 }
+
+/** How often the checkpointing thread copies a system's WAL into its database file. */
+const CHECKPOINT_INTERVAL_MS = 100;
 
 const STATEMENT_CACHE_SIZE = 512;
 
@@ -46,10 +64,10 @@ const STATEMENT_CACHE_SIZE = 512;
  * Kysely's driver runs one query at a time on this connection and never keeps an iterator open
  * across queries (we do not stream).
  */
-function withStatementCache(database: BetterSqlite3.Database): SqliteDialectConfig['database'] {
+function withStatementCache(database: BetterSqlite3.Database, close: () => void): SqliteDialectConfig['database'] {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => database.close(),
+    close,
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
@@ -72,6 +90,9 @@ function configure(database: BetterSqlite3.Database): void {
   // NORMAL is durable against a process crash under WAL (only an OS crash/power loss can drop the
   // last commits) and saves an fsync per commit — the pay core flow (#1) is commit-bound.
   database.pragma('synchronous = NORMAL');
+  // Checkpoints run in another thread (sqlite-checkpointer.ts): done by the writer, one commit in a
+  // thousand pages would stall for the copy and its fsync — the pay path's p99.
+  database.pragma('wal_autocheckpoint = 0');
   // Off by default in SQLite; MySQL's InnoDB always enforces them, so both behave the same.
   database.pragma('foreign_keys = ON');
 }

@@ -82,6 +82,16 @@ describe('route guards', () => {
     assert.equal(basic.statusCode, 401);
   });
 
+  test('a token remembered after its first use still stops working when it expires', async () => {
+    const shortLived = signToken('user44', SECRET, 1); // 1 s
+    assert.equal((await get('/api/me', shortLived)).statusCode, 200);
+    assert.equal((await get('/api/me', shortLived)).statusCode, 200, 'second use: from the cache');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const res = await get('/api/me', shortLived);
+    assert.equal(res.statusCode, 401);
+    assert.match(res.json().error.message, /expired/);
+  });
+
   test('an admin route: no token 401, a user token 403, the admin token 200', async () => {
     const none = await get('/api/admin/ping');
     assert.equal(none.statusCode, 401);

@@ -47,12 +47,27 @@ export function verifyToken(token: string, secret: string, now = Date.now()): Ve
   return { userId: sub, expiresAt: exp };
 }
 
-/** preHandler for user routes: sets `request.userId`; 401 without a valid token. */
+/** Tokens verified recently, per requireUser: a client sends the same token with every request. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+/**
+ * preHandler for user routes: sets `request.userId`; 401 without a valid token. A token verified
+ * once is remembered (until it expires, the most recent 10,000): checking its signature costs three
+ * HMACs, a noticeable part of a payment (problem #1). Only the exact string that passed is remembered.
+ */
 export function requireUser(tokenSecret: string): preHandlerAsyncHookHandler {
+  const verified = new Map<string, VerifiedToken>();
   return async function requireUserHandler(request) {
     const token = bearerOf(request);
     if (token === undefined) throw unauthorized();
-    request.userId = verifyToken(token, tokenSecret).userId;
+    let known = verified.get(token);
+    if (known === undefined || known.expiresAt <= Date.now()) {
+      verified.delete(token);
+      known = verifyToken(token, tokenSecret);
+      if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+      verified.set(token, known);
+    }
+    request.userId = known.userId;
   };
 }
 

@@ -34,7 +34,7 @@ export interface VendorClient {
 }
 
 /**
- * A client for one third party: real HTTP over the global fetch (undici pools keep-alive
+ * A client for one third party: real HTTP over undici (its global agent pools keep-alive
  * connections per origin by default), a timeout on every call, and a circuit breaker so a dead vendor
  * costs callers nothing but a fast VendorError('CIRCUIT_OPEN'). It never retries by itself: retry
  * belongs to the MQ consumer (RETRY_LATER, back-off, DLQ), in one place.

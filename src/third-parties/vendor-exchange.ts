@@ -1,4 +1,8 @@
+import { request as undiciRequest } from 'undici';
 import { VendorError, VendorErrorCode } from './errors.js';
+
+/** undici's own timeouts (its timers tick once a second, so they only back up ours). */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export interface ExchangeRequest {
   vendor: string;
@@ -11,7 +15,7 @@ export interface ExchangeRequest {
 
 /**
  * One HTTP round trip, every way it can go wrong mapped to a VendorError in this one function, so
- * callers switch on `code`/`retriable` and never on fetch's or undici's own errors.
+ * callers switch on `code`/`retriable` and never on undici's own errors.
  */
 export async function exchange<T>(request: ExchangeRequest): Promise<T> {
   const { vendor, method, url, timeoutMs } = request;
@@ -21,18 +25,27 @@ export async function exchange<T>(request: ExchangeRequest): Promise<T> {
 
   let status: number;
   let text: string;
+  // One timer for the whole call, body included: a vendor that stalls mid-answer still times out.
+  // A plain AbortController: AbortSignal.timeout costs ~25× more per call in Node 20.
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, timeoutMs);
   try {
-    // One signal for the whole call, body included: a vendor that stalls mid-answer still times out.
-    const response = await fetch(url, {
+    // undici's request, not fetch: a vendor call per consumed message is the consumers' hot path, and
+    // fetch (web streams on top of the same client) costs several times the CPU.
+    const response = await undiciRequest(url, {
       method,
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: abort.signal,
     });
-    status = response.status;
-    text = await response.text(); // always read: an unread body pins the keep-alive connection
+    status = response.statusCode;
+    text = await response.body.text(); // always read: an unread body pins the keep-alive connection
   } catch (error) {
-    if (errorName(error) === 'TimeoutError') {
+    if (timedOut || TIMEOUT_CODES.has(errorCode(error) ?? '')) {
       throw new VendorError(VendorErrorCode.TIMEOUT, vendor, `${vendor}: ${method} ${url} timed out after ${timeoutMs} ms`, {
         retriable: true,
         cause: error,
@@ -40,6 +53,8 @@ export async function exchange<T>(request: ExchangeRequest): Promise<T> {
     }
     const reason = networkCode(error);
     throw new VendorError(VendorErrorCode.DOWN, vendor, `${vendor}: ${method} ${url} unreachable (${reason})`, { retriable: true, cause: error });
+  } finally {
+    clearTimeout(timer);
   }
 
   if (status >= 200 && status < 300) {
@@ -80,14 +95,12 @@ function vendorErrorBody(text: string): { code?: string; message?: string } {
   }
 }
 
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
-/** fetch wraps socket errors: `TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })`. */
+/** A socket error's code (`ECONNREFUSED`, `UND_ERR_SOCKET`, …), else its message. */
 function networkCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  return errorCode(error) ?? (error instanceof Error ? error.message : String(error));
 }

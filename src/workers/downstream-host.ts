@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Messaging } from '../mq/index.js';
+import type { AnalyticsSystem } from '../systems/analytics/analytics-system.js';
 import type { DownstreamView } from '../systems/order/order-system.js';
 import type { DownstreamWorkerData } from './downstream-worker.js';
 import { serveMessaging } from './mq-bridge.js';
@@ -7,12 +8,14 @@ import { createRpc, type Rpc } from './rpc.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 
 export interface DownstreamWorker {
-  /** What push, warehouse and points did for an order (asked of the worker). */
+  /** What push, warehouse and points did for an order (asked of the worker), for those it runs. */
   views: DownstreamView[];
+  /** The analytics system, when the worker runs it. */
+  analytics?: AnalyticsSystem;
   close(): Promise<void>;
 }
 
-/** Starts push, warehouse, points and the coupons consumer in a worker thread (downstream-worker.ts) and serves what they need from here. */
+/** Starts the given consuming systems in a worker thread (downstream-worker.ts) and serves what they need from here. */
 export async function startDownstreamWorker(deps: {
   mq: Messaging;
   data: DownstreamWorkerData;
@@ -38,8 +41,18 @@ export async function startDownstreamWorker(deps: {
   worker.removeAllListeners('error');
   worker.on('error', (error) => deps.logger.error({ err: error }, 'downstream worker failed'));
   const call = rpc as Rpc;
+  const viewed = deps.data.systems.filter((system) => system === 'push' || system === 'warehouse' || system === 'points');
   return {
-    views: ['push', 'warehouse', 'points'].map((system) => ({ system, forOrder: (orderId: string) => call.call('forOrder', system, orderId) })),
+    views: viewed.map((system) => ({ system, forOrder: (orderId: string) => call.call('forOrder', system, orderId) })),
+    analytics: deps.data.systems.includes('analytics')
+      ? {
+          summary: () => call.call('analyticsSummary'),
+          forOrder: (orderId: string) => call.call('forOrder', 'analytics', orderId),
+          injectFaults: (spec) => call.call('analyticsInjectFaults', spec),
+          faultsInjected: () => call.call('analyticsFaultsInjected'),
+          close: async () => {}, // closed with the worker
+        }
+      : undefined,
     async close() {
       await call.call('close').catch((error: Error) => deps.logger.warn({ err: error }, 'closing the downstream worker'));
       await worker.terminate();

@@ -1,12 +1,15 @@
 /**
- * Worker-thread entry: the push, warehouse and points systems and the coupon system's consumer, on their own event loop (and so
- * on the machine's other core). They consume `order_paid` through the main thread's broker
- * (mq-bridge.ts), own their databases here, and call their vendors from here: however busy
- * they are, the order system's pay requests keep their core (problem #1).
+ * Worker-thread entry: the consuming systems — push, warehouse, points, the coupon system's
+ * consumer and analytics, whichever this process runs — on their own event loop (and so on the
+ * machine's other core), at a lower CPU priority than the main thread. They consume through the
+ * main thread's broker (mq-bridge.ts), own their databases here, and call their vendors from here:
+ * however busy they are, the order system's pay requests keep their core (problem #1), and under a
+ * burst the consumers fall behind and catch up later instead of slowing payment down.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { openDatabase, type Database } from '../db/index.js';
+import { type AnalyticsSystem, createAnalyticsSystem, type FaultSpec } from '../systems/analytics/analytics-system.js';
 import { createCouponsSystem } from '../systems/coupons/coupons-system.js';
 import { createPointsSystem } from '../systems/points/points-system.js';
 import { createPushSystem } from '../systems/push/push-system.js';
@@ -15,8 +18,13 @@ import { createVendorClient } from '../third-parties/index.js';
 import { remoteMessaging } from './mq-bridge.js';
 import { createRpc, type Rpc } from './rpc.js';
 import { workerDataOf } from './spawn-worker.js';
+import { lowerThisThreadsPriority } from './thread-priority.js';
+
+/** The systems that can run in the worker: every one that only consumes. */
+export type ConsumingSystem = 'push' | 'warehouse' | 'points' | 'coupons' | 'analytics';
 
 export interface DownstreamWorkerData {
+  systems: ConsumingSystem[];
   db: string;
   dataDir: string;
   logLevel: string;
@@ -28,13 +36,22 @@ const port = parentPort;
 if (!port) throw new Error('downstream-worker runs only as a worker thread');
 const data = workerDataOf<DownstreamWorkerData>(workerData);
 const logger = pino({ level: data.logLevel }).child({ thread: 'downstream' });
+lowerThisThreadsPriority(logger);
 const systems = new Map<string, { forOrder(orderId: string): Promise<unknown>; close(): Promise<unknown> }>();
 const databases: Database<unknown>[] = [];
+let analytics: AnalyticsSystem | undefined;
 let main: Rpc;
 const remote = remoteMessaging(() => main);
+const analyticsHere = () => {
+  if (!analytics) throw new Error('analytics does not run in this worker');
+  return analytics;
+};
 main = createRpc(port, {
   ...remote.handlers,
   forOrder: (system: string, orderId: string) => systems.get(system)?.forOrder(orderId) ?? null,
+  analyticsSummary: () => analyticsHere().summary(),
+  analyticsInjectFaults: (spec: FaultSpec | undefined) => analyticsHere().injectFaults(spec),
+  analyticsFaultsInjected: () => analyticsHere().faultsInjected(),
   async close() {
     for (const system of systems.values()) await system.close();
     for (const database of databases) await database.close();
@@ -50,17 +67,24 @@ try {
   const vendor = (name: 'sms' | 'logistics') => createVendorClient({ name, baseUrl: data.urls[name], timeoutMs: data.vendorTimeoutMs, logger: logger.child({ vendor: name }) });
   const mq = remote.messaging;
   const clock = Date.now;
+  const has = (system: ConsumingSystem) => data.systems.includes(system);
   // The coupon system's consumer (reward coupons) runs here; its lock/release API stays in the main thread.
-  systems.set('coupons', await createCouponsSystem({ database: await open('coupons'), mq, clock, logger, consume: true, seedUsers: 0 }));
-  systems.set('points', await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: true }));
-  systems.set('push', await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: true }));
-  systems.set(
-    'warehouse',
-    await createWarehouseSystem({
-      database: await open('warehouse'), mq, logistics: vendor('logistics'), clock, logger, consume: true,
-      reportShipped: (orderId, trackingNo) => main.call('markShipped', orderId, trackingNo),
-    }),
-  );
+  if (has('coupons')) systems.set('coupons', await createCouponsSystem({ database: await open('coupons'), mq, clock, logger, consume: true, seedUsers: 0 }));
+  if (has('points')) systems.set('points', await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: true }));
+  if (has('push')) systems.set('push', await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: true }));
+  if (has('warehouse')) {
+    systems.set(
+      'warehouse',
+      await createWarehouseSystem({
+        database: await open('warehouse'), mq, logistics: vendor('logistics'), clock, logger, consume: true,
+        reportShipped: (orderId, trackingNo) => main.call('markShipped', orderId, trackingNo),
+      }),
+    );
+  }
+  if (has('analytics')) {
+    analytics = await createAnalyticsSystem({ database: await open('analytics'), mq, clock, logger });
+    systems.set('analytics', analytics);
+  }
   await main.call('ready');
 } catch (error) {
   await main.call('failed', (error as Error).message);

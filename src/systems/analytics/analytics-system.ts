@@ -5,7 +5,7 @@ import type { Messaging, MessageView, PushConsumer } from '../../mq/index.js';
 import { Groups, type OrderChangeEvent, Topics } from '../topics.js';
 import { applyChange, OutOfOrderChangeError } from './apply-change.js';
 import { type AnalyticsDB, analyticsMigrations } from './schema.js';
-import { orderFacts, summarize } from './summary.js';
+import { type AnalyticsSummary, orderFacts, summarize } from './summary.js';
 
 /** Orders whose changes are applied at once; one order's changes are still applied one by one, in order (FIFO). */
 export const ANALYTICS_CONCURRENCY = 16;
@@ -23,15 +23,31 @@ const ChangeBody = z.object({
 export interface AnalyticsSystemDeps {
   /** The analytics system's own database (system 'analytics'): it holds no order table. */
   database: Database<AnalyticsDB>;
-  mq: Messaging;
+  mq: Pick<Messaging, 'pushConsumer'>;
   clock: () => number;
   logger: Logger;
 }
 
-/** Test seam: true makes the listener fail this delivery as a crash or an outage would (never set in production). */
-export type FaultInjector = (change: OrderChangeEvent, deliveryAttempt: number) => boolean;
+/**
+ * Test seam: fail the first delivery of about one change in `firstDeliveryFailsOneIn`, as a crash or an
+ * outage would (never set in production). Plain data, so that it reaches the system in its worker thread.
+ */
+export interface FaultSpec {
+  firstDeliveryFailsOneIn: number;
+}
 
-export type AnalyticsSystem = Awaited<ReturnType<typeof createAnalyticsSystem>>;
+/** What the rest of orderflow may ask of the analytics system, wherever it runs (this thread or a worker). */
+export interface AnalyticsSystem {
+  summary(): Promise<AnalyticsSummary>;
+  forOrder(orderId: string): Promise<Awaited<ReturnType<typeof orderFacts>>>;
+  /** Test seam (see FaultSpec); undefined turns it off. */
+  injectFaults(spec: FaultSpec | undefined): Promise<void>;
+  /** How many deliveries the seam failed so far. */
+  faultsInjected(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const hash = (text: string) => Math.abs([...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7));
 
 /**
  * The analytics system (problem #5): the big-data team's own store, built from the
@@ -42,13 +58,14 @@ export type AnalyticsSystem = Awaited<ReturnType<typeof createAnalyticsSystem>>;
  * const analytics = await createAnalyticsSystem({ database: await openDatabase({ …, system: 'analytics' }), mq, clock, logger });
  * await analytics.summary(); // { gmvByDay: [{ day: '2025-01-31', gmvCents, orders }], countsByStatus: { PAID: 3, … }, orders, lastEventAt }
  */
-export async function createAnalyticsSystem(deps: AnalyticsSystemDeps) {
+export async function createAnalyticsSystem(deps: AnalyticsSystemDeps): Promise<AnalyticsSystem> {
   const { database } = deps;
   const logger = deps.logger.child({ system: 'analytics' });
   await migrate(database, analyticsMigrations);
-  let fault: FaultInjector | undefined;
-
-  const handleChange = (change: OrderChangeEvent) => applyChange(database, change, deps.clock());
+  let faults: FaultSpec | undefined;
+  let faulted = 0;
+  const injectFault = (change: OrderChangeEvent, attempt: number) =>
+    faults !== undefined && attempt === 1 && hash(`${change.orderId}/${change.seq}`) % faults.firstDeliveryFailsOneIn === 0 && ++faulted > 0;
   const listener = async (message: MessageView) => {
     const parsed = ChangeBody.safeParse(safeJson(message.body.toString()));
     if (!parsed.success) {
@@ -58,8 +75,8 @@ export async function createAnalyticsSystem(deps: AnalyticsSystemDeps) {
     }
     const change = parsed.data;
     try {
-      if (fault?.(change, message.deliveryAttempt)) throw new Error('injected fault (test)');
-      await handleChange(change);
+      if (injectFault(change, message.deliveryAttempt)) throw new Error('injected fault (test)');
+      await applyChange(database, change, deps.clock());
       return 'SUCCESS';
     } catch (error) {
       const expected = error instanceof OutOfOrderChangeError || isTransientDbError(error);
@@ -75,14 +92,12 @@ export async function createAnalyticsSystem(deps: AnalyticsSystemDeps) {
   });
 
   return {
-    /** Applies one change (what the listener does), for callers that already hold one. */
-    handleChange,
     summary: () => summarize(database.db),
     forOrder: (orderId: string) => orderFacts(database.db, orderId),
-    /** Test seam (see FaultInjector); undefined turns it off. */
-    injectFaults(injector: FaultInjector | undefined) {
-      fault = injector;
+    async injectFaults(spec) {
+      faults = spec;
     },
+    faultsInjected: async () => faulted,
     close: () => consumer.close(),
   };
 }

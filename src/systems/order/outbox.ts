@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { changedRows, preparedQuery } from '../../db/index.js';
 import type { Message } from '../../mq/index.js';
 import { type OrderChangeEvent, Topics } from '../topics.js';
 import type { OrderOutboxTable } from './outbox-schema.js';
@@ -12,19 +13,23 @@ import type { OrderStatus } from './states.js';
  * and total), which the transaction already holds: the pay path pays one statement more, no read.
  */
 export async function writeOutbox(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number): Promise<void> {
-  const result = await db
+  const result = await insertOutbox(db, { orderId, from, to, at });
+  // No order row means nothing was queued: refuse, so the caller's transaction rolls back instead of committing an unpublished change.
+  if (changedRows(result) !== 1) throw new Error(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`);
+}
+
+// On every status change (problem #1's pay path among them): built once, see src/db/prepared-query.ts.
+const insertOutbox = preparedQuery<OrderDB, { orderId: string; from: OrderStatus | null; to: OrderStatus; at: number }>((db, param) =>
+  db
     .insertInto('order_outbox')
     .columns(['order_id', 'seq', 'from_status', 'to_status', 'at', 'user_id', 'total_cents'])
     .expression((eb) =>
       eb
         .selectFrom('orders')
-        .select(['order_id', 'history_seq', eb.val(from).as('from_status'), eb.val(to).as('to_status'), eb.val(at).as('at'), 'user_id', 'total_cents'])
-        .where('order_id', '=', orderId),
-    )
-    .executeTakeFirst();
-  // No order row means nothing was queued: refuse, so the caller's transaction rolls back instead of committing an unpublished change.
-  if (Number(result.numInsertedOrUpdatedRows) !== 1) throw new Error(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`);
-}
+        .select(['order_id', 'history_seq', eb.val(param('from')).as('from_status'), eb.val(param('to')).as('to_status'), eb.val(param('at')).as('at'), 'user_id', 'total_cents'])
+        .where('order_id', '=', param('orderId')),
+    ),
+);
 
 type OutboxRow = Pick<OrderOutboxTable, 'order_id' | 'seq' | 'from_status' | 'to_status' | 'at' | 'user_id' | 'total_cents'>;
 

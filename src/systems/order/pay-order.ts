@@ -2,7 +2,7 @@ import { notFound } from '../../errors.js';
 import type { MessageView, TransactionResolution } from '../../mq/index.js';
 import { type OrderPaidEvent, Tags, Topics } from '../topics.js';
 import type { OrderContext } from './context.js';
-import { findOrder, type OrderRow, settleReservation, transition } from './repository.js';
+import { findItems, findOrder, type OrderRow, settleReservation, transition } from './repository.js';
 import { assertTransition, OrderStatus } from './states.js';
 
 export interface PaidOrder {
@@ -76,8 +76,7 @@ function alreadyPaid(order: OrderRow, paymentId: string): PaidOrder {
 }
 
 async function paidEvent(ctx: OrderContext, order: OrderRow, paymentId: string): Promise<OrderPaidEvent> {
-  const db = ctx.database.db;
-  const items = await db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', order.order_id).execute();
+  const items = await findItems(ctx.database.db, order.order_id);
   return {
     orderId: order.order_id,
     userId: order.user_id,

@@ -1,7 +1,9 @@
+import { preparedQuery } from '../../db/index.js';
 import { notFound, validationFailed } from '../../errors.js';
 import { Tags, Topics } from '../topics.js';
 import type { OrderContext } from './context.js';
 import { addHistory, newOrderId, reserveStock } from './repository.js';
+import type { OrderDB } from './schema.js';
 import { OrderStatus } from './states.js';
 
 export interface PlaceOrderInput {
@@ -27,7 +29,7 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
   const { db } = ctx.database;
   const now = ctx.clock();
   const items = mergeItems(input.items);
-  const user = await db.selectFrom('users').select('phone').where('user_id', '=', input.userId).executeTakeFirst();
+  const user = (await selectPhone(db, { userId: input.userId })).rows[0];
   if (!user) throw notFound('user', input.userId);
   const skus = await db.selectFrom('skus').select(['sku_id', 'price_cents']).where('sku_id', 'in', items.map((i) => i.skuId)).execute();
   const price = new Map(skus.map((s) => [s.sku_id, Number(s.price_cents)]));
@@ -50,27 +52,10 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
     }
     await db.transaction().execute(async (trx) => {
       for (const item of [...items].sort((a, b) => a.skuId.localeCompare(b.skuId))) await reserveStock(trx, item.skuId, item.quantity);
-      await trx
-        .insertInto('orders')
-        .values({
-          order_id: orderId,
-          user_id: input.userId,
-          phone: user.phone,
-          status: OrderStatus.WAIT_PAY,
-          total_cents: subtotal - discount,
-          discount_cents: discount,
-          coupon_id: input.couponId ?? null,
-          payment_id: null,
-          tracking_no: null,
-          pay_deadline: payDeadline,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await trx
-        .insertInto('order_items')
-        .values(items.map((i) => ({ order_id: orderId, sku_id: i.skuId, quantity: i.quantity, price_cents: price.get(i.skuId) as number })))
-        .execute();
+      await insertOrder(trx, {
+        orderId, userId: input.userId, phone: user.phone, total: subtotal - discount, discount, couponId: input.couponId ?? null, payDeadline, now,
+      });
+      for (const i of items) await insertItem(trx, { orderId, skuId: i.skuId, quantity: i.quantity, price: price.get(i.skuId) as number });
       await addHistory(trx, orderId, null, OrderStatus.WAIT_PAY, now, null);
     });
   } catch (error) {
@@ -81,6 +66,29 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
   ctx.metrics.ordersPlaced.inc();
   return { orderId, status: OrderStatus.WAIT_PAY, payDeadline: new Date(payDeadline).toISOString(), totalCents: subtotal - discount, discountCents: discount };
 }
+
+// Placing runs these for every order: built once, see src/db/prepared-query.ts.
+const selectPhone = preparedQuery<OrderDB, { userId: string }, { phone: string }>((db, param) => db.selectFrom('users').select('phone').where('user_id', '=', param('userId')));
+const insertOrder = preparedQuery<OrderDB, { orderId: string; userId: string; phone: string; total: number; discount: number; couponId: string | null; payDeadline: number; now: number }>(
+  (db, param) =>
+    db.insertInto('orders').values({
+      order_id: param('orderId'),
+      user_id: param('userId'),
+      phone: param('phone'),
+      status: OrderStatus.WAIT_PAY,
+      total_cents: param('total'),
+      discount_cents: param('discount'),
+      coupon_id: param('couponId'),
+      payment_id: null,
+      tracking_no: null,
+      pay_deadline: param('payDeadline'),
+      created_at: param('now'),
+      updated_at: param('now'),
+    }),
+);
+const insertItem = preparedQuery<OrderDB, { orderId: string; skuId: string; quantity: number; price: number }>((db, param) =>
+  db.insertInto('order_items').values({ order_id: param('orderId'), sku_id: param('skuId'), quantity: param('quantity'), price_cents: param('price') }),
+);
 
 function mergeItems(items: PlaceOrderInput['items']): PlaceOrderInput['items'] {
   if (items.length === 0) throw validationFailed([{ path: 'items', message: 'must hold at least one item' }]);

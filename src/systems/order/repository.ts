@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { changedRows, preparedQuery } from '../../db/index.js';
 import { stockInsufficient } from '../../errors.js';
 import { writeOutbox } from './outbox.js';
 import type { OrderDB } from './schema.js';
@@ -13,8 +14,38 @@ export function newOrderId(now: number): string {
   return `O${now.toString(36).toUpperCase().padStart(9, '0')}${randomBytes(5).toString('hex').toUpperCase()}`;
 }
 
+// The statements of placing, paying and shipping (problem #1) are built once (preparedQuery): see src/db/prepared-query.ts.
+const selectOrder = preparedQuery<OrderDB, { orderId: string }, OrderRow>((db, param) => db.selectFrom('orders').selectAll().where('order_id', '=', param('orderId')));
+const selectItems = preparedQuery<OrderDB, { orderId: string }, { sku_id: string; quantity: number; price_cents: number }>((db, param) =>
+  db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', param('orderId')),
+);
+
 export async function findOrder(db: OrderTx, orderId: string): Promise<OrderRow | undefined> {
-  return db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  return (await selectOrder(db, { orderId })).rows[0];
+}
+
+/** The order's lines (SKU, quantity, unit price). */
+export async function findItems(db: OrderTx, orderId: string): Promise<{ sku_id: string; quantity: number; price_cents: number }[]> {
+  return (await selectItems(db, { orderId })).rows;
+}
+
+type TransitionParams = { orderId: string; from: OrderStatus; to: OrderStatus; at: number; payment_id: string | null; tracking_no: string | null };
+/** One prepared UPDATE per set of patched columns (none, payment_id, tracking_no). */
+const transitionQueries = new Map<string, ReturnType<typeof preparedQuery<OrderDB, TransitionParams>>>();
+function transitionQuery(patched: ('payment_id' | 'tracking_no')[]) {
+  const key = patched.join(',');
+  let query = transitionQueries.get(key);
+  if (!query) {
+    query = preparedQuery<OrderDB, TransitionParams>((db, param) =>
+      db
+        .updateTable('orders')
+        .set((eb) => ({ status: param('to'), updated_at: param('at'), history_seq: eb('history_seq', '+', 1), ...Object.fromEntries(patched.map((column) => [column, param(column)])) }))
+        .where('order_id', '=', param('orderId'))
+        .where('status', '=', param('from')),
+    );
+    transitionQueries.set(key, query);
+  }
+  return query;
 }
 
 /**
@@ -33,13 +64,9 @@ export async function transition(
   patch: Partial<Pick<OrderRow, 'payment_id' | 'tracking_no'>> = {},
   note: string | null = null,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set((eb) => ({ status: to, updated_at: at, history_seq: eb('history_seq', '+', 1), ...patch }))
-    .where('order_id', '=', orderId)
-    .where('status', '=', from)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  const patched = (['payment_id', 'tracking_no'] as const).filter((column) => patch[column] !== undefined);
+  const result = await transitionQuery(patched)(db, { orderId, from, to, at, payment_id: patch.payment_id ?? null, tracking_no: patch.tracking_no ?? null });
+  if (changedRows(result) !== 1) return false;
   await addHistory(db, orderId, from, to, at, note);
   return true;
 }
@@ -55,31 +82,53 @@ export async function transition(
  * rows and gaps) deadlocked placing against cancelling, stock being locked in the opposite order.
  */
 export async function addHistory(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number, note: string | null): Promise<void> {
-  await db
+  await insertHistory(db, { orderId, from, to, at, note });
+  await writeOutbox(db, orderId, from, to, at);
+}
+
+const insertHistory = preparedQuery<OrderDB, { orderId: string; from: OrderStatus | null; to: OrderStatus; at: number; note: string | null }>((db, param) =>
+  db
     .insertInto('order_history')
     .columns(['order_id', 'seq', 'from_status', 'to_status', 'at', 'note'])
     .expression((eb) =>
       eb
         .selectFrom('orders')
-        .select(['order_id', 'history_seq', eb.val(from).as('from_status'), eb.val(to).as('to_status'), eb.val(at).as('at'), eb.val(note).as('note')])
-        .where('order_id', '=', orderId),
-    )
-    .execute();
-  await writeOutbox(db, orderId, from, to, at);
-}
+        .select(['order_id', 'history_seq', eb.val(param('from')).as('from_status'), eb.val(param('to')).as('to_status'), eb.val(param('at')).as('at'), eb.val(param('note')).as('note')])
+        .where('order_id', '=', param('orderId')),
+    ),
+);
 
 /** available → reserved, refused (409) if there is not enough: never negative, never oversold. */
 export async function reserveStock(db: OrderTx, skuId: string, quantity: number): Promise<void> {
-  const result = await db
-    .updateTable('skus')
-    .set((eb) => ({ available: eb('available', '-', quantity), reserved: eb('reserved', '+', quantity) }))
-    .where('sku_id', '=', skuId)
-    .where('available', '>=', quantity)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 1) return;
+  if (changedRows(await reserve(db, { skuId, quantity })) === 1) return;
   const sku = await db.selectFrom('skus').select('available').where('sku_id', '=', skuId).executeTakeFirst();
   throw stockInsufficient(skuId, quantity, Number(sku?.available ?? 0));
 }
+
+const reserve = preparedQuery<OrderDB, { skuId: string; quantity: number }>((db, param) =>
+  db
+    .updateTable('skus')
+    .set((eb) => ({ available: eb('available', '-', param('quantity')), reserved: eb('reserved', '+', param('quantity')) }))
+    .where('sku_id', '=', param('skuId'))
+    .where('available', '>=', param('quantity')),
+);
+
+const settle = {
+  sold: preparedQuery<OrderDB, { skuId: string; quantity: number }>((db, param) =>
+    db
+      .updateTable('skus')
+      .set((eb) => ({ reserved: eb('reserved', '-', param('quantity')), sold: eb('sold', '+', param('quantity')) }))
+      .where('sku_id', '=', param('skuId'))
+      .where('reserved', '>=', param('quantity')),
+  ),
+  released: preparedQuery<OrderDB, { skuId: string; quantity: number }>((db, param) =>
+    db
+      .updateTable('skus')
+      .set((eb) => ({ reserved: eb('reserved', '-', param('quantity')), available: eb('available', '+', param('quantity')) }))
+      .where('sku_id', '=', param('skuId'))
+      .where('reserved', '>=', param('quantity')),
+  ),
+};
 
 /** reserved → sold (payment) or reserved → available (close, cancel); guarded so it never goes negative. */
 export async function settleReservation(
@@ -88,19 +137,10 @@ export async function settleReservation(
   outcome: 'sold' | 'released',
   known?: { sku_id: string; quantity: number }[],
 ): Promise<void> {
-  const items = known ?? (await db.selectFrom('order_items').select(['sku_id', 'quantity']).where('order_id', '=', orderId).execute());
+  const items = known ?? (await findItems(db, orderId));
   for (const { sku_id, quantity } of items) {
-    const result = await db
-      .updateTable('skus')
-      .set((eb) =>
-        outcome === 'sold'
-          ? { reserved: eb('reserved', '-', quantity), sold: eb('sold', '+', quantity) }
-          : { reserved: eb('reserved', '-', quantity), available: eb('available', '+', quantity) },
-      )
-      .where('sku_id', '=', sku_id)
-      .where('reserved', '>=', quantity)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new Error(`stock of ${sku_id} has less reserved than order ${orderId} holds`);
+    const result = await settle[outcome](db, { skuId: sku_id, quantity: Number(quantity) });
+    if (changedRows(result) !== 1) throw new Error(`stock of ${sku_id} has less reserved than order ${orderId} holds`);
   }
 }
 
