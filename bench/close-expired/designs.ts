@@ -255,6 +255,7 @@ function orderContext(database: OrderContext['database'], close: 'delay' | 'scan
   const registry = new Registry();
   return {
     database,
+    transact: (work) => database.db.transaction().execute(work),
     mq,
     producer: () => producer ?? absent<Producer>('producer'),
     clock: () => Date.now(),

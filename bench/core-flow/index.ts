@@ -22,17 +22,21 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   const rate = Number(args.get('rate') ?? 1_000);
   const seconds = Number(args.get('seconds') ?? 10);
   const saturation = Number(args.get('saturation') ?? 30_000);
-  const scenarios: Scenario[] = [
-    { flow: 'async', vendorMs: 100 },
-    { flow: 'async', vendorMs: 1_000 },
-    { flow: 'sync', vendorMs: 100 },
-    { flow: 'sync', vendorMs: 1_000 },
-  ];
+  // --flows async (or sync): only those scenarios, for a quicker look; the comparisons need all four.
+  const flows = String(args.get('flows') ?? 'async,sync').split(',');
+  const scenarios: Scenario[] = (
+    [
+      { flow: 'async', vendorMs: 100 },
+      { flow: 'async', vendorMs: 1_000 },
+      { flow: 'sync', vendorMs: 100 },
+      { flow: 'sync', vendorMs: 1_000 },
+    ] as const
+  ).filter((s) => flows.includes(s.flow));
   const sections: Section[] = [];
   const raw: Record<string, unknown> = {};
   for (const [i, scenario] of scenarios.entries()) {
     const name = `${scenario.flow} design, vendors at ${scenario.vendorMs} ms`;
-    log(`scenario ${i + 1}/4: ${name}`);
+    log(`scenario ${i + 1}/${scenarios.length}: ${name}`);
     const server = await startServer({ ORDERFLOW_FLOW: scenario.flow, ORDERFLOW_SEED_STOCK: '10000000' }, 3901 + i);
     try {
       for (const vendor of ['sms', 'logistics']) {

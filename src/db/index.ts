@@ -27,6 +27,8 @@ export type { PortableColumnType, PortableTypes } from './column-types.js';
 export { withTransaction } from './transaction.js';
 export { guardedUpdate, affectedRows } from './guarded-update.js';
 export { preparedQuery, changedRows } from './prepared-query.js';
+export { groupCommitter, transactionsFor, MAX_GROUP } from './group-commit.js';
+export type { GroupCommitter } from './group-commit.js';
 export type { ExecutableUpdate } from './guarded-update.js';
 export { insertIgnoreDuplicate } from './insert-ignore-duplicate.js';
 export type { ExecutableInsert } from './insert-ignore-duplicate.js';

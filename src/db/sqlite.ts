@@ -93,6 +93,10 @@ function configure(database: BetterSqlite3.Database): void {
   // Checkpoints run in another thread (sqlite-checkpointer.ts): done by the writer, one commit in a
   // thousand pages would stall for the copy and its fsync — the pay path's p99.
   database.pragma('wal_autocheckpoint = 0');
+  // 64 MiB of page cache (SQLite's default is 2 MiB) and reads through mmap: a hot order table and
+  // its indexes stay in memory instead of costing a read() per page on every payment.
+  database.pragma('cache_size = -65536');
+  database.pragma('mmap_size = 268435456');
   // Off by default in SQLite; MySQL's InnoDB always enforces them, so both behave the same.
   database.pragma('foreign_keys = ON');
 }

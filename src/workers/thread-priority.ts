@@ -3,7 +3,7 @@ import { setPriority } from 'node:os';
 import type { Logger } from 'pino';
 
 /** Niceness of the consuming systems' thread: below the main thread (0), which answers payments. */
-export const CONSUMER_THREAD_NICENESS = 10;
+export const CONSUMER_THREAD_NICENESS = 19;
 
 /**
  * Lowers the calling thread's CPU priority (Linux: a thread is a task with its own id, and

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../../config.js';
-import type { Database } from '../../db/index.js';
+import type { Database, GroupCommitter } from '../../db/index.js';
 import type { Messaging, Producer } from '../../mq/index.js';
 import type { OrderPaidEvent } from '../topics.js';
 import type { OrderDB } from './schema.js';
@@ -23,6 +23,11 @@ export interface OrderMetrics {
 /** The order system's dependencies, passed in by the composition root. */
 export interface OrderContext {
   database: Database<OrderDB>;
+  /**
+   * Runs one transaction of the hot paths (place, pay, ship); on SQLite it shares its commit with
+   * those asked for meanwhile (src/db/group-commit.ts). Only `trx` inside, and nothing slow.
+   */
+  transact: GroupCommitter<OrderDB>['run'];
   mq: Messaging;
   /** The producer with the order system's transaction checker. */
   producer(): Producer;

@@ -39,9 +39,7 @@ export async function cancelOrder(ctx: OrderContext, userId: string, orderId: st
 /** The warehouse reports the shipment (the order system's public API): PAID → SHIPPED, idempotent. */
 export async function markShipped(ctx: OrderContext, orderId: string, trackingNo: string): Promise<boolean> {
   // A transaction: the status, its history row and its changelog outbox row commit together.
-  const won = await ctx.database.db
-    .transaction()
-    .execute((trx) => transition(trx, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`));
+  const won = await ctx.transact((trx) => transition(trx, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`));
   if (won) ctx.wakeChangelog();
   return won;
 }

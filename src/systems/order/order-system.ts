@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../../config.js';
-import { migrate, type Database } from '../../db/index.js';
+import { migrate, transactionsFor, type Database } from '../../db/index.js';
 import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
 import { Groups, type OrderPaidEvent, Topics } from '../topics.js';
 import { type ChangelogRelay, startChangelogRelay } from './changelog-relay.js';
@@ -49,8 +49,10 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   let producer: Producer | undefined;
   let relay: ChangelogRelay | undefined;
   const views: DownstreamView[] = [];
+  const commits = transactionsFor(deps.database);
   const ctx: OrderContext = {
     database: deps.database,
+    transact: (work) => commits.run(work),
     mq: deps.mq,
     producer: () => {
       if (!producer) throw new Error('the order system is not started');

@@ -59,7 +59,7 @@ export async function checkPaid(ctx: OrderContext, message: MessageView): Promis
 }
 
 async function markPaid(ctx: OrderContext, event: OrderPaidEvent): Promise<boolean> {
-  const won = await ctx.database.db.transaction().execute(async (trx) => {
+  const won = await ctx.transact(async (trx) => {
     const won = await transition(trx, event.orderId, OrderStatus.WAIT_PAY, OrderStatus.PAID, event.paidAt, { payment_id: event.paymentId });
     if (won) await settleReservation(trx, event.orderId, 'sold', event.items.map((i) => ({ sku_id: i.skuId, quantity: i.quantity })));
     return won;

@@ -50,7 +50,7 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
         deliverAt: payDeadline,
       });
     }
-    await db.transaction().execute(async (trx) => {
+    await ctx.transact(async (trx) => {
       for (const item of [...items].sort((a, b) => a.skuId.localeCompare(b.skuId))) await reserveStock(trx, item.skuId, item.quantity);
       await insertOrder(trx, {
         orderId, userId: input.userId, phone: user.phone, total: subtotal - discount, discount, couponId: input.couponId ?? null, payDeadline, now,
