@@ -11,6 +11,7 @@ import type { ResolvedEmbeddedOptions } from './options.js';
 import { isSystemTopic, retryTopicOf } from './internal-props.js';
 import { startCheckpointer, type Checkpointer } from '../../db/sqlite-checkpointer.js';
 import { MessageIds, openStore, type MessageRow, type OpenedStore } from './store.js';
+import { TailCache } from './tail-cache.js';
 import { Waiters } from './waiters.js';
 
 const RETENTION_SWEEP_MS = 10 * 60_000;
@@ -37,6 +38,7 @@ export class Broker {
   #closed = false;
   readonly #store: OpenedStore;
   readonly #checkpointer: Checkpointer;
+  readonly #tail: TailCache;
 
   constructor(options: ResolvedEmbeddedOptions) {
     this.options = options;
@@ -46,7 +48,8 @@ export class Broker {
       options.logger.warn({ message }, 'embedded broker: WAL checkpoint failed; will retry'),
     );
     this.ids = new MessageIds(this.db);
-    this.log = new CommitLog(this.db, (topics) => this.#onCommitted(topics));
+    this.log = new CommitLog(this.db, (topics) => this.#onCommitted(topics), (rows) => this.#tail.add(rows));
+    this.#tail = new TailCache(this.log.nextOffset);
     this.delays = new DelayTimer(this.db, this.log, options.logger);
     this.#readRows = this.db.prepare('SELECT * FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?');
     for (const row of this.db.prepare('SELECT name, type, queues FROM topics').all() as TopicInfo[]) {
@@ -186,7 +189,7 @@ export class Broker {
       filter,
       maxReconsumeTimes,
       committedOffset: start,
-      read: (t, from, limit) => (this.#readRows.all(t, from, limit) as MessageRow[]).map((row) => this.ids.complete(row)),
+      read: (t, from, limit) => (this.#tail.read(t, from, limit) ?? (this.#readRows.all(t, from, limit) as MessageRow[])).map((row) => this.ids.complete(row)),
     });
     this.#cursors.set(key, cursor);
     this.#cursorsById.set(cursor.id, cursor);
@@ -243,6 +246,7 @@ export class Broker {
         const bound = lastOffsetStoredBefore(db, cutoff, RETENTION_CHUNK);
         if (bound === undefined) return 0;
         db.prepare('DELETE FROM message_keys WHERE offset <= ?').run(bound);
+        this.#tail.dropThrough(bound);
         return db.prepare('DELETE FROM messages WHERE offset <= ?').run(bound).changes;
       });
       deleted += n;

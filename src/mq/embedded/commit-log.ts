@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { MqError, MqErrorCode } from '../errors.js';
-import { encodeProps, joinKeys } from './store.js';
+import { encodeProps, joinKeys, type MessageRow } from './store.js';
 
 /** A message on its way into the commit log. */
 export interface LogRecord {
@@ -55,9 +55,14 @@ export class CommitLog {
   #drained: (() => void)[] = [];
   readonly #writer: LogWriter;
 
-  constructor(db: Database.Database, onCommitted: (topics: Set<string>) => void) {
+  /** Rows appended by the batch being written; handed to onAppended once it commits. */
+  #appended: MessageRow[] = [];
+  readonly #onAppended: (rows: MessageRow[]) => void;
+
+  constructor(db: Database.Database, onCommitted: (topics: Set<string>) => void, onAppended: (rows: MessageRow[]) => void = () => {}) {
     this.#db = db;
     this.#onCommitted = onCommitted;
+    this.#onAppended = onAppended;
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (offset, id, topic, queue_id, tag, keys, props, msg_group, body, born_at, stored_at, deliver_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -70,6 +75,11 @@ export class CommitLog {
       touch: (topic) => this.#touched.add(topic),
       afterCommit: (fn) => this.#afterCommit.push(fn),
     };
+  }
+
+  /** The offset the next appended message gets. */
+  get nextOffset(): number {
+    return this.#nextOffset;
   }
 
   /** Queues a write for the next group commit; resolves with the op's result once durable. */
@@ -116,6 +126,7 @@ export class CommitLog {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       this.#nextOffset = firstOffset;
       this.#touched.clear();
+      this.#appended = [];
       const failure = new MqError(MqErrorCode.STORE_FAILURE, `the embedded broker could not commit: ${(error as Error).message}`, {
         cause: error,
         retriable: true,
@@ -125,6 +136,9 @@ export class CommitLog {
       this.#notifyDrained();
       return;
     }
+    const appended = this.#appended;
+    this.#appended = [];
+    if (appended.length > 0) this.#onAppended(appended);
     const after = this.#afterCommit;
     this.#afterCommit = [];
     for (const fn of after) fn();
@@ -152,21 +166,23 @@ export class CommitLog {
   }
 
   #append(r: LogRecord): number {
-    const offset = this.#nextOffset++;
-    this.#insertMessage.run(
-      offset,
-      r.id ?? null,
-      r.topic,
-      r.queueId,
-      r.tag ?? null,
-      joinKeys(r.keys),
-      encodeProps(r.properties),
-      r.messageGroup ?? null,
-      r.body,
-      r.bornAt,
-      Date.now(),
-      r.deliverAt ?? null,
-    );
+    const row: MessageRow = {
+      offset: this.#nextOffset++,
+      id: r.id ?? (null as unknown as string), // null: derived from the offset when read (MessageIds.complete)
+      topic: r.topic,
+      queue_id: r.queueId,
+      tag: r.tag ?? null,
+      keys: joinKeys(r.keys),
+      props: encodeProps(r.properties),
+      msg_group: r.messageGroup ?? null,
+      body: r.body,
+      born_at: r.bornAt,
+      stored_at: Date.now(),
+      deliver_at: r.deliverAt ?? null,
+    };
+    const { offset } = row;
+    this.#insertMessage.run(offset, row.id, row.topic, row.queue_id, row.tag, row.keys, row.props, row.msg_group, row.body, row.born_at, row.stored_at, row.deliver_at);
+    this.#appended.push(row);
     for (const key of r.keys) this.#insertKey.run(offset, key, r.topic);
     this.#touched.add(r.topic);
     return offset;

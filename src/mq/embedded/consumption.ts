@@ -198,7 +198,8 @@ export class Consumption {
     const view: MessageView = {
       messageId: row.id,
       topic: all[Prop.ORIGIN_TOPIC] ?? row.topic,
-      body: row.body,
+      // A copy: the row may be the broker's cached one, shared by every group (a listener may write into its body).
+      body: Buffer.from(row.body),
       tag: row.tag ?? undefined,
       keys: splitKeys(row.keys),
       properties: publicProps(all),

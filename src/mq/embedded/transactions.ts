@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { OutgoingMessage } from '../message.js';
 import type { MessageView, SendResult, TransactionChecker, TransactionResolution, TransactionSendResult } from '../types.js';
 import type { Broker } from './broker.js';
+import type { LogRecord } from './commit-log.js';
 import { encodeProps, joinKeys, splitKeys } from './store.js';
 
 interface HalfRow {
@@ -32,12 +33,20 @@ export class Transactions {
   readonly #checkers = new Map<string, Set<TransactionChecker>>();
   readonly #running = new Set<string>();
   readonly #select: Database.Statement;
+  readonly #insert: Database.Statement;
+  readonly #delete: Database.Statement;
   readonly #loop: NodeJS.Timeout;
   #checking = false;
 
   constructor(broker: Broker) {
     this.#broker = broker;
+    // Prepared once: a transactional send is on the pay path (problem #1), twice.
     this.#select = broker.db.prepare('SELECT * FROM half_messages WHERE tx_id = ?');
+    this.#insert = broker.db.prepare(
+      `INSERT INTO half_messages (tx_id, msg_id, topic, queue_id, tag, keys, props, body, born_at, producer_group, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#delete = broker.db.prepare('DELETE FROM half_messages WHERE tx_id = ?');
     this.#loop = setInterval(() => void this.checkBack(), broker.options.transactionCheckIntervalMs).unref();
   }
 
@@ -57,13 +66,8 @@ export class Transactions {
     const topic = await broker.topicFor(out);
     const r = broker.record(out, topic, broker.newId());
     const txId = broker.newId();
-    await broker.log.write(({ db }) =>
-      db
-        .prepare(
-          `INSERT INTO half_messages (tx_id, msg_id, topic, queue_id, tag, keys, props, body, born_at, producer_group, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(txId, r.id as string, r.topic, r.queueId, r.tag ?? null, joinKeys(r.keys), encodeProps(r.properties), r.body, r.bornAt, producerGroup, Date.now()),
+    await broker.log.write(() =>
+      this.#insert.run(txId, r.id as string, r.topic, r.queueId, r.tag ?? null, joinKeys(r.keys), encodeProps(r.properties), r.body, r.bornAt, producerGroup, Date.now()),
     );
     const half: SendResult = { messageId: r.id as string, topic: r.topic, queueId: r.queueId, offset: -1, transactionId: txId };
     this.#running.add(txId);
@@ -80,17 +84,26 @@ export class Transactions {
     } finally {
       this.#running.delete(txId);
     }
-    const offset = await this.end(txId, resolution);
+    const offset = await this.end(txId, resolution, r);
     return { ...half, offset: offset ?? -1, resolution };
   }
 
-  /** Commits (→ visible, returns its offset) or rolls back a half message; UNKNOWN keeps it. */
-  async end(txId: string, resolution: TransactionResolution): Promise<number | undefined> {
+  /**
+   * Commits (→ visible, returns its offset) or rolls back a half message; UNKNOWN keeps it. The
+   * sender passes the record it stored, which saves reading the half message back.
+   */
+  async end(txId: string, resolution: TransactionResolution, stored?: LogRecord): Promise<number | undefined> {
     if (resolution === 'UNKNOWN') return undefined;
     return this.#broker.log.write((log) => {
+      if (stored) {
+        // Gone means resolved already (by a check-back that ran meanwhile).
+        if (this.#delete.run(txId).changes === 0) return undefined;
+        // As stored in half_messages: no message group, no delay (a TRANSACTION topic has neither).
+        return resolution === 'ROLLBACK' ? undefined : log.append({ ...stored, messageGroup: undefined, deliverAt: undefined });
+      }
       const row = this.#select.get(txId) as HalfRow | undefined;
       if (!row) return undefined; // resolved already (by a check-back)
-      log.db.prepare('DELETE FROM half_messages WHERE tx_id = ?').run(txId);
+      this.#delete.run(txId);
       if (resolution === 'ROLLBACK') return undefined;
       return log.append({
         id: row.msg_id,
