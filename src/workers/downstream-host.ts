@@ -3,6 +3,7 @@ import type { Messaging } from '../mq/index.js';
 import type { AnalyticsSystem } from '../systems/analytics/analytics-system.js';
 import type { DownstreamView } from '../systems/order/order-system.js';
 import type { DownstreamWorkerData } from './downstream-worker.js';
+import { busyGate } from './busy-gate.js';
 import { serveMessaging } from './mq-bridge.js';
 import { createRpc, type Rpc } from './rpc.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
@@ -23,17 +24,19 @@ export async function startDownstreamWorker(deps: {
   logger: Logger;
 }): Promise<DownstreamWorker> {
   const worker = spawnWorker(siblingModule(import.meta.url, 'downstream-worker'), deps.data);
+  const gate = busyGate();
   let rpc: Rpc | undefined;
   await new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the downstream worker exited (code ${code}) while starting`)));
     rpc = createRpc(worker, {
-      ...serveMessaging(deps.mq, () => rpc as Rpc),
+      ...serveMessaging(deps.mq, () => rpc as Rpc, gate),
       markShipped: deps.markShipped,
       ready: () => resolve(),
       failed: (message: string) => reject(new Error(`the downstream systems did not start: ${message}`)),
     });
   }).catch(async (error) => {
+    gate.close();
     await worker.terminate();
     throw error;
   });
@@ -54,6 +57,7 @@ export async function startDownstreamWorker(deps: {
         }
       : undefined,
     async close() {
+      gate.close();
       await call.call('close').catch((error: Error) => deps.logger.warn({ err: error }, 'closing the downstream worker'));
       await worker.terminate();
     },

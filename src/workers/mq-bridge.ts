@@ -1,4 +1,5 @@
 import type { Messaging, MessageView, PushConsumer, PushConsumerOptions } from '../mq/index.js';
+import type { BusyGate } from './busy-gate.js';
 import type { Rpc } from './rpc.js';
 
 /** What a system in a worker thread may use of the messaging API: push consumers. */
@@ -9,11 +10,15 @@ export type ConsumingMessaging = Pick<Messaging, 'pushConsumer'>;
  * this thread) delivers each message to the worker's listener and waits for its answer, so
  * retries, back-off and the DLQ work exactly as for a local consumer.
  */
-export function serveMessaging(mq: Messaging, worker: () => Rpc): Record<string, (...args: any[]) => unknown> {
+export function serveMessaging(mq: Messaging, worker: () => Rpc, gate?: Pick<BusyGate, 'pass'>): Record<string, (...args: any[]) => unknown> {
   const consumers = new Map<number, PushConsumer>();
   return {
     async subscribe(id: number, options: Omit<PushConsumerOptions, 'listener'>) {
-      consumers.set(id, await mq.pushConsumer({ ...options, listener: (message) => worker().call<'SUCCESS' | 'RETRY_LATER'>('deliver', id, message) }));
+      const listener = async (message: MessageView) => {
+        await gate?.pass(); // while this thread is busy with payments, deliveries wait (busy-gate.ts)
+        return worker().call<'SUCCESS' | 'RETRY_LATER'>('deliver', id, message);
+      };
+      consumers.set(id, await mq.pushConsumer({ ...options, listener }));
     },
     async unsubscribe(id: number) {
       await consumers.get(id)?.close();

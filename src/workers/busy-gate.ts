@@ -1,0 +1,55 @@
+import { performance } from 'node:perf_hooks';
+
+export interface BusyGateOptions {
+  /** Above this share of the last window spent running (event-loop utilization), background work waits. */
+  maxUtilization?: number;
+  /** How often utilization is measured, and waiting work looked at. */
+  windowMs?: number;
+  /** Let through per window even while busy: background work slows down, it never stops. */
+  trickle?: number;
+}
+
+export interface BusyGate {
+  /** Resolves at once while the thread has room; while it is busy, when a window lets this caller through. */
+  pass(): Promise<void>;
+  /** Lets everything waiting through and stops measuring. */
+  close(): void;
+}
+
+/**
+ * Flow control for background work on a busy thread: the main thread serves payments (HTTP, the order
+ * system, the broker) and also hands every consumed message to the consumers' worker thread (mq-bridge.ts).
+ * While the thread is busy, those hand-overs wait here — their messages stay in the broker, which is
+ * what the queue is for — so a burst of payments is answered first and the consumers catch up after
+ * it (problem #1: the core flow never waits for what follows it). A trickle keeps them moving.
+ */
+export function busyGate(options: BusyGateOptions = {}): BusyGate {
+  const maxUtilization = options.maxUtilization ?? 0.5;
+  const windowMs = options.windowMs ?? 20;
+  const trickle = options.trickle ?? 4;
+  let last = performance.eventLoopUtilization();
+  let busy = false;
+  const waiting: (() => void)[] = [];
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    busy = performance.eventLoopUtilization(now, last).utilization > maxUtilization;
+    last = now;
+    const release = busy ? Math.min(trickle, waiting.length) : waiting.length;
+    for (const resolve of waiting.splice(0, release)) resolve();
+    if (waiting.length === 0) timer.unref(); // nothing held back: never what keeps a process alive
+  }, windowMs);
+  timer.unref();
+  const wait = () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      timer.ref(); // work held back is let through, even if nothing else keeps the process running
+    });
+  return {
+    pass: () => (busy || waiting.length > 0 ? wait() : Promise.resolve()),
+    close() {
+      clearInterval(timer);
+      busy = false;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+}
