@@ -7,6 +7,8 @@ export interface BusyGateOptions {
   windowMs?: number;
   /** Let through per window even while busy: background work slows down, it never stops. */
   trickle?: number;
+  /** Let through per window while calm: what waited is released in steps, not in one burst that would make the thread busy again. */
+  calmBatch?: number;
 }
 
 export interface BusyGate {
@@ -27,6 +29,7 @@ export function busyGate(options: BusyGateOptions = {}): BusyGate {
   const maxUtilization = options.maxUtilization ?? 0.5;
   const windowMs = options.windowMs ?? 20;
   const trickle = options.trickle ?? 4;
+  const calmBatch = options.calmBatch ?? 64;
   let last = performance.eventLoopUtilization();
   let busy = false;
   const waiting: (() => void)[] = [];
@@ -34,7 +37,7 @@ export function busyGate(options: BusyGateOptions = {}): BusyGate {
     const now = performance.eventLoopUtilization();
     busy = performance.eventLoopUtilization(now, last).utilization > maxUtilization;
     last = now;
-    const release = busy ? Math.min(trickle, waiting.length) : waiting.length;
+    const release = Math.min(busy ? trickle : calmBatch, waiting.length);
     for (const resolve of waiting.splice(0, release)) resolve();
     if (waiting.length === 0) timer.unref(); // nothing held back: never what keeps a process alive
   }, windowMs);

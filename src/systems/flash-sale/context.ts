@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import type { Database } from '../../db/index.js';
+import type { Database, GroupCommitter } from '../../db/index.js';
 import type { AppError } from '../../errors.js';
 import type { Messaging, Producer } from '../../mq/index.js';
 import type { StockGate } from './gate.js';
@@ -30,6 +30,8 @@ export interface FlashSaleMetrics {
 /** The flash-sale system's dependencies and shared state, passed to each use case. */
 export interface FlashSaleContext {
   database: Database<FlashSaleDB>;
+  /** Ticket writes share commits on SQLite (src/db/group-commit.ts): a sale's first seconds admit a unit per request. */
+  commits: GroupCommitter<FlashSaleDB>;
   mq: Messaging;
   producer(): Producer;
   gate: StockGate;

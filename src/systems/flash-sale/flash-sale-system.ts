@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { DEFAULT_FLASH_SALE_USER_RATE, type Config } from '../../config.js';
-import { migrate, type Database } from '../../db/index.js';
+import { migrate, transactionsFor, type Database } from '../../db/index.js';
 import { AppError, ErrorCode, notFound, validationFailed } from '../../errors.js';
 import type { Messaging } from '../../mq/index.js';
 import { Topics } from '../topics.js';
@@ -58,6 +58,7 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
   const send = (event: FlashSaleOrderEvent) => producer.send({ topic: Topics.FLASH_SALE_ORDER, keys: [event.ticketId], body: JSON.stringify(event) });
   const ctx: FlashSaleContext = {
     database: deps.database,
+    commits: transactionsFor(deps.database),
     mq: deps.mq,
     producer: () => producer,
     gate,

@@ -40,7 +40,7 @@ export async function requestUnit(ctx: FlashSaleContext, saleId: string, userId:
   // The ticket row: the only database write a request makes (and the in-process gate's durable record).
   ctx.metrics.dbWrites.inc({ db: 'flash-sale' });
   try {
-    await insertTicket(ctx.database.db, { ticketId, saleId, userId, at: now });
+    await ctx.commits.run((trx) => insertTicket(trx, { ticketId, saleId, userId, at: now }));
   } catch (error) {
     // The admission stands (the gate has it): a retry answers ALREADY_HAS_TICKET with this ticket id, and recovery writes the ticket.
     throw serviceUnavailable('the flash-sale database', error);
