@@ -32,7 +32,7 @@ export function signToken(userId: string, secret: string, ttlSeconds = DEFAULT_T
 /** Returns the token's user, or throws 401 UNAUTHORIZED when the token is malformed, tampered with or expired. */
 export function verifyToken(token: string, secret: string, now = Date.now()): VerifiedToken {
   const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined || !safeEqual(signature, mac(payload, secret))) {
+  if (!payload || !signature || extra !== undefined || !sameMac(signature, mac(payload, secret))) {
     throw unauthorized('invalid token');
   }
   let claims: unknown;
@@ -98,7 +98,17 @@ function mac(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
-/** Constant-time comparison: hashing first gives equal lengths, so not even the length leaks. */
+/**
+ * Constant-time comparison of a MAC with the expected one: every HMAC-SHA256 in base64url has the same
+ * public length, so a different length says nothing secret and the bytes are compared directly.
+ */
+function sameMac(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Constant-time comparison of secrets of any length: hashing first gives equal lengths, so not even the length leaks. */
 function safeEqual(a: string, b: string): boolean {
   const digest = (s: string) => createHmac('sha256', 'orderflow-compare').update(s).digest();
   return timingSafeEqual(digest(a), digest(b));
