@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   const lines = [
     `orderflow is up (${config.systems.join(', ')}; mq ${config.mq}, db ${config.db === 'sqlite' ? 'sqlite' : 'mysql'}, flow ${config.flow})`,
+    `  dashboard  ${app.url}/   (shop demo and operations)`,
     `  API        ${app.url}/api   (OpenAPI: ${app.url}/docs)`,
     `  health     ${app.url}/api/health   metrics: ${app.url}/metrics`,
     `  data       ${config.dataDir}`,
