@@ -15,6 +15,7 @@ import type {
 import { fromClientView, toClientMessage } from './convert.js';
 import { startClient } from './client-startup.js';
 import { fromRocketError } from './errors.js';
+import { SendWindow } from './send-window.js';
 import { clientLogger, type ResolvedRocketMQOptions } from './options.js';
 
 // A CommonJS module: its enum comes through the default import (a named import fails under ESM).
@@ -34,6 +35,8 @@ export class RocketProducer implements Producer {
   readonly #client: ClientProducer;
   readonly #options: ResolvedRocketMQOptions;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Every send goes through it (send-window.ts): a burst waits here rather than timing out in the client. */
+  readonly #window = new SendWindow();
   #onewayFailures = 0;
   #closed = false;
 
@@ -81,7 +84,7 @@ export class RocketProducer implements Producer {
     if (this.#closed) throw closedError('this producer');
     const out = toOutgoing(message);
     return this.#track(
-      this.#client.send(toClientMessage(out)).then(
+      this.#window.run(() => this.#client.send(toClientMessage(out))).then(
         (receipt) => ({ messageId: receipt.messageId, topic: out.topic, queueId: receipt.messageQueue?.queueId ?? -1, offset: Number(receipt.offset ?? -1) }),
         (error: unknown) => {
           throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
