@@ -18,13 +18,7 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
   after(async () => t?.stop());
 
   const order = async (user: string, orderId: string) => (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
-  async function placePaid(user: string, skuId: string, quantity: number): Promise<string> {
-    const placed = await t.call('POST', '/api/orders', { as: user, body: { userId: user, items: [{ skuId, quantity }] } });
-    assert.equal(placed.status, 201, JSON.stringify(placed.body));
-    const paid = await t.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: user, body: {} });
-    assert.equal(paid.status, 200, JSON.stringify(paid.body));
-    return placed.body.orderId;
-  }
+  const placePaid = (user: string, skuId: string, quantity: number) => t.placePaidOrder(user, skuId, quantity);
   /** Waits until the order's downstream view satisfies `check`; returns the order. */
   async function waitForOrder(user: string, orderId: string, what: string, check: (o: any) => boolean, timeoutMs = 15_000) {
     let last: any;

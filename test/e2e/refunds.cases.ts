@@ -39,13 +39,7 @@ export function refundCases(db: 'sqlite' | 'mysql'): void {
   const order = async (user: string, orderId: string) => (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
   const refund = (user: string, orderId: string, body: unknown = {}) => t.call('POST', `/api/orders/${orderId}/refund`, { as: user, body });
   const refundLetters = async () => (await t.call('GET', `/api/admin/dlq?group=${Groups.REFUND_WORKER}`, { as: 'admin' })).body as any[];
-  async function placePaid(user: string, skuId: string, quantity: number): Promise<string> {
-    const placed = await t.call('POST', '/api/orders', { as: user, body: { userId: user, items: [{ skuId, quantity }] } });
-    assert.equal(placed.status, 201, JSON.stringify(placed.body));
-    const paid = await t.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: user, body: {} });
-    assert.equal(paid.status, 200, JSON.stringify(paid.body));
-    return placed.body.orderId;
-  }
+  const placePaid = (user: string, skuId: string, quantity: number) => t.placePaidOrder(user, skuId, quantity);
   async function waitForStatus(user: string, orderId: string, status: string, timeoutMs: number) {
     let last: any;
     const reached = await waitUntil(async () => (last = await order(user, orderId)).status === status, timeoutMs, 50);

@@ -53,6 +53,15 @@ export class TestApp {
     return token;
   }
 
+  /** Places an order of one SKU as `user` and pays it, over HTTP; fails unless both answer 201 / 200. Returns the order id. */
+  async placePaidOrder(user: string, skuId: string, quantity: number): Promise<string> {
+    const placed = await this.call('POST', '/api/orders', { as: user, body: { userId: user, items: [{ skuId, quantity }] } });
+    if (placed.status !== 201) throw new Error(`placing an order: ${placed.status} ${JSON.stringify(placed.body)}`);
+    const paid = await this.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: user, body: {} });
+    if (paid.status !== 200) throw new Error(`paying ${placed.body.orderId}: ${paid.status} ${JSON.stringify(paid.body)}`);
+    return placed.body.orderId;
+  }
+
   /** Real HTTP to the app. `as`: a user id (their token) or 'admin'. */
   async call(method: string, url: string, options: { body?: unknown; as?: string } = {}): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = {};
