@@ -166,5 +166,27 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       await assert.rejects(push.db.selectFrom('orders').selectAll().execute(), /no such table|doesn't exist/);
       assert.deepEqual(await push.db.introspection.getTables(), []);
     });
+
+    it('slow-query log: a statement at least slowQueryMs long is logged at warn with its SQL, a quick one is not', async () => {
+      const warnings: { sql: string; durationMs: number; system: string }[] = [];
+      const logger = { debug() {}, info() {}, error() {}, warn: (obj: object | string) => void warnings.push(obj as (typeof warnings)[number]) };
+      const slowDb = await target.open<TestTables>('slow-log', { logger, slowQueryMs: 40 });
+      await migrate(slowDb, testMigrations);
+      await slowDb.db.selectFrom('orders').selectAll().execute();
+      assert.equal(warnings.length, 0, 'a query on an empty table is not slow');
+      // SQLite has no sleep(): a recursive CTE counting to 3 million takes well over 40 ms there.
+      const slow =
+        target.dialect === 'mysql'
+          ? sql<{ n: number }>`select sleep(0.1) as n`
+          : sql<{ n: number }>`with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c`;
+      await slow.execute(slowDb.db);
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.match(warnings[0].sql, target.dialect === 'mysql' ? /sleep/ : /with recursive c/);
+      assert.ok(warnings[0].durationMs >= 40, `durationMs ${warnings[0].durationMs}`);
+      assert.equal(warnings[0].system, 'slow-log');
+      const quiet = await target.open<TestTables>('slow-log-off', { logger, slowQueryMs: 0 });
+      await slow.execute(quiet.db);
+      assert.equal(warnings.length, 1, 'slowQueryMs 0 turns the log off');
+    });
   });
 }

@@ -53,8 +53,15 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   const pool = checkPool(options.pool);
   const { system } = options;
   const logger = options.logger ?? silentLogger;
-  const target = url.kind === 'sqlite' ? openSqlite(options.dataDir, system) : await openMysql(url, system, pool);
-  const db = new Kysely<DB>({ dialect: target.dialect, log: slowQueryLog(logger, system, options.slowQueryMs ?? DEFAULT_SLOW_QUERY_MS) });
+  const slowQueryMs = options.slowQueryMs ?? DEFAULT_SLOW_QUERY_MS;
+  const reportSlow = (sql: string, durationMs: number) => logger.warn({ system, sql, durationMs: Math.round(durationMs) }, 'slow query');
+  // SQLite times its statements itself (cheaper, see sqlite.ts); MySQL's are timed by Kysely's log.
+  const target =
+    url.kind === 'sqlite'
+      ? openSqlite(options.dataDir, system, slowQueryMs > 0 ? { thresholdMs: slowQueryMs, report: reportSlow } : undefined)
+      : await openMysql(url, system, pool);
+  const log = url.kind === 'mysql' && slowQueryMs > 0 ? slowQueryLog(reportSlow, slowQueryMs) : undefined;
+  const db = new Kysely<DB>({ dialect: target.dialect, log });
   logger.info({ system, dialect: url.kind, location: target.location }, 'database opened');
   let closing: Promise<void> | undefined;
   return Object.freeze({
@@ -76,10 +83,8 @@ function checkPool(pool: number | undefined): number | undefined {
 }
 
 /** Errors are not logged here: a duplicate key is often expected (idempotency) and callers log what matters. */
-function slowQueryLog(logger: DbLogger, system: string, slowQueryMs: number) {
+function slowQueryLog(report: (sql: string, durationMs: number) => void, slowQueryMs: number) {
   return (event: LogEvent): void => {
-    if (slowQueryMs > 0 && event.level === 'query' && event.queryDurationMillis >= slowQueryMs) {
-      logger.warn({ system, sql: event.query.sql, durationMs: Math.round(event.queryDurationMillis) }, 'slow query');
-    }
+    if (event.level === 'query' && event.queryDurationMillis >= slowQueryMs) report(event.query.sql, event.queryDurationMillis);
   };
 }

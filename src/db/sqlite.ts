@@ -21,8 +21,14 @@ export interface SqliteTarget {
   closed(): Promise<void>;
 }
 
-/** Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables. */
-export function openSqlite(dataDir: string, system: string): SqliteTarget {
+/** Told of a statement that ran for at least the slow-query threshold. */
+export type SlowStatement = (sql: string, durationMs: number) => void;
+
+/**
+ * Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables.
+ * `slow` (with its threshold in ms) is told of statements at least that slow.
+ */
+export function openSqlite(dataDir: string, system: string, slow?: { thresholdMs: number; report: SlowStatement }): SqliteTarget {
   const file = resolve(join(dataDir, `${system}.sqlite`));
   let database: BetterSqlite3.Database | undefined;
   try {
@@ -46,7 +52,7 @@ export function openSqlite(dataDir: string, system: string): SqliteTarget {
     closing ??= checkpointer.stop().then(() => void opened.close());
   };
   return {
-    dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(opened, close) }),
+    dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(opened, close, slow) }),
     location: file,
     closed: () => closing ?? Promise.resolve(),
   };
@@ -64,7 +70,7 @@ const STATEMENT_CACHE_SIZE = 512;
  * Kysely's driver runs one query at a time on this connection and never keeps an iterator open
  * across queries (we do not stream).
  */
-function withStatementCache(database: BetterSqlite3.Database, close: () => void): SqliteDialectConfig['database'] {
+function withStatementCache(database: BetterSqlite3.Database, close: () => void, slow?: { thresholdMs: number; report: SlowStatement }): SqliteDialectConfig['database'] {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close,
@@ -73,13 +79,37 @@ function withStatementCache(database: BetterSqlite3.Database, close: () => void)
       if (statement) {
         cache.delete(sql); // re-inserted below: most recently used last
       } else {
-        statement = database.prepare(sql);
+        statement = slow ? timed(database.prepare(sql), sql, slow) : database.prepare(sql);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sql, statement);
       return statement;
     },
   };
+}
+
+/**
+ * The slow-query log on SQLite. Kysely's own (its `log` option) wraps every query in two more async
+ * functions — promises and closures per statement on the pay path; better-sqlite3 runs a statement
+ * synchronously, so timing the call itself costs two clock reads and allocates nothing.
+ */
+function timed(statement: BetterSqlite3.Statement, sql: string, slow: { thresholdMs: number; report: SlowStatement }): BetterSqlite3.Statement {
+  const time = <T>(run: () => T): T => {
+    const started = performance.now();
+    try {
+      return run();
+    } finally {
+      const ms = performance.now() - started;
+      if (ms >= slow.thresholdMs) slow.report(sql, ms);
+    }
+  };
+  // Only what Kysely's SqliteConnection uses: `reader`, `all`, `run` and `iterate`.
+  return {
+    reader: statement.reader,
+    all: (parameters: unknown[]) => time(() => statement.all(parameters)),
+    run: (parameters: unknown[]) => time(() => statement.run(parameters)),
+    iterate: (parameters: unknown[]) => statement.iterate(parameters),
+  } as unknown as BetterSqlite3.Statement;
 }
 
 function configure(database: BetterSqlite3.Database): void {

@@ -29,7 +29,11 @@ export interface SendResult {
   messageId: string;
   topic: string;
   queueId: number;
-  /** Position in the engine's log (embedded: commit log offset; RocketMQ: queue offset). */
+  /**
+   * Position in the engine's log (embedded: commit log offset; RocketMQ: queue offset); -1 for a
+   * transactional send, whose commit is sent after the local transaction without waiting (as RocketMQ's
+   * END_TRANSACTION): the message becomes visible a moment after sendInTransaction resolves.
+   */
   offset: number;
   /** Set for transactional sends. */
   transactionId?: string;
@@ -100,6 +104,8 @@ export interface Producer {
   /**
    * Sends a half message, runs the local transaction, then commits or rolls back.
    * `UNKNOWN` (or a throw) leaves the decision to the producer's transactionChecker.
+   * The embedded engine resolves once the local transaction has its outcome and sends the end without
+   * waiting for it (one-way, as RocketMQ's END_TRANSACTION); the RocketMQ engine waits for the proxy's answer.
    */
   sendInTransaction(
     message: Message,

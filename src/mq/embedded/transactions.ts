@@ -84,8 +84,14 @@ export class Transactions {
     } finally {
       this.#running.delete(txId);
     }
-    const offset = await this.end(txId, resolution, r);
-    return { ...half, offset: offset ?? -1, resolution };
+    // Ended the way RocketMQ's producer ends it (END_TRANSACTION is one-way): the local transaction
+    // has its outcome, so the caller is answered now. The end is already queued for the log's next
+    // group commit (a close flushes it); if the process dies first, the half message stays and the
+    // check-back asks the local transaction again. Saves the caller a commit's wait (problem #1).
+    this.end(txId, resolution, r).catch((error: unknown) => {
+      broker.options.logger.warn({ err: error, txId }, 'ending a transaction failed: left to the check-back');
+    });
+    return { ...half, resolution };
   }
 
   /**
