@@ -15,7 +15,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * `nodeArgs` go before the entry point; BENCH_SERVER_NODE_ARGS adds more to every benchmark's server, e.g.
+ * `BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- flash-sale` to profile it.
+ */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<ServerProcess> {
+  nodeArgs = [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-app-'));
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli.ts'), 'start'], {
     cwd: root,
