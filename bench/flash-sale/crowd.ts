@@ -10,6 +10,7 @@
  * latency measured is that burst's queue, not the server's.
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface CrowdRequest {
   path: string;
@@ -35,6 +36,11 @@ export interface CrowdResult {
   /** Epoch ms at which request 0 was due (request i is due `i / rate` s later). */
   startedAt: number;
   errors: number;
+  /**
+   * The load generator's own event-loop delay during the crowd (ms): a request is sent late by this much
+   * when this process stalls (its GC, the machine's other threads), and that lateness counts as latency.
+   */
+  loadGeneratorDelay: { p99: number; max: number };
 }
 
 /** Keep-alive connections, one agent (one socket) each, reused by every crowd of a server. */
@@ -49,6 +55,11 @@ export class Connections {
 }
 
 export function runCrowd(connections: Connections, options: CrowdOptions): Promise<CrowdResult> {
+  // Start with this process's garbage collected (the bench runs with --expose-gc): a major GC of what an
+  // earlier phase left behind would otherwise stall the sending and be charged to the server.
+  (globalThis as { gc?: () => void }).gc?.();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const { hostname, port } = new URL(options.url);
   const latencies = new Float64Array(options.total);
   const interval = 1_000 / options.rate;
@@ -59,7 +70,10 @@ export function runCrowd(connections: Connections, options: CrowdOptions): Promi
   const startedAt = Date.now() + 5;
   return new Promise((resolve) => {
     const finish = () => {
-      if (++done === options.total) resolve({ latenciesMs: latencies, seconds: (performance.now() - start) / 1_000, startedAt, errors });
+      if (++done < options.total) return;
+      delay.disable();
+      const loadGeneratorDelay = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+      resolve({ latenciesMs: latencies, seconds: (performance.now() - start) / 1_000, startedAt, errors, loadGeneratorDelay });
     };
     const fire = (i: number, due: number) => {
       const { path, headers, body } = options.request(i);

@@ -65,6 +65,8 @@ export interface DesignResult {
   brokerWrites: number;
   /** The machine's 1 min load average when the crowd started and when it ended (other work shares the machine). */
   loadAverage: [number, number];
+  /** The load generator's own event-loop delay during the crowd, p99 and max (ms): lateness charged to the server. */
+  loadGeneratorDelay: [number, number];
 }
 
 export async function runFlashSaleBench(args: Map<string, string | true>): Promise<void> {
@@ -163,6 +165,7 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
       // Old: every placement sends its pay-deadline message first; new: one flash_sale_order message per ticket + one per order.
       brokerWrites: design === 'old' ? reachedOrderDb : admitted + created.length,
       loadAverage: [loadBefore, loadAfter],
+      loadGeneratorDelay: [load.result.loadGeneratorDelay.p99, load.result.loadGeneratorDelay.max],
     };
   } finally {
     await server.stop();

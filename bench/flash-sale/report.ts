@@ -32,7 +32,7 @@ export function empty(design: Design): DesignResult {
   return {
     design, responses: {}, ordersCreated: nan, oversold: nan, sku: { available: nan, reserved: nan, sold: nan },
     latency: none, latencyWhileCreating: none, latencyAfter: none, p99ByHalfSecond: [], achievedPerSecond: nan, loadSeconds: nan,
-    ordersDoneSeconds: nan, maxOrdersInOneSecond: nan, orderDbWrites: nan, flashSaleDbWrites: nan, brokerWrites: nan, loadAverage: [nan, nan],
+    ordersDoneSeconds: nan, maxOrdersInOneSecond: nan, orderDbWrites: nan, flashSaleDbWrites: nan, brokerWrites: nan, loadAverage: [nan, nan], loadGeneratorDelay: [nan, nan],
   };
 }
 
@@ -55,6 +55,7 @@ export function printComparison(results: DesignResult[], options: Options): void
     ['flash-sale DB writes', (r) => num(r.flashSaleDbWrites), 'tickets written and settled'],
     ['broker writes', (r) => num(r.brokerWrites), 'old: a pay-deadline message per attempt'],
     ['machine 1 min load average, start → end', (r) => `${num(r.loadAverage[0], 2)} → ${num(r.loadAverage[1], 2)}`, 'other work shares the machine'],
+    ['load generator event-loop delay p99 / max (ms)', (r) => `${num(r.loadGeneratorDelay[0], 1)} / ${num(r.loadGeneratorDelay[1], 1)}`, 'the bench process stalling: counted as latency'],
   ];
   const header = ['', ...results.map((r) => (r.design === 'old' ? 'old way (no gate)' : `${r.design} gate`)), 'note'];
   const table = [header, ...rows.map(([name, cell, note]) => [name, ...results.map((r) => (r.skipped ? 'skipped' : cell(r))), note])];
