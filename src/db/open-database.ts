@@ -4,7 +4,7 @@ import { DbError, DbErrorCode } from './errors.js';
 import { silentLogger } from './logger.js';
 import type { DbLogger } from './logger.js';
 import { openMysql } from './mysql.js';
-import { openSqlite, type SqliteTarget } from './sqlite.js';
+import { openSqlite, type SlowStatement, type SqliteTarget } from './sqlite.js';
 import { checkSystemName } from './system-name.js';
 import { parseDatabaseUrl } from './url.js';
 
@@ -54,7 +54,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   const { system } = options;
   const logger = options.logger ?? silentLogger;
   const slowQueryMs = options.slowQueryMs ?? DEFAULT_SLOW_QUERY_MS;
-  const reportSlow = (sql: string, durationMs: number) => logger.warn({ system, sql, durationMs: Math.round(durationMs) }, 'slow query');
+  const reportSlow: SlowStatement = (sql, durationMs) => logger.warn({ system, sql, durationMs: Math.round(durationMs) }, 'slow query');
   // SQLite times its statements itself (cheaper, see sqlite.ts); MySQL's are timed by Kysely's log.
   const target =
     url.kind === 'sqlite'
@@ -83,7 +83,7 @@ function checkPool(pool: number | undefined): number | undefined {
 }
 
 /** Errors are not logged here: a duplicate key is often expected (idempotency) and callers log what matters. */
-function slowQueryLog(report: (sql: string, durationMs: number) => void, slowQueryMs: number) {
+function slowQueryLog(report: SlowStatement, slowQueryMs: number) {
   return (event: LogEvent): void => {
     if (event.level === 'query' && event.queryDurationMillis >= slowQueryMs) report(event.query.sql, event.queryDurationMillis);
   };

@@ -24,11 +24,17 @@ export interface SqliteTarget {
 /** Told of a statement that ran for at least the slow-query threshold. */
 export type SlowStatement = (sql: string, durationMs: number) => void;
 
+/** The slow-query log of one database: statements of at least `thresholdMs` are reported. */
+export interface SlowQueryLog {
+  thresholdMs: number;
+  report: SlowStatement;
+}
+
 /**
  * Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables.
  * `slow` (with its threshold in ms) is told of statements at least that slow.
  */
-export function openSqlite(dataDir: string, system: string, slow?: { thresholdMs: number; report: SlowStatement }): SqliteTarget {
+export function openSqlite(dataDir: string, system: string, slow?: SlowQueryLog): SqliteTarget {
   const file = resolve(join(dataDir, `${system}.sqlite`));
   let database: BetterSqlite3.Database | undefined;
   try {
@@ -70,7 +76,7 @@ const STATEMENT_CACHE_SIZE = 512;
  * Kysely's driver runs one query at a time on this connection and never keeps an iterator open
  * across queries (we do not stream).
  */
-function withStatementCache(database: BetterSqlite3.Database, close: () => void, slow?: { thresholdMs: number; report: SlowStatement }): SqliteDialectConfig['database'] {
+function withStatementCache(database: BetterSqlite3.Database, close: () => void, slow?: SlowQueryLog): SqliteDialectConfig['database'] {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close,
@@ -93,7 +99,7 @@ function withStatementCache(database: BetterSqlite3.Database, close: () => void,
  * functions — promises and closures per statement on the pay path; better-sqlite3 runs a statement
  * synchronously, so timing the call itself costs two clock reads and allocates nothing.
  */
-function timed(statement: BetterSqlite3.Statement, sql: string, slow: { thresholdMs: number; report: SlowStatement }): BetterSqlite3.Statement {
+function timed(statement: BetterSqlite3.Statement, sql: string, slow: SlowQueryLog): BetterSqlite3.Statement {
   const time = <T>(run: () => T): T => {
     const started = performance.now();
     try {
