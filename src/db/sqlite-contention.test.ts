@@ -52,6 +52,8 @@ describe('sqlite contention', () => {
     const results = await Promise.all(workers.map((worker) => worker.go()));
     assert.deepEqual(results, Array(3).fill({ ok: true }));
     assert.equal(await value(), 60);
+    // Each worker closes its connection (last checkpoint) after reporting: wait, so cleanup never races its files.
+    await Promise.all(workers.map((worker) => worker.exited));
   });
 });
 
@@ -68,8 +70,10 @@ function startWorker(workerData: { dataDir: string; system: string; increments: 
   });
   const nextMessage = () => Promise.race([new Promise<unknown>((resolve) => worker.once('message', resolve)), failed]);
   const ready = nextMessage();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     ready,
+    exited,
     go: () => {
       const result = nextMessage();
       worker.postMessage('go');
