@@ -18,6 +18,7 @@ export interface ServerProcess {
 /**
  * `nodeArgs` go before the entry point; BENCH_SERVER_NODE_ARGS adds more to every benchmark's server, e.g.
  * `BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- flash-sale` to profile it.
+ * BENCH_SERVER_LOG=<file> appends every server's stderr (its warnings and errors) to that file.
  */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<ServerProcess> {
   nodeArgs = [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
@@ -29,7 +30,7 @@ export async function startServer(env: Record<string, string>, port: number, nod
   });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => { output += d; if (process.env.BENCH_SERVER_LOG) fs.appendFileSync(process.env.BENCH_SERVER_LOG, d); });
   const deadline = Date.now() + 60_000;
   while (!output.includes('orderflow is up')) {
     if (child.exitCode !== null || Date.now() > deadline) {
