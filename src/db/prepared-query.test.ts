@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { migrate } from './migrate.js';
 import type { Database } from './open-database.js';
 import { changedRows, preparedQuery } from './prepared-query.js';
+import { directRunnerOf } from './sqlite.js';
 import { testMigrations, type TestTables } from './test-migrations.fixture.js';
 import { dbTestTargets } from './testing.js';
 
@@ -16,6 +17,9 @@ const byId = preparedQuery<TestTables, { id: string }, { id: string; status: str
 // A constant (the 'PAID' guard, the + 1) stays as compiled; only the marked values change.
 const payMore = preparedQuery<TestTables, { id: string; by: number }>((db, param) =>
   db.updateTable('orders').set((eb) => ({ amount_cents: eb('amount_cents', '+', param('by')), note: 'bumped' })).where('id', '=', param('id')).where('status', '=', 'PAID'),
+);
+const setStatus = preparedQuery<TestTables, { id: string; status: string }>((db, param) =>
+  db.updateTable('orders').set({ status: param('status') }).where('id', '=', param('id')),
 );
 
 for (const target of dbTestTargets(process.env.MYSQL_URL)) {
@@ -48,6 +52,32 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
         /roll back/,
       );
       assert.equal((await byId(database.db, { id: 'rolled-back' })).rows.length, 0, 'gone after the rollback');
+    });
+
+    it('outside a transaction, never reads what an open transaction has not committed', async () => {
+      // On SQLite the statements run on the one connection without Kysely's executor while they can (sqlite.ts,
+      // DirectRunner): a read outside the transaction must then wait for it instead of reading its rows.
+      assert.equal(directRunnerOf(database.db.getExecutor().adapter) !== undefined, target.dialect === 'sqlite');
+      await insert(database.db, { id: 'isolated', status: 'WAIT_PAY', amount: 1 });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inside: string | undefined;
+      const transaction = database.db
+        .transaction()
+        .execute(async (trx) => {
+          await setStatus(trx, { id: 'isolated', status: 'PAID' });
+          inside = (await byId(trx, { id: 'isolated' })).rows[0].status;
+          await held;
+          throw new Error('roll back');
+        })
+        .catch((error: Error) => error.message);
+      while (inside === undefined) await new Promise((resolve) => setImmediate(resolve));
+      const outside = byId(database.db, { id: 'isolated' });
+      release();
+      assert.equal(await transaction, 'roll back');
+      assert.equal(inside, 'PAID', 'the transaction sees its own write');
+      assert.equal((await outside).rows[0].status, 'WAIT_PAY', 'the read outside saw only committed rows');
+      assert.equal(changedRows(await setStatus(database.db, { id: 'isolated', status: 'CLOSED' })), 1, 'a write outside a transaction counts its rows');
     });
   });
 }

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { directRunnerOf } from './sqlite.js';
 
 /** Stands for a parameter while the query is compiled: a string no caller's value can be. */
 const MARK = '\u0000orderflow-parameter:';
@@ -22,7 +23,7 @@ export function preparedQuery<DB, P extends Record<string, unknown>, R = unknown
   build: (db: Kysely<DB>, param: <K extends keyof P & string>(name: K) => P[K]) => Compilable<unknown>,
 ): (db: Kysely<DB>, params: P) => Promise<QueryResult<R>> {
   // Per dialect adapter: a transaction shares its database's adapter, so it shares the compiled form too.
-  const compiled = new WeakMap<object, { sql: string; slots: Slot[] }>();
+  const compiled = new WeakMap<object, { sql: string; slots: Slot[]; direct: ReturnType<typeof directRunnerOf> }>();
   return (db, params) => {
     const adapter = db.getExecutor().adapter;
     let query = compiled.get(adapter);
@@ -31,10 +32,20 @@ export function preparedQuery<DB, P extends Record<string, unknown>, R = unknown
       query = {
         sql,
         slots: parameters.map((value) => (typeof value === 'string' && value.startsWith(MARK) ? { name: value.slice(MARK.length) } : { constant: value })),
+        direct: directRunnerOf(adapter),
       };
       compiled.set(adapter, query);
     }
     const values = query.slots.map((slot) => ('name' in slot ? params[slot.name] : slot.constant));
+    // SQLite: run at once when the connection allows it (sqlite.ts, DirectRunner); otherwise, and on MySQL, through Kysely.
+    if (query.direct) {
+      try {
+        const result = query.direct(query.sql, values, db.isTransaction);
+        if (result) return Promise.resolve(result as QueryResult<R>);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return db.executeQuery<R>(CompiledQuery.raw(query.sql, values));
   };
 }

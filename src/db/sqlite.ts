@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, Dialect, Driver, SqliteDialectConfig } from 'kysely';
+import type { DatabaseConnection, Dialect, DialectAdapter, Driver, QueryResult, SqliteDatabase, SqliteDialectConfig } from 'kysely';
 import { DbError, DbErrorCode } from './errors.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 
@@ -76,10 +76,13 @@ const STATEMENT_CACHE_SIZE = 512;
  * Kysely's driver runs one query at a time on this connection and never keeps an iterator open
  * across queries (we do not stream).
  */
-function withStatementCache(database: BetterSqlite3.Database, close: () => void, slow?: SlowQueryLog): SqliteDialectConfig['database'] {
+function withStatementCache(database: BetterSqlite3.Database, close: () => void, slow?: SlowQueryLog): SqliteDatabase & CachedDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close,
+    get inTransaction() {
+      return database.inTransaction;
+    },
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
@@ -154,6 +157,13 @@ export class ImmediateTransactionSqliteDialect extends SqliteDialect {
     this.#config = config;
   }
 
+  override createAdapter(): DialectAdapter {
+    const adapter = super.createAdapter();
+    const database = this.#config.database;
+    if (typeof database !== 'function') directRunners.set(adapter, directRunner(database as unknown as CachedDatabase));
+    return adapter;
+  }
+
   override createDriver(): Driver {
     return new ImmediateTransactionSqliteDriver(this.#config);
   }
@@ -163,4 +173,40 @@ class ImmediateTransactionSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+/** The statement cache above, as the direct runner sees it. */
+interface CachedDatabase {
+  prepare(sql: string): BetterSqlite3.Statement;
+  readonly inTransaction: boolean;
+}
+
+/**
+ * Runs a compiled query on SQLite without Kysely's executor, or says it cannot (undefined): better-sqlite3 runs a
+ * statement synchronously, while Kysely's way — connection provider, mutex, driver, result transform — costs
+ * several promises and closures per statement, which the pay core flow (#1) pays nine times per payment on a
+ * thread that is its bottleneck. The result is the one Kysely's SqliteConnection gives.
+ *
+ * `inTransaction` is the caller's side of the single connection: true for a query of a Kysely transaction
+ * (the transaction holds the connection, so its statements may run at once), false for one outside any.
+ * A query outside a transaction must not run while one is open on the connection: it would read that
+ * transaction's uncommitted rows. It is then refused, and the caller goes through Kysely, which waits.
+ */
+export type DirectRunner = (sql: string, parameters: readonly unknown[], inTransaction: boolean) => QueryResult<unknown> | undefined;
+
+const directRunners = new WeakMap<DialectAdapter, DirectRunner>();
+
+/** The direct runner of a Kysely instance's SQLite database (by its adapter, which its transactions share); undefined on other dialects. */
+export function directRunnerOf(adapter: DialectAdapter): DirectRunner | undefined {
+  return directRunners.get(adapter);
+}
+
+function directRunner(database: CachedDatabase): DirectRunner {
+  return (sql, parameters, inTransaction) => {
+    if (database.inTransaction !== inTransaction) return undefined;
+    const statement = database.prepare(sql);
+    if (statement.reader) return { rows: statement.all(parameters) };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  };
 }
