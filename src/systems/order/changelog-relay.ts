@@ -11,9 +11,11 @@ export const DEFAULT_RELAY_BATCH = 256;
 /**
  * A wake publishes this much later, not at once: the changes committed meanwhile go in the same
  * batch. Under load (problem #1: 1,000 payments/s) a wake per payment would otherwise cost one
- * outbox query, one send and one DELETE per payment on the order system's thread.
+ * outbox query, one send and one DELETE per payment on the order system's thread. 20 ms: each round
+ * has a fixed cost (~0.2–0.3 ms on a 2-core VM) worth sharing among ~40 changes at that rate, and a
+ * change stream read by the big-data team loses nothing by arriving 20 ms later.
  */
-export const RELAY_WAKE_DELAY_MS = 5;
+export const RELAY_WAKE_DELAY_MS = 20;
 /** Longest wait between attempts while the broker or the database keeps failing. */
 export const MAX_RELAY_BACKOFF_MS = 2_000;
 
