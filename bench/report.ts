@@ -22,6 +22,23 @@ export function machine() {
   };
 }
 
+/**
+ * Milliseconds one core takes for a fixed loop (best of three): the VMs this runs on change speed from
+ * minute to minute (the same loop took 0.79 s and 1.38 s on one machine within an hour), so a figure
+ * is printed with the speed it was measured at. Lower is faster.
+ */
+export function cpuSpeedProbeMs(): number {
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    let x = 0;
+    for (let i = 0; i < 50_000_000; i++) x += i % 7;
+    if (x < 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+    best = Math.min(best, performance.now() - started);
+  }
+  return Math.round(best);
+}
+
 export function printTable(sections: Section[]): void {
   const rows: string[][] = [['', 'figure', 'value', 'p50 ms', 'p99 ms', 'note']];
   for (const section of sections) {
