@@ -163,7 +163,6 @@ async function payEvenly(server: ServerProcess, token: string, ids: string[], ra
     const total = Math.min(ids.length, rate * seconds);
     const result = await runCrowd(connections, {
       url: server.url,
-      connections: 100,
       total,
       rate,
       request: (i) => ({ path: `/api/orders/${ids[i]}/pay`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' }),

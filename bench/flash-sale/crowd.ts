@@ -1,7 +1,7 @@
 /**
  * A crowd as an open loop: request i is due at start + i / rate, whatever the server's latency (a
- * buyer clicks when the sale opens, not when the previous buyer got an answer), spread over
- * `connections` keep-alive connections in turn (one request at a time on each, as HTTP/1.1 without
+ * buyer clicks when the sale opens, not when the previous buyer got an answer), spread over the
+ * `Connections`' keep-alive connections in turn (one request at a time on each, as HTTP/1.1 without
  * pipelining). Latency counts from the moment a request was due, so a server that falls behind is
  * charged for the wait (no coordinated omission).
  *
@@ -20,7 +20,6 @@ export interface CrowdRequest {
 
 export interface CrowdOptions {
   url: string;
-  connections: number;
   total: number;
   /** Requests per second, evenly spaced. */
   rate: number;

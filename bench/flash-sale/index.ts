@@ -199,7 +199,7 @@ async function warmUp(server: ServerProcess, connections: Connections, design: D
   await new Promise((r) => setTimeout(r, 3_000));
   const crowdOf = (path: string, skuId: string, total: number, onResponse: (i: number, status: number, body: string) => void) => {
     const prepared = prepare(design, path, tokens, skuId);
-    return runCrowd(connections, { url: server.url, connections: options.connections, total, rate: options.offered, request: (i) => prepared[i % prepared.length], onResponse });
+    return runCrowd(connections, { url: server.url, total, rate: options.offered, request: (i) => prepared[i % prepared.length], onResponse });
   };
   let notFound = 0;
   await crowdOf(design === 'old' ? '/api/orders' : '/api/flash-sales/FS-WARM-UP/orders', 'SKU-WARM-UP', WARM_UP_REQUESTS, (_i, status) => void (status === 404 && notFound++));
@@ -237,7 +237,6 @@ async function crowd(server: ServerProcess, connections: Connections, design: De
   let shown = 0;
   const result = await runCrowd(connections, {
     url: server.url,
-    connections: options.connections,
     total: options.requests,
     rate: options.offered,
     request: (i) => prepared[i % prepared.length],
