@@ -24,6 +24,9 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   const seconds = Number(args.get('seconds') ?? 10);
   const warmup = Number(args.get('warmup') ?? 3);
   const saturation = Number(args.get('saturation') ?? 30_000);
+  // --alternate-seconds N: the same-server isolation phase's block length (0 skips it); see alternateVendors.
+  const alternateSeconds = Number(args.get('alternate-seconds') ?? 5);
+  if (!(alternateSeconds >= 0)) throw new Error(`--alternate-seconds takes a number of seconds, 0 to skip (got ${String(args.get('alternate-seconds'))})`);
   // --flows async (or sync): only those scenarios, for a quicker look; the comparisons need all four.
   const flows = String(args.get('flows') ?? 'async,sync').split(',');
   // --vendor-ms 1000,100: the vendor latencies, in the order run (to tell an effect of the order from one of the latency).
@@ -37,10 +40,7 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
     log(`scenario ${i + 1}/${scenarios.length}: ${name}`);
     const server = await startServer({ ORDERFLOW_FLOW: scenario.flow, ORDERFLOW_SEED_STOCK: '10000000' }, 3901 + i);
     try {
-      for (const vendor of ['sms', 'logistics']) {
-        const res = await server.call('PUT', `/api/admin/third-parties/${vendor}`, { latencyMs: scenario.vendorMs, jitterMs: 0, failureRate: 0, down: false }, BENCH_ADMIN_TOKEN);
-        if (res.status !== 200) throw new Error(`setting ${vendor} latency: ${res.status} ${JSON.stringify(res.body)}`);
-      }
+      await setVendors(server, scenario.vendorMs);
       const token = (await server.call('POST', '/api/auth/login', { userId: 'user1', password: 'demo' })).body.token as string;
       const warmIds = await placeOrders(server, token, rate * warmup);
       const fixedIds = await placeOrders(server, token, rate * seconds + 500);
@@ -62,8 +62,14 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
           note: `p99.9 ${fixed.p999.toFixed(1)} ms, max ${fixed.max.toFixed(1)} ms; achieved ${Math.round(fixed.achieved)}/s; non-2xx ${fixed.non2xx}, errors ${fixed.errors}; load generator's own event-loop delay p99 ${fixed.loadGeneratorDelay.p99.toFixed(1)} / max ${fixed.loadGeneratorDelay.max.toFixed(1)} ms; after a ${warmup} s warm-up (p50 ${warm.p50.toFixed(1)}, p99 ${warm.p99.toFixed(1)} ms); machine speed probe ${speed} ms`,
         },
       ];
-      raw[`${name}: fixed`] = { ...fixed, machineSpeedProbeMs: speed };
-      raw[`${name}: warm-up`] = warm;
+      raw[`${name}: fixed`] = { ...withoutLatencies(fixed), machineSpeedProbeMs: speed };
+      raw[`${name}: warm-up`] = withoutLatencies(warm);
+      if (scenario.flow === 'async' && alternateSeconds > 0 && !sections.some((s) => s.figures.some((f) => f.name.startsWith(ALTERNATING)))) {
+        const alternating = await alternateVendors(server, token, rate, alternateSeconds, vendorMs);
+        figures.push(...alternating.figures);
+        raw[`${name}: vendors alternated`] = alternating.raw;
+        await setVendors(server, scenario.vendorMs);
+      }
       if (scenario.flow === 'async') {
         const ids = await placeOrders(server, token, saturation);
         log(`  saturation: ${saturation} payments, 64 connections, as fast as they go`);
@@ -165,6 +171,64 @@ function pay(server: ServerProcess, token: string, ids: string[], options: { amo
   });
 }
 
+async function setVendors(server: ServerProcess, latencyMs: number): Promise<void> {
+  for (const vendor of ['sms', 'logistics']) {
+    const res = await server.call('PUT', `/api/admin/third-parties/${vendor}`, { latencyMs, jitterMs: 0, failureRate: 0, down: false }, BENCH_ADMIN_TOKEN);
+    if (res.status !== 200) throw new Error(`setting ${vendor} latency: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
+
+const ALTERNATING = 'pay, vendors alternated on one server';
+
+/**
+ * Latency isolation measured on one server: the vendors' latency switched between the slowest and the
+ * fastest of --vendor-ms every `blockSeconds`, in the order slow, fast, fast, slow (a drift of the
+ * machine's speed during the phase weighs on both alike), pays at `rate` throughout, latencies pooled
+ * per setting. The scenarios' own ratio compares two servers started minutes apart, and the p99 of the
+ * same scenario moves by more than 1.2× from one server to the next (docs/benchmarks.md, session 5).
+ */
+async function alternateVendors(server: ServerProcess, token: string, rate: number, blockSeconds: number, vendorMs: number[]) {
+  const slow = Math.max(...vendorMs);
+  const fast = Math.min(...vendorMs);
+  const order = [slow, fast, fast, slow];
+  log(`  vendors alternated on this server: ${order.map((ms) => `${ms} ms`).join(', ')}, ${blockSeconds} s each at ${rate}/s`);
+  const ids = await placeOrders(server, token, order.length * rate * blockSeconds + 500);
+  const pooled = new Map<number, Float64Array[]>([[slow, []], [fast, []]]);
+  let non2xx = 0;
+  let errors = 0;
+  for (const [k, ms] of order.entries()) {
+    await setVendors(server, ms);
+    const block = await payEvenly(server, token, ids.slice(k * rate * blockSeconds), rate, blockSeconds);
+    log(`    block ${k + 1}/${order.length}, vendors at ${ms} ms: p50 ${block.p50.toFixed(2)} ms, p99 ${block.p99.toFixed(2)} ms`);
+    pooled.get(ms)?.push(block.latenciesMs);
+    non2xx += block.non2xx;
+    errors += block.errors;
+  }
+  const at = (ms: number) => summarize(concat(pooled.get(ms) ?? []));
+  const [s, f] = [at(slow), at(fast)];
+  const figures: Figure[] = [
+    { name: `${ALTERNATING}: ${slow} ms`, unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `${rate}/s offered; p99.9 ${s.p999.toFixed(1)} ms; blocks 1 and 4` },
+    { name: `${ALTERNATING}: ${fast} ms`, unit: 'ms', value: f.p99, p50Ms: f.p50, p99Ms: f.p99, note: `p99.9 ${f.p999.toFixed(1)} ms; blocks 2 and 3; non-2xx ${non2xx}, errors ${errors} in all four` },
+  ];
+  return { figures, raw: { order, blockSeconds, rate, [`${slow} ms`]: s, [`${fast} ms`]: f, non2xx, errors } };
+}
+
+/** A phase's summary for the JSON: every figure but the raw latencies. */
+function withoutLatencies<T extends { latenciesMs: Float64Array }>(phase: T): Omit<T, 'latenciesMs'> {
+  const { latenciesMs: _latencies, ...summary } = phase;
+  return summary;
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const all = new Float64Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
+}
+
 /**
  * The fixed-rate phase: pay i is due at start + i / rate (bench/flash-sale/crowd.ts), latency from its
  * due time. Not autocannon's overallRate: it sends each connection's quota in one burst per second,
@@ -185,7 +249,17 @@ async function payEvenly(server: ServerProcess, token: string, ids: string[], ra
       },
     });
     const s = summarize(result.latenciesMs);
-    return { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max, achieved: total / result.seconds, non2xx, errors: result.errors, loadGeneratorDelay: result.loadGeneratorDelay };
+    return {
+      p50: s.p50,
+      p99: s.p99,
+      p999: s.p999,
+      max: s.max,
+      achieved: total / result.seconds,
+      non2xx,
+      errors: result.errors,
+      loadGeneratorDelay: result.loadGeneratorDelay,
+      latenciesMs: result.latenciesMs,
+    };
   } finally {
     connections.close();
   }
@@ -201,8 +275,12 @@ function compare(sections: Section[]): Figure[] {
   const a1000 = 'async design, vendors at 1000 ms';
   const s100 = 'sync design, vendors at 100 ms';
   const s1000 = 'sync design, vendors at 1000 ms';
+  const alternated = sections.flatMap((s) => s.figures).filter((f) => f.name.startsWith(ALTERNATING));
   return [
-    { name: 'latency isolation: async p99 at 1,000 ms ÷ at 100 ms', unit: '×', value: p(a1000, 'p99Ms') / p(a100, 'p99Ms'), note: 'target ≤ 1.2' },
+    { name: 'latency isolation: async p99 at 1,000 ms ÷ at 100 ms', unit: '×', value: p(a1000, 'p99Ms') / p(a100, 'p99Ms'), note: 'target ≤ 1.2; two servers, minutes apart' },
+    ...(alternated.length === 2
+      ? [{ name: 'latency isolation, vendors alternated on one server', unit: '×' as const, value: (alternated[0].p99Ms ?? NaN) / (alternated[1].p99Ms ?? NaN), note: 'target ≤ 1.2; p99 at the slow ÷ at the fast vendors' }]
+      : []),
     { name: 'sync p50 ÷ async p50, vendors at 100 ms', unit: '×', value: p(s100, 'p50Ms') / p(a100, 'p50Ms'), note: 'target ≥ 100' },
     { name: 'sync p50 ÷ async p50, vendors at 1,000 ms', unit: '×', value: p(s1000, 'p50Ms') / p(a1000, 'p50Ms'), note: 'target ≥ 100' },
   ];
