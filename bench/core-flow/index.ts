@@ -24,7 +24,7 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   const seconds = Number(args.get('seconds') ?? 10);
   const warmup = Number(args.get('warmup') ?? 3);
   const saturation = Number(args.get('saturation') ?? 30_000);
-  // --alternate-seconds N: the same-server isolation phase's block length (0 skips it); see alternateVendors.
+  // --alternate-seconds N: the same-server isolation phase's block length (0 skips it; so do fewer than two --vendor-ms); see alternateVendors.
   const alternateSeconds = Number(args.get('alternate-seconds') ?? 5);
   if (!(alternateSeconds >= 0)) throw new Error(`--alternate-seconds takes a number of seconds, 0 to skip (got ${String(args.get('alternate-seconds'))})`);
   // --flows async (or sync): only those scenarios, for a quicker look; the comparisons need all four.
@@ -64,7 +64,7 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
       ];
       raw[`${name}: fixed`] = { ...withoutLatencies(fixed), machineSpeedProbeMs: speed };
       raw[`${name}: warm-up`] = withoutLatencies(warm);
-      if (scenario.flow === 'async' && alternateSeconds > 0 && !sections.some((s) => s.figures.some((f) => f.name.startsWith(ALTERNATING)))) {
+      if (scenario.flow === 'async' && alternateSeconds > 0 && new Set(vendorMs).size > 1 && !sections.some((s) => s.figures.some((f) => f.name.startsWith(ALTERNATING)))) {
         const alternating = await alternateVendors(server, token, rate, alternateSeconds, vendorMs);
         figures.push(...alternating.figures);
         raw[`${name}: vendors alternated`] = alternating.raw;
@@ -77,7 +77,7 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
         figures.push({
           name: 'pay at saturation (64 connections)',
           unit: 'msg/s',
-          value: Math.round(sat.paid / (sat.elapsedMs / 1000)),
+          value: sat.paid > 0 ? Math.round(sat.paid / (sat.elapsedMs / 1000)) : 0,
           p50Ms: sat.latency.p50,
           p99Ms: sat.latency.p99,
           note: `paid orders/s (${sat.paid} in ${(sat.elapsedMs / 1000).toFixed(2)} s, first request to last response); non-2xx ${sat.non2xx}, errors ${sat.errors}`,
