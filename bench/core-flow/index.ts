@@ -33,6 +33,8 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   const vendorMs = String(args.get('vendor-ms') ?? '100,1000').split(',').map(Number);
   if (vendorMs.some((ms) => !(ms >= 0))) throw new Error(`--vendor-ms takes milliseconds separated by commas (got ${String(args.get('vendor-ms'))})`);
   const scenarios: Scenario[] = (['async', 'sync'] as const).filter((flow) => flows.includes(flow)).flatMap((flow) => vendorMs.map((ms) => ({ flow, vendorMs: ms })));
+  // The same-server isolation phase runs on the first async server, when there are two vendor latencies to switch between.
+  const alternateOn = alternateSeconds > 0 && new Set(vendorMs).size > 1 ? scenarios.findIndex((s) => s.flow === 'async') : -1;
   const sections: Section[] = [];
   const raw: Record<string, unknown> = {};
   for (const [i, scenario] of scenarios.entries()) {
@@ -64,7 +66,7 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
       ];
       raw[`${name}: fixed`] = { ...withoutLatencies(fixed), machineSpeedProbeMs: speed };
       raw[`${name}: warm-up`] = withoutLatencies(warm);
-      if (scenario.flow === 'async' && alternateSeconds > 0 && new Set(vendorMs).size > 1 && !sections.some((s) => s.figures.some((f) => f.name.startsWith(ALTERNATING)))) {
+      if (i === alternateOn) {
         const alternating = await alternateVendors(server, token, rate, alternateSeconds, vendorMs);
         figures.push(...alternating.figures);
         raw[`${name}: vendors alternated`] = alternating.raw;
