@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../errors.js';
 import { route } from '../http/index.js';
 import type { Messaging } from '../mq/index.js';
-import { THIRD_PARTY_NAMES, knobsPatchSchema, type ThirdPartiesHandle, type ThirdPartyName } from '../third-parties/index.js';
+import type { ThirdPartiesHandle } from '../third-parties/index.js';
+import { thirdPartyRoutes } from './third-party-routes.js';
 
-const NameParams = z.object({ name: z.enum(THIRD_PARTY_NAMES as unknown as [ThirdPartyName, ...ThirdPartyName[]]) });
 const DlqQuery = z.object({ group: z.string().min(1).max(255).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 const ReplayParams = z.object({ messageId: z.string().min(1).max(64) });
 const ReplayBody = z.object({ group: z.string().min(1).max(255).optional() });
@@ -17,16 +17,7 @@ export function adminRoutes(deps: { mq: Messaging; thirdParties?: ThirdPartiesHa
     return deps.thirdParties;
   };
   return [
-    route({
-      method: 'GET', url: '/admin/third-parties/:name', auth: 'admin', tags: ['admin'], summary: "A simulated vendor's knobs and counters",
-      schema: { params: NameParams },
-      handler: async ({ params }) => ({ name: params.name, ...parties().getKnobs(params.name), stats: await parties().stats(params.name) }),
-    }),
-    route({
-      method: 'PUT', url: '/admin/third-parties/:name', auth: 'admin', tags: ['admin'], summary: 'Change latency, jitter, failure rate or outage of a simulated vendor',
-      schema: { params: NameParams, body: knobsPatchSchema },
-      handler: ({ params, body }) => ({ name: params.name, ...parties().setKnobs(params.name, body) }),
-    }),
+    ...thirdPartyRoutes(parties),
     route({
       method: 'GET', url: '/admin/queues', auth: 'admin', tags: ['admin'], summary: 'Backlog per topic and consumer group',
       handler: async () => ({ engine: deps.mq.engine, queues: await deps.mq.admin.backlog() }),

@@ -1,7 +1,8 @@
 /**
  * Typed errors of src/third-parties. Two families:
  * - ThirdPartyError: a caller mistake (bad knob, unknown simulator, bad client option), never retriable;
- *   http/ maps THIRD_PARTY_INVALID_KNOB → 400 and THIRD_PARTY_NOT_FOUND → 404.
+ *   http/ maps THIRD_PARTY_INVALID_KNOB → 400 and THIRD_PARTY_NOT_FOUND → 404; THIRD_PARTY_NO_KNOBS (external
+ *   vendors, nothing to turn) → 503.
  * - VendorError: a call to a vendor went wrong; `retriable` tells the consumer whether to ask for
  *   RETRY_LATER (timeout, 5xx, outage, open circuit) or to give up at once (4xx: the same request
  *   will be refused again, so retrying only delays the dead-letter queue).
@@ -11,6 +12,8 @@ export const ThirdPartyErrorCode = {
   INVALID_KNOB: 'THIRD_PARTY_INVALID_KNOB',
   NOT_FOUND: 'THIRD_PARTY_NOT_FOUND',
   INVALID_OPTION: 'THIRD_PARTY_INVALID_OPTION',
+  /** The vendors are external and no vendors process (ORDERFLOW_VENDORS_URL) serves their knobs. */
+  NO_KNOBS: 'THIRD_PARTY_NO_KNOBS',
 } as const;
 export type ThirdPartyErrorCode = (typeof ThirdPartyErrorCode)[keyof typeof ThirdPartyErrorCode];
 

@@ -3,6 +3,7 @@
  * (ARCHITECTURE.md, "Third-party simulators") and the client every system calls them with.
  */
 export { startThirdParties } from './start-third-parties.js';
+export { urlHost } from './simulator.js';
 export type { ThirdParties, ThirdPartiesOptions } from './start-third-parties.js';
 export { createVendorClient } from './vendor-client.js';
 export type { VendorClient, VendorClientOptions } from './vendor-client.js';
@@ -23,4 +24,9 @@ export {
 } from './errors.js';
 export type { VendorErrorOptions } from './errors.js';
 export { startThirdPartiesInWorker } from './worker-host.js';
-export type { ThirdPartiesHandle } from './worker-host.js';
+export type { ThirdPartiesHandle } from './third-parties-handle.js';
+export { sameThreadHandle, vendorsWithoutKnobs } from './third-parties-handle.js';
+export { remoteThirdParties, VENDORS_ADMIN_TIMEOUT_MS } from './remote-third-parties.js';
+export type { RemoteThirdPartiesOptions } from './remote-third-parties.js';
+export { openThirdParties } from './open-third-parties.js';
+export type { ExternalVendors } from './open-third-parties.js';

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,10 @@ export interface VendorSpec {
 
 export interface SimulatorOptions {
   port: number;
+  /** Interface to listen on (default 127.0.0.1, loopback only); `orderflow vendors` may open it to other machines. */
+  host?: string;
+  /** When set, every request must carry `Authorization: Bearer <apiKey>`, as a real vendor's API would require. */
+  apiKey?: string;
   knobs: Knobs;
   /** Source of the jitter and of the failure dice; tests may pass a fixed one. */
   random: () => number;
@@ -31,7 +36,8 @@ export interface Simulator {
 }
 
 /**
- * Starts one vendor on 127.0.0.1 (loopback only: a simulator must never be reachable from outside).
+ * Starts one vendor, on 127.0.0.1 unless `host` says otherwise (loopback only by default: a simulator
+ * inside an orderflow process must never be reachable from outside; `orderflow vendors` may open it).
  *
  * Every request, in order: outage? → 503 VENDOR_DOWN at once (we answer rather than destroy the
  * socket, so the caller sees a clear code and keep-alive connections stay usable); otherwise wait
@@ -48,6 +54,7 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
   const log = options.logger;
 
   const downReply = () => errorReply(503, 'VENDOR_DOWN', `${spec.name} simulator is down (knob 'down')`);
+  const authorized = bearerCheck(options.apiKey);
 
   const delayMs = (): number => {
     const jitter = (options.random() * 2 - 1) * knobs.jitterMs;
@@ -58,6 +65,10 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
     if (knobs.down) {
       req.resume(); // drain the unread body so the connection can be reused
       return downReply();
+    }
+    if (!authorized(req.headers.authorization)) {
+      req.resume();
+      return errorReply(401, 'UNAUTHORIZED', `${spec.name} simulator: missing or wrong API key (Authorization: Bearer <key>)`);
     }
     let raw: string;
     try {
@@ -116,12 +127,12 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
   const server = createServer((req, res) => void serve(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: options.port, host: '127.0.0.1' }, () => {
+    server.listen({ port: options.port, host: options.host ?? '127.0.0.1' }, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${urlHost(options.host)}:${(server.address() as AddressInfo).port}`;
 
   let closed: Promise<void> | undefined;
   return {
@@ -142,4 +153,18 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
       return closed;
     },
   };
+}
+
+/** Accepts every request when no key is configured; otherwise only `Bearer <apiKey>`, compared in constant time. */
+function bearerCheck(apiKey: string | undefined): (header: string | undefined) => boolean {
+  if (apiKey === undefined) return () => true;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const expected = digest(`Bearer ${apiKey}`);
+  return (header) => header !== undefined && timingSafeEqual(digest(header.trim()), expected);
+}
+
+/** The host to put in the simulator's URL: a wildcard listen address is reached through loopback on this machine. */
+export function urlHost(host: string | undefined): string {
+  if (host === undefined || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

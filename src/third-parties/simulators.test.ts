@@ -156,3 +156,19 @@ test('simulators: sms and logistics are idempotent too; a reused key with anothe
   assert.equal(reused.json.error.code, 'IDEMPOTENCY_KEY_REUSED');
   assert.deepEqual(stats('sms'), { requests: 3, successes: 2, rejected: 1, failures: 0, inFlight: 0, executed: 1 });
 });
+
+test('simulators: a vendor given an API key answers 401 UNAUTHORIZED without `Bearer <key>` (counted as rejected, no effect) and serves it with', async (t) => {
+  const thirdParties = await started(t, { knobs: allFast, apiKeys: { sms: 'sk_test_1' } });
+  const body = JSON.stringify({ to: '+8613800000000', text: 'hi', idempotencyKey: 'k1' });
+  const send = (authorization?: string) =>
+    fetch(`${thirdParties.urls.sms}/sms`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+  for (const wrong of [undefined, 'Bearer sk_test_2', 'sk_test_1']) {
+    const res = await send(wrong);
+    assert.equal(res.status, 401, String(wrong));
+    assert.equal(((await res.json()) as any).error.code, 'UNAUTHORIZED');
+  }
+  assert.equal((await send('Bearer sk_test_1')).status, 200);
+  assert.deepEqual([thirdParties.stats('sms').rejected, thirdParties.stats('sms').executed], [3, 1]);
+  const open = await call(`${thirdParties.urls.logistics}/shipments`, { orderId: 'o1', items: [{ skuId: 'sku-1', quantity: 1 }], idempotencyKey: 'l1' });
+  assert.equal(open.status, 200, 'a vendor without a key needs none');
+});

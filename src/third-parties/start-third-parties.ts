@@ -17,6 +17,10 @@ import {
 export interface ThirdPartiesOptions {
   /** Port per simulator; 0 or absent = a free port chosen by the OS. */
   ports?: Partial<Record<ThirdPartyName, number>>;
+  /** Interface every simulator listens on (default 127.0.0.1). */
+  host?: string;
+  /** Per simulator: when set, its endpoints require `Authorization: Bearer <key>`. */
+  apiKeys?: Partial<Record<ThirdPartyName, string>>;
   /** Starting knobs per simulator, over DEFAULT_KNOBS; validated like setKnobs. */
   knobs?: Partial<Record<ThirdPartyName, Partial<Knobs>>>;
   logger?: ThirdPartyLogger;
@@ -64,7 +68,7 @@ export async function startThirdParties(options: ThirdPartiesOptions = {}): Prom
   const started = new Map<ThirdPartyName, Simulator>();
   try {
     for (const plan of plans) {
-      started.set(plan.name, await startSimulator(VENDORS[plan.name](), { port: plan.port, knobs: plan.knobs, random, logger }));
+      started.set(plan.name, await startSimulator(VENDORS[plan.name](), { port: plan.port, host: options.host, apiKey: options.apiKeys?.[plan.name], knobs: plan.knobs, random, logger }));
     }
   } catch (error) {
     await Promise.all([...started.values()].map((simulator) => simulator.close()));

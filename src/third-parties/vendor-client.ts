@@ -8,6 +8,8 @@ export interface VendorClientOptions {
   name: string;
   /** e.g. `thirdParties.urls.payment`; paths are appended to it. */
   baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when set (ORDERFLOW_SMS_API_KEY, …): what a real vendor asks for. */
+  apiKey?: string;
   /** Whole-call budget (connect, request, response body): past it the call fails VENDOR_TIMEOUT. */
   timeoutMs: number;
   breaker?: {
@@ -50,6 +52,7 @@ export function createVendorClient(options: VendorClientOptions): VendorClient {
   const openMs = options.breaker?.openMs ?? DEFAULT_OPEN_MS;
   check(typeof name === 'string' && name !== '', 'name', 'must be a non-empty string', name);
   check(isHttpUrl(baseUrl), 'baseUrl', 'must be an http(s) URL', baseUrl);
+  check(options.apiKey === undefined || (typeof options.apiKey === 'string' && options.apiKey !== ''), 'apiKey', 'must be a non-empty string when given', '(hidden)');
   check(Number.isInteger(timeoutMs) && timeoutMs > 0, 'timeoutMs', 'must be a positive integer', timeoutMs);
   check(Number.isInteger(failureThreshold) && failureThreshold >= 1, 'breaker.failureThreshold', 'must be an integer >= 1', failureThreshold);
   check(Number.isInteger(openMs) && openMs >= 0, 'breaker.openMs', 'must be an integer >= 0', openMs);
@@ -74,7 +77,7 @@ export function createVendorClient(options: VendorClientOptions): VendorClient {
     }
     const url = root + (path.startsWith('/') ? path : `/${path}`);
     try {
-      const result = await exchange<T>({ vendor: name, method, url, body, idempotencyKey, timeoutMs });
+      const result = await exchange<T>({ vendor: name, method, url, body, idempotencyKey, bearerToken: options.apiKey, timeoutMs });
       breaker.success(permit);
       return result;
     } catch (error) {

@@ -6,10 +6,12 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 
 export interface ExchangeRequest {
   vendor: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   body?: Record<string, unknown>;
   idempotencyKey?: string;
+  /** Sent as `Authorization: Bearer <token>`: a vendor's API key, or the vendors process's admin token. */
+  bearerToken?: string;
   timeoutMs: number;
 }
 
@@ -22,6 +24,7 @@ export async function exchange<T>(request: ExchangeRequest): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
+  if (request.bearerToken !== undefined) headers.authorization = `Bearer ${request.bearerToken}`;
 
   let status: number;
   let text: string;

@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { ThirdPartyError, ThirdPartyErrorCode } from './errors.js';
 import { applyKnobsPatch, parseKnobsPatch } from './knobs.js';
 import type { ThirdPartiesOptions } from './start-third-parties.js';
-import { isThirdPartyName, THIRD_PARTY_NAMES, type Knobs, type ThirdPartyName, type ThirdPartyStats } from './types.js';
+import { knownThirdParty, type ThirdPartiesHandle } from './third-parties-handle.js';
+import type { Knobs, ThirdPartyName, ThirdPartyStats } from './types.js';
+
+export type { ThirdPartiesHandle } from './third-parties-handle.js';
 
 export type HostMessage =
   | { type: 'setKnobs'; name: ThirdPartyName; patch: Partial<Knobs> }
@@ -14,16 +16,6 @@ type WorkerMessage =
   | { type: 'failed'; message: string }
   | { type: 'stats'; id: number; stats: ThirdPartyStats }
   | { type: 'closed' };
-
-/** The simulators running in a worker thread, driven from here: knobs are applied at once, counters are asked for. */
-export interface ThirdPartiesHandle {
-  readonly urls: Readonly<Record<ThirdPartyName, string>>;
-  getKnobs(name: ThirdPartyName): Knobs;
-  /** Validated here (a bad value throws THIRD_PARTY_INVALID_KNOB naming the field), then sent to the worker. */
-  setKnobs(name: ThirdPartyName, patch: Partial<Knobs>): Knobs;
-  stats(name: ThirdPartyName): Promise<ThirdPartyStats>;
-  close(): Promise<void>;
-}
 
 /**
  * Starts the SMS vendor, logistics company and payment provider in a worker thread.
@@ -47,23 +39,20 @@ export async function startThirdPartiesInWorker(options: Omit<ThirdPartiesOption
     });
   });
   const knobs = new Map(Object.entries(ready.knobs) as [ThirdPartyName, Knobs][]);
-  const known = (name: ThirdPartyName) => {
-    if (!isThirdPartyName(name)) {
-      throw new ThirdPartyError(ThirdPartyErrorCode.NOT_FOUND, 'name', `no third party '${String(name)}': expected ${THIRD_PARTY_NAMES.join(', ')}`);
-    }
-    return name;
-  };
+  const known = knownThirdParty;
   let closing: Promise<void> | undefined;
   return {
     urls: Object.freeze(ready.urls),
-    getKnobs: (name) => ({ ...(knobs.get(known(name)) as Knobs) }),
-    setKnobs(name, patch) {
+    knobsAt: 'in-process',
+    // Knobs are mirrored here (the worker applies what the host sends), so reading them needs no round trip.
+    getKnobs: async (name) => ({ ...(knobs.get(known(name)) as Knobs) }),
+    async setKnobs(name, patch) {
       const next = applyKnobsPatch(knobs.get(known(name)) as Knobs, parseKnobsPatch(patch));
       knobs.set(name, next);
       worker.postMessage({ type: 'setKnobs', name, patch } satisfies HostMessage);
       return { ...next };
     },
-    stats(name) {
+    async stats(name) {
       known(name);
       const id = ++nextId;
       return new Promise((resolve) => {

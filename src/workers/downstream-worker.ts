@@ -30,6 +30,8 @@ export interface DownstreamWorkerData {
   logLevel: string;
   vendorTimeoutMs: number;
   urls: { sms: string; logistics: string };
+  /** Bearer API keys of external vendors (ORDERFLOW_SMS_API_KEY, ORDERFLOW_LOGISTICS_API_KEY). */
+  apiKeys?: { sms?: string; logistics?: string };
 }
 
 const port = parentPort;
@@ -64,7 +66,7 @@ try {
     databases.push(database as Database<unknown>);
     return database;
   };
-  const vendor = (name: 'sms' | 'logistics') => createVendorClient({ name, baseUrl: data.urls[name], timeoutMs: data.vendorTimeoutMs, logger: logger.child({ vendor: name }) });
+  const vendor = (name: 'sms' | 'logistics') => createVendorClient({ name, baseUrl: data.urls[name], apiKey: data.apiKeys?.[name], timeoutMs: data.vendorTimeoutMs, logger: logger.child({ vendor: name }) });
   const mq = remote.messaging;
   const clock = Date.now;
   const has = (system: ConsumingSystem) => data.systems.includes(system);

@@ -16,6 +16,8 @@ export function refundBreakerOpenMs(retryBackoffScale: number): number {
 export function createRefundPaymentClient(options: {
   /** `thirdParties.urls.payment` */
   baseUrl: string;
+  /** ORDERFLOW_PAYMENT_API_KEY, sent as a bearer token. */
+  apiKey?: string;
   timeoutMs: number;
   retryBackoffScale: number;
   logger?: ThirdPartyLogger;
@@ -23,6 +25,7 @@ export function createRefundPaymentClient(options: {
   return createVendorClient({
     name: 'payment',
     baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
     timeoutMs: options.timeoutMs,
     breaker: { openMs: refundBreakerOpenMs(options.retryBackoffScale) },
     logger: options.logger,
