@@ -28,11 +28,18 @@ export interface Message {
 export interface SendResult {
   messageId: string;
   topic: string;
+  /**
+   * The queue the broker stored the message in; -1 where the engine cannot know it without asking the broker
+   * again (`capabilities.sendResultQueue` false: RocketMQ's Proxy picks the queue and does not say which).
+   * `admin.findMessage` / `findMessagesByKey` give it then.
+   */
   queueId: number;
   /**
-   * Position in the engine's log (embedded: commit log offset; RocketMQ: queue offset); -1 for a
-   * transactional send, whose commit is sent after the local transaction without waiting (as RocketMQ's
-   * END_TRANSACTION): the message becomes visible a moment after sendInTransaction resolves.
+   * Position in the engine's log (embedded: commit log offset; RocketMQ: queue offset); -1 while the message is
+   * not in its topic: a transactional send, whose commit is sent after the local transaction without waiting (as
+   * RocketMQ's END_TRANSACTION), so the message becomes visible a moment after sendInTransaction resolves; and a
+   * delayed message not due yet (RocketMQ: any send with deliverAt, since the broker's clock decides whether it
+   * waits in the timer first).
    */
   offset: number;
   /** Set for transactional sends. */
@@ -215,8 +222,15 @@ export interface MessageTrace {
   bornAt: Date;
   storedAt?: Date;
   deliverAt?: Date;
-  /** State per consumer group that subscribes to the topic. */
-  deliveries: { group: string; state: DeliveryState; attempts?: number }[];
+  /** Where the message is in its topic, as SendResult's queueId and offset; unset while HALF or SCHEDULED. */
+  queueId?: number;
+  offset?: number;
+  /**
+   * State per consumer group that subscribes to the topic. `online` (RocketMQ engine): whether a consumer of the
+   * group is connected. When none is, the broker has no filter for the group, so a message its filter would skip
+   * is PENDING, or CONSUMED once the group's offset has passed it (RocketMQ does not record which of the two).
+   */
+  deliveries: { group: string; state: DeliveryState; attempts?: number; online?: boolean }[];
 }
 
 export interface Admin {
@@ -240,6 +254,8 @@ export interface Capabilities {
   transactionsCheckBack: boolean;
   /** Whether admin can list and replay dead letters and find a message by id alone. */
   deadLetterAdmin: boolean;
+  /** Whether SendResult.queueId names the queue the message was stored in (else it is -1). */
+  sendResultQueue: boolean;
 }
 
 export interface Messaging {

@@ -6,6 +6,7 @@ import { createMessaging, retryDelayMs, type Messaging } from '../../src/mq/inde
 import { sendThenKill } from '../support/kill-child.js';
 import { consumeCases } from './cases-consume.js';
 import { sendCases } from './cases-send.js';
+import { traceCases } from './cases-trace.js';
 import { typedCases } from './cases-typed.js';
 import type { ContractContext } from './context.js';
 
@@ -58,4 +59,5 @@ describe('messaging contract: embedded engine', () => {
   sendCases(ctx);
   consumeCases(ctx);
   typedCases(ctx);
+  traceCases(ctx);
 });

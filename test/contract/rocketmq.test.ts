@@ -3,6 +3,7 @@ import { createMessaging, type Messaging, type MessagingOptions } from '../../sr
 import { sendThenKill } from '../support/kill-child.js';
 import { consumeCases } from './cases-consume.js';
 import { sendCases } from './cases-send.js';
+import { traceCases } from './cases-trace.js';
 import { typedCases } from './cases-typed.js';
 import type { ContractContext } from './context.js';
 
@@ -56,4 +57,5 @@ describe('messaging contract: RocketMQ engine', { skip: endpoints ? false : 'ROC
   sendCases(ctx);
   consumeCases(ctx);
   typedCases(ctx);
+  traceCases(ctx);
 });

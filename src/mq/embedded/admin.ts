@@ -215,6 +215,7 @@ function traceMessage(broker: Broker, id: string): MessageTrace | undefined {
     bornAt: new Date(base.born_at),
     storedAt: original ? new Date(original.stored_at) : undefined,
     deliverAt: scheduled ? new Date(scheduled.due_at) : original?.deliver_at ? new Date(original.deliver_at) : undefined,
+    ...(original ? { queueId: original.queue_id, offset: original.offset } : {}),
     deliveries,
   };
 }

@@ -21,7 +21,7 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
 
   return {
     engine: 'embedded',
-    capabilities: { broadcasting: true, delayPrecisionMs: 100, transactionsCheckBack: true, deadLetterAdmin: true },
+    capabilities: { broadcasting: true, delayPrecisionMs: 100, transactionsCheckBack: true, deadLetterAdmin: true, sendResultQueue: true },
     admin,
     async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
       broker.assertOpen();

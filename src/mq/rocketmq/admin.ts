@@ -2,6 +2,7 @@ import { invalidArgument, isMqError, MqError, MqErrorCode, topicNotFound } from 
 import { checkTopicName } from '../message.js';
 import { TOPIC_TYPES } from '../types.js';
 import type { Admin, CreateTopicOptions, DeadLetter, DeliveryState, GroupBacklog, Message, MessageTrace, Producer, TopicInfo, TopicType } from '../types.js';
+import { groupConsumers, type GroupConsumers } from './group-filters.js';
 import { PERM_READ, PERM_WRITE, Property, type DecodedMessage, type RocketMQAdmin } from './remoting/index.js';
 
 const DEFAULT_QUEUES = 8; // RocketMQ's default (mqadmin updateTopic -w)
@@ -171,9 +172,10 @@ export class RocketAdmin implements Admin {
   }
 
   /**
-   * The message with this id (the client's UNIQ_KEY) in any user topic, with its state per group: CONSUMED /
-   * PENDING from the group's committed offsets, DEAD_LETTERED while a copy waits in `%DLQ%<group>`, REPLAYED once
-   * it was replayed (CONSUMED when the group consumed the replayed copy).
+   * The message with this id (the client's UNIQ_KEY) in any user topic, with its state per group: FILTERED when
+   * the tag filter of the group's online consumers skips it, CONSUMED / PENDING from the group's committed offsets,
+   * DEAD_LETTERED while a copy waits in `%DLQ%<group>`, REPLAYED once it was replayed (CONSUMED when the group
+   * consumed the replayed copy).
    */
   async findMessage(messageId: string): Promise<MessageTrace | undefined> {
     if (typeof messageId !== 'string' || messageId === '') throw invalidArgument('messageId', 'must be a non-empty string');
@@ -184,7 +186,8 @@ export class RocketAdmin implements Admin {
       });
       if (!m) continue;
       const groups = await this.#groupsOf(topic.name);
-      const result = trace(m, topic.name, groups, await this.#offsets(topic.name, groups));
+      const consumers = await groupConsumers(this.#remote, topic.name, groups);
+      const result = trace(m, topic.name, groups, await this.#offsets(topic.name, groups), consumers);
       const replays = await this.#replays();
       for (const delivery of result.deliveries) {
         const dead = await this.#remote.queryMessageById(dlqTopic(delivery.group), messageId).catch(() => undefined);
@@ -317,7 +320,7 @@ export class RocketAdmin implements Admin {
     return offsets;
   }
 
-  /** QUERY_MESSAGE by key; the state per group comes from its committed offset on the message's queue. */
+  /** QUERY_MESSAGE by key; the state per group comes from its online filter, else its committed offset on the message's queue. */
   async findMessagesByKey(topic: string, key: string, limit = 32): Promise<MessageTrace[]> {
     checkTopicName(topic);
     if (typeof key !== 'string' || key === '') throw invalidArgument('key', 'must be a non-empty string');
@@ -325,11 +328,19 @@ export class RocketAdmin implements Admin {
     const messages = await this.#remote.queryMessagesByKey(topic, key, { max: limit, includeStaged: true });
     const groups = await this.#groupsOf(topic);
     const offsets = await this.#offsets(topic, groups);
-    return messages.map((m) => trace(m, topic, groups, offsets));
+    const consumers = await groupConsumers(this.#remote, topic, groups);
+    return messages.map((m) => trace(m, topic, groups, offsets, consumers));
   }
 }
 
-function trace(m: DecodedMessage, topic: string, groups: string[], offsets: Map<string, Map<string, number>>): MessageTrace {
+/** `consumers`: whether each group is online and the tag filter it applies (group-filters.ts). */
+function trace(
+  m: DecodedMessage,
+  topic: string,
+  groups: string[],
+  offsets: Map<string, Map<string, number>>,
+  consumers: Map<string, GroupConsumers> = new Map(),
+): MessageTrace {
   const broker = m.properties.__brokerName ?? '';
   return {
     messageId: m.msgId,
@@ -338,11 +349,16 @@ function trace(m: DecodedMessage, topic: string, groups: string[], offsets: Map<
     keys: m.keys,
     bornAt: m.bornTimestamp,
     storedAt: m.storeTimestamp,
+    // a staged copy's queue and offset are the timer's or half topic's, not the topic's
+    ...(m.staged ? {} : { queueId: m.queueId, offset: m.queueOffset }),
     deliveries: groups.map((group) => {
       const perQueue = offsets.get(group);
       const committed = [...(perQueue ?? new Map<string, number>())].find(([k]) => k.endsWith(`:${m.queueId}`) && (broker === '' || k.startsWith(broker)))?.[1];
-      const state: DeliveryState = m.staged ?? (committed !== undefined && committed > m.queueOffset ? 'CONSUMED' : 'PENDING');
-      return { group, state };
+      const known = consumers.get(group);
+      const state: DeliveryState =
+        m.staged ??
+        (known?.filter && !known.filter.accepts(m.tags) ? 'FILTERED' : committed !== undefined && committed > m.queueOffset ? 'CONSUMED' : 'PENDING');
+      return { group, state, ...(known ? { online: known.online } : {}) };
     }),
   };
 }

@@ -1,6 +1,6 @@
 import type { MessageOptions, MessageView as ClientMessageView } from 'rocketmq-client-nodejs';
 import type { OutgoingMessage } from '../message.js';
-import type { MessageView } from '../types.js';
+import type { MessageView, SendResult } from '../types.js';
 
 /** Our checked message → the official client's message options. */
 export function toClientMessage(out: OutgoingMessage): MessageOptions {
@@ -10,6 +10,33 @@ export function toClientMessage(out: OutgoingMessage): MessageOptions {
   if (out.messageGroup !== undefined) options.messageGroup = out.messageGroup;
   if (out.deliverAt !== undefined) options.deliveryTimestamp = new Date(out.deliverAt);
   return options;
+}
+
+/** What the client's SendReceipt holds that we use (rocketmq-client-nodejs 1.0.8). */
+interface ClientReceipt {
+  messageId: string;
+  transactionId?: string;
+  offset?: number;
+}
+
+/**
+ * The client's receipt → our SendResult, with only what the broker reported. The Proxy chooses the queue itself
+ * (SendMessageActivity.SendMessageQueueSelector, 5.3.3: the next write queue round-robin, or a consistent hash of
+ * the message group for FIFO), whatever queue the client addressed, and its SendResultEntry carries no queue id:
+ * the client's `messageQueue` is where the client addressed the message, not where it was stored. So queueId is
+ * -1 (admin.findMessage gives the queue, for a round trip when asked; a look-up on every send would cost one each).
+ * `offset` is the broker's queue offset, except where it is not the topic's: a half message's is in the broker's
+ * half topic, and a message with deliverAt that the broker finds not due yet is stored in its timer queue first.
+ */
+export function toSendResult(receipt: ClientReceipt, out: OutgoingMessage, transactional = false): SendResult {
+  const inTopic = !transactional && out.deliverAt === undefined;
+  return {
+    messageId: receipt.messageId,
+    topic: out.topic,
+    queueId: -1,
+    offset: inTopic ? Number(receipt.offset ?? -1) : -1,
+    ...(transactional ? { transactionId: receipt.transactionId } : {}),
+  };
 }
 
 /** The client's view → ours. `receiptHandle` stays the client's (ack and changeInvisibleDuration need it). */

@@ -46,8 +46,9 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
   let closing: Promise<void> | undefined;
   return {
     engine: 'rocketmq',
-    // RocketMQ's timer is precise to timerPrecisionMs (1 s by default); broadcasting is not in the 5.x gRPC protocol.
-    capabilities: { broadcasting: false, delayPrecisionMs: 1_500, transactionsCheckBack: true, deadLetterAdmin: true },
+    // RocketMQ's timer is precise to timerPrecisionMs (1 s by default); broadcasting is not in the 5.x gRPC protocol;
+    // the Proxy picks the queue of a send itself and does not return it (docs/engines.md).
+    capabilities: { broadcasting: false, delayPrecisionMs: 1_500, transactionsCheckBack: true, deadLetterAdmin: true, sendResultQueue: false },
     admin,
     async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
       return track(await RocketProducer.start(options, producerOptions, (topic) => admin.topicType(topic)));

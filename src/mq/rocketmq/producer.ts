@@ -12,7 +12,7 @@ import type {
   TransactionSendResult,
   TopicType,
 } from '../types.js';
-import { fromClientView, toClientMessage } from './convert.js';
+import { fromClientView, toClientMessage, toSendResult } from './convert.js';
 import { startClient } from './client-startup.js';
 import { fromRocketError } from './errors.js';
 import { SendWindow } from './send-window.js';
@@ -85,7 +85,7 @@ export class RocketProducer implements Producer {
     const out = toOutgoing(message);
     return this.#track(
       this.#window.run(() => this.#client.send(toClientMessage(out))).then(
-        (receipt) => ({ messageId: receipt.messageId, topic: out.topic, queueId: receipt.messageQueue?.queueId ?? -1, offset: Number(receipt.offset ?? -1) }),
+        (receipt) => toSendResult(receipt, out),
         (error: unknown) => {
           throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
         },
@@ -140,7 +140,7 @@ export class RocketProducer implements Producer {
     } catch (error) {
       throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
     }
-    const half: SendResult = { messageId: receipt.messageId, topic: out.topic, queueId: receipt.messageQueue?.queueId ?? -1, offset: -1, transactionId: receipt.transactionId };
+    const half = toSendResult(receipt, out, true);
     let resolution: TransactionResolution;
     try {
       resolution = await executeLocalTransaction(half);

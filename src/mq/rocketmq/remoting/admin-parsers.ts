@@ -3,7 +3,7 @@
  * some are not strict JSON (ClusterInfo's `brokerAddrs:{0:"..."}`, ConsumeStats' object-keyed offsetTable),
  * and missing fields fall back to the Java defaults rather than failing.
  */
-import type { BrokerInfo, BrokerTopic, BrokerTopicType, QueueData, QueueOffsets, SubscriptionGroup, TopicBacklog, TopicRoute } from './admin-types.js';
+import type { BrokerInfo, BrokerTopic, BrokerTopicType, ConsumerSubscription, QueueData, QueueOffsets, SubscriptionGroup, TopicBacklog, TopicRoute } from './admin-types.js';
 import { asArray, asRecord, parseFastjson } from './fastjson.js';
 import { MASTER_ID, MESSAGE_TYPE_ATTRIBUTE } from './protocol.js';
 
@@ -169,4 +169,18 @@ export function mergeBacklogs(parts: TopicBacklog[]): TopicBacklog[] {
 /** QUERY_TOPIC_CONSUME_BY_WHO body (GroupList). */
 export function parseGroupList(body: Buffer | undefined): string[] {
   return asArray(asRecord(parseFastjson(body ?? '{}')).groupList).map(str);
+}
+
+/** GET_CONSUMER_CONNECTION_LIST body (ConsumerConnection): the group's subscriptionTable, topic → SubscriptionData. */
+export function parseConsumerSubscriptions(body: Buffer | undefined): ConsumerSubscription[] {
+  const table = asRecord(asRecord(parseFastjson(body ?? '{}')).subscriptionTable);
+  return Object.entries(table).map(([topic, v]) => {
+    const s = asRecord(v);
+    return {
+      topic: str(s.topic) || topic,
+      expressionType: str(s.expressionType) || 'TAG', // SubscriptionData's default
+      expression: str(s.subString),
+      tags: asArray(s.tagsSet).map(str),
+    };
+  });
 }

@@ -98,6 +98,17 @@ export interface TopicBacklog {
   queues: QueueOffsets[];
 }
 
+/** One topic of a consumer group's subscription (SubscriptionData), as its online consumers declared it. */
+export interface ConsumerSubscription {
+  topic: string;
+  /** 'TAG' or 'SQL92'. */
+  expressionType: string;
+  /** The expression as given: `*`, `A || B`, or an SQL92 condition. */
+  expression: string;
+  /** The tags of a TAG expression, as the broker parsed them (empty for `*` and SQL92). */
+  tags: string[];
+}
+
 export interface QueryMessagesOptions {
   /** Most messages to return (default 32). Each broker caps it at maxMsgsNumBatch (64 by default). */
   max?: number;
@@ -150,6 +161,12 @@ export interface RocketMQAdmin {
    * group shows only once it has committed an offset (broker bug apache/rocketmq#9443).
    */
   groupsOfTopic(topic: string): Promise<string[]>;
+  /**
+   * GET_CONSUMER_CONNECTION_LIST on each master until one knows the group: the subscriptions its online consumers
+   * declared (gRPC consumers register through the Proxy, so consumers in any process count). Undefined when no
+   * consumer of the group is online: the broker keeps no subscription of an offline group.
+   */
+  consumerSubscriptions(group: string): Promise<ConsumerSubscription[] | undefined>;
   /** QUERY_MESSAGE by key (the KEYS property) on the topic's masters, oldest first. */
   queryMessagesByKey(topic: string, key: string, options?: QueryMessagesOptions): Promise<DecodedMessage[]>;
   /** QUERY_MESSAGE with _UNIQUE_KEY_QUERY=true: the message with this client id (UNIQ_KEY) in the topic. */

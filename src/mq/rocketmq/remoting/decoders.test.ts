@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import zlib from 'node:zlib';
-import { parseConsumeStats, parseClusterInfo } from './admin-parsers.js';
+import { parseConsumeStats, parseConsumerSubscriptions, parseClusterInfo } from './admin-parsers.js';
 import { decompressBody, lz4FrameDecode } from './compression.js';
 import { parseFastjson } from './fastjson.js';
 import { decodeMessages, MessageDecodeError, parseOffsetMsgId } from './message-decoder.js';
@@ -30,6 +30,21 @@ describe('fastjson bodies', () => {
         ['a', 3, 2],
       ],
     );
+  });
+
+  test('ConsumerConnection (GET_CONSUMER_CONNECTION_LIST, as 5.3.3 answered for a gRPC consumer): subscription per topic', () => {
+    const body = Buffer.from(
+      '{"connectionSet":[{"clientAddr":"127.0.0.1:34348","clientId":"vm@10351@0@mx6bvotk","language":"HTTP","version":479}],' +
+        '"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","subscriptionTable":{' +
+        '"orders":{"classFilterMode":false,"codeSet":[74702359,2448076],"expressionType":"TAG","subString":"PAID || REFUNDED","subVersion":1796228179570,"tagsSet":["REFUNDED","PAID"],"topic":"orders"},' +
+        '"%RETRY%g":{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"%RETRY%g"},' +
+        '"refunds":{"classFilterMode":false,"codeSet":[],"expressionType":"SQL92","subString":"amount > 100","subVersion":1,"tagsSet":[],"topic":"refunds"}}}',
+    );
+    assert.deepEqual(parseConsumerSubscriptions(body), [
+      { topic: 'orders', expressionType: 'TAG', expression: 'PAID || REFUNDED', tags: ['REFUNDED', 'PAID'] },
+      { topic: '%RETRY%g', expressionType: 'TAG', expression: '*', tags: [] },
+      { topic: 'refunds', expressionType: 'SQL92', expression: 'amount > 100', tags: [] },
+    ]);
   });
 
   test('strict JSON parses as JSON.parse does; escapes, nesting, single quotes, long suffixes', () => {

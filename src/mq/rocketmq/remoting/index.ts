@@ -7,6 +7,7 @@ export type {
   BrokerInfo,
   BrokerTopic,
   BrokerTopicType,
+  ConsumerSubscription,
   CreatedTopic,
   DecodedMessage,
   QueryMessagesOptions,

@@ -23,6 +23,8 @@ export const RequestCode = {
   UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: 200,
   /** broker: every group's config (read-only, unlike GET_SUBSCRIPTIONGROUP_CONFIG) */
   GET_ALL_SUBSCRIPTIONGROUP_CONFIG: 201,
+  /** broker: the group's online consumers and the subscriptions they declared (ConsumerConnection) */
+  GET_CONSUMER_CONNECTION_LIST: 203,
   /** broker: offsets of a group per queue */
   GET_CONSUME_STATS: 208,
   /** broker: groups that consume (or have offsets for) a topic */
@@ -50,6 +52,8 @@ export const ResponseCode = {
   PULL_OFFSET_MOVED: 21,
   QUERY_NOT_FOUND: 22,
   SUBSCRIPTION_GROUP_NOT_EXIST: 26,
+  /** GET_CONSUMER_CONNECTION_LIST: no consumer of the group is connected */
+  CONSUMER_NOT_ONLINE: 206,
   INVALID_PARAMETER: 29,
 } as const;
 

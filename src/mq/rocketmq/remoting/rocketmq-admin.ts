@@ -13,6 +13,7 @@ import {
   mergeBacklogs,
   parseClusterInfo,
   parseConsumeStats,
+  parseConsumerSubscriptions,
   parseGroupList,
   parseSubscriptionGroupTable,
   parseTopicConfigTable,
@@ -227,6 +228,20 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
         for (const g of parseGroupList(response.body)) if (g !== topic) groups.add(g);
       }
       return [...groups].sort();
+    },
+
+    async consumerSubscriptions(group) {
+      if (!GROUP_NAME.test(group)) throw invalidArgument('group', `'${group}' must be 1-255 characters of [%|a-zA-Z0-9_-]`);
+      // a consumer registers with the brokers of its topics: the first master that knows the group answers
+      for (const t of await masters()) {
+        const response = await pool.call(
+          t.addr,
+          { code: RequestCode.GET_CONSUMER_CONNECTION_LIST, extFields: { consumerGroup: group } },
+          { accept: [ResponseCode.CONSUMER_NOT_ONLINE], what: `get the consumers of group '${group}'` },
+        );
+        if (response.code === ResponseCode.SUCCESS) return parseConsumerSubscriptions(response.body);
+      }
+      return undefined;
     },
 
     ...messages,
