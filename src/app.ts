@@ -28,7 +28,8 @@ import { TOPIC_TYPES, Topics } from './systems/topics.js';
 import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
 import { startDownstreamWorker } from './workers/downstream-host.js';
 import type { ConsumingSystem } from './workers/downstream-worker.js';
-import { createVendorClient, startThirdPartiesInWorker, type ThirdPartiesHandle } from './third-parties/index.js';
+import { createVendorClient, openThirdParties, type ThirdPartiesHandle } from './third-parties/index.js';
+import { loadOrCreateTokenSecret } from './http/token-secret.js';
 
 /** Vendor calls may take a second (the 1,000 ms scenario) and still succeed; past this they fail and are retried. */
 export const VENDOR_TIMEOUT_MS = 5_000;
@@ -61,6 +62,17 @@ function reportShippedOverHttp(orderUrl: string, adminToken: string) {
   };
 }
 
+/** The one-process default keeps its token secret in the data dir, so sessions survive a restart. */
+function tokenSecretFromDataDir(config: Readonly<Config>, logger: Logger): string {
+  const { secret, file, created } = loadOrCreateTokenSecret(config.dataDir);
+  logger.info({ file }, created ? 'user-token secret generated and kept in the data dir' : 'user-token secret read from the data dir');
+  if (config.mq === 'rocketmq') {
+    // Replicas of a full process (one load balancer, one RocketMQ) each have their own data dir, hence their own secret.
+    logger.warn({ file }, 'user tokens are signed with this data dir\'s secret: other orderflow processes reject them unless all share ORDERFLOW_TOKEN_SECRET');
+  }
+  return secret;
+}
+
 export interface AppOverrides {
   logger?: Logger;
   clock?: () => number;
@@ -77,6 +89,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
   };
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
+    const tokenSecret = config.tokenSecret ?? tokenSecretFromDataDir(config, logger);
     const mq = await createMessaging(
       config.mq === 'embedded'
         ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
@@ -94,11 +107,12 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       return database;
     };
 
-    // In a worker thread: the simulated vendors get the other core instead of the systems' one.
-    const thirdParties = await startThirdPartiesInWorker();
+    // The simulators in a worker thread of this process, or the configured vendors (config.vendors).
+    const thirdParties = await openThirdParties({ external: config.vendors, adminToken: config.adminToken });
     closers.push(() => thirdParties.close());
+    const apiKeys = config.vendors?.apiKeys ?? {};
     const vendor = (name: 'sms' | 'logistics' | 'payment') =>
-      createVendorClient({ name, baseUrl: thirdParties.urls[name], timeoutMs: VENDOR_TIMEOUT_MS, logger: logger.child({ vendor: name }) });
+      createVendorClient({ name, baseUrl: thirdParties.urls[name], apiKey: apiKeys[name], timeoutMs: VENDOR_TIMEOUT_MS, logger: logger.child({ vendor: name }) });
 
     // The old design calls the downstream systems inline, so they must not also consume the message.
     const consume = config.flow === 'async';
@@ -112,7 +126,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       orders = await createOrderSystem({ database: await open('order'), mq, clock, logger, config, coupons: coupons.forOrders, registry });
       closers.push(() => (orders as OrderSystem).close());
       // Refunds (async in both flows): the worker reports to the order system in this process.
-      const payment = createRefundPaymentClient({ baseUrl: thirdParties.urls.payment, timeoutMs: VENDOR_TIMEOUT_MS, retryBackoffScale: config.retryBackoffScale, logger: logger.child({ vendor: 'payment' }) });
+      const payment = createRefundPaymentClient({ baseUrl: thirdParties.urls.payment, apiKey: apiKeys.payment, timeoutMs: VENDOR_TIMEOUT_MS, retryBackoffScale: config.retryBackoffScale, logger: logger.child({ vendor: 'payment' }) });
       const refundWorker = await createRefundWorker({ mq, payment, orders: orders.refunds, logger });
       closers.push(() => refundWorker.close());
     }
@@ -127,7 +141,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       mq,
       markShipped: reportShipped,
       logger,
-      data: { systems: workerSystems, db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls },
+      data: { systems: workerSystems, db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls, apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics } },
     });
     if (downstream) closers.push(() => downstream.close());
     for (const view of downstream?.views ?? []) orders?.addDownstreamView(view);
@@ -157,12 +171,12 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const http = await createHttpServer({
       logger,
       adminToken: config.adminToken,
-      tokenSecret: config.tokenSecret,
+      tokenSecret,
       metrics: registry,
       dashboardDir: DASHBOARD_ASSETS_DIR,
       routes: [
         routePlugin([
-          ...(orders ? orderRoutes(orders, { tokenSecret: config.tokenSecret }) : []),
+          ...(orders ? orderRoutes(orders, { tokenSecret }) : []),
           ...(analytics ? analyticsRoutes(analytics) : []),
           ...(flashSales ? flashSaleRoutes(flashSales) : []),
           ...adminRoutes({ mq, thirdParties }),

@@ -1,18 +1,33 @@
 /**
  * The `orderflow` command. `orderflow start [--systems order,push] [--port 3000] …`: every flag
- * mirrors an environment variable (config.ts). Bad configuration prints one clear line, no stack.
+ * mirrors an environment variable (config.ts). `orderflow vendors [--port 3900]`: the simulated
+ * vendors as a process of their own. Bad configuration prints one clear line, no stack.
  */
-import { startApp } from './app.js';
-import { ConfigError, FLAG_TO_VARIABLE, loadConfig } from './config.js';
+import { ConfigError, FLAG_TO_VARIABLE, loadConfig, loadVendorsConfig, VENDORS_FLAG_TO_VARIABLE } from './config.js';
+
+/** A shutdown that has not finished by then is abandoned: a stuck socket must not keep a stopped process alive. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+const flagList = (table: Record<string, string>) =>
+  Object.entries(table)
+    .map(([flag, variable]) => `  --${flag.padEnd(20)} ${variable}`)
+    .join('\n');
 
 const HELP = `usage: orderflow start [options]
+       orderflow vendors [--port 3900] [--host 127.0.0.1]
 
-Starts orderflow: every system in one process on the embedded defaults, or the systems named.
+orderflow start: every system in one process on the embedded defaults, or the systems named.
 
 options (each mirrors an environment variable):
-${Object.entries(FLAG_TO_VARIABLE)
-  .map(([flag, variable]) => `  --${flag.padEnd(20)} ${variable}`)
-  .join('\n')}
+${flagList(FLAG_TO_VARIABLE)}
+
+orderflow vendors: the SMS vendor, logistics company and payment provider simulators as a process of
+their own (admin API on --port, the vendors on the next three ports), for the orderflow processes of a
+deployment to share through ORDERFLOW_SMS_URL, ORDERFLOW_LOGISTICS_URL, ORDERFLOW_PAYMENT_URL and
+ORDERFLOW_VENDORS_URL.
+
+options:
+${flagList(VENDORS_FLAG_TO_VARIABLE)}
 `;
 
 export function parseFlags(argv: string[]): { command?: string; flags: Record<string, string> } {
@@ -40,8 +55,11 @@ async function main(): Promise<void> {
     return;
   }
   const { command, flags } = parseFlags(argv);
-  if (command !== 'start') throw new ConfigError(command ?? '(none)', "unknown command; try 'orderflow start' or 'orderflow --help'");
+  if (command === 'vendors') return runVendors(flags);
+  if (command !== 'start') throw new ConfigError(command ?? '(none)', "unknown command; try 'orderflow start', 'orderflow vendors' or 'orderflow --help'");
   const config = loadConfig(process.env, flags);
+  // Imported once the command is known: `orderflow vendors` and a bad setting need none of the systems.
+  const { startApp } = await import('./app.js');
   const app = await startApp(config);
   const lines = [
     `orderflow is up (${config.systems.join(', ')}; mq ${config.mq}, db ${config.db === 'sqlite' ? 'sqlite' : 'mysql'}, flow ${config.flow})`,
@@ -50,7 +68,11 @@ async function main(): Promise<void> {
     `  health     ${app.url}/api/health   metrics: ${app.url}/metrics`,
     `  data       ${config.dataDir}`,
   ];
-  if (app.thirdParties) lines.push(`  vendors    sms ${app.thirdParties.urls.sms}, logistics ${app.thirdParties.urls.logistics}, payment ${app.thirdParties.urls.payment}`);
+  if (app.thirdParties) {
+    const { urls, knobsAt } = app.thirdParties;
+    const where = knobsAt === 'in-process' ? 'simulated in this process' : knobsAt === 'none' ? 'external, no knobs' : `external, knobs at ${knobsAt}`;
+    lines.push(`  vendors    sms ${urls.sms}, logistics ${urls.logistics}, payment ${urls.payment} (${where})`);
+  }
   if (config.seedDemo) lines.push('  demo users user1 … user100, password "demo"');
   if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (demo default: set ORDERFLOW_ADMIN_TOKEN in production)`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -60,6 +82,44 @@ async function main(): Promise<void> {
     stopping = true;
     app.logger.info({ signal }, 'shutting down: finishing in-flight requests and messages');
     app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function runVendors(flags: Record<string, string>): Promise<void> {
+  const config = loadVendorsConfig(process.env, flags);
+  const { startVendorsApp } = await import('./vendors-app.js');
+  const vendors = await startVendorsApp(config);
+  const { urls, adminUrl } = vendors;
+  const keyed = Object.keys(config.apiKeys);
+  const lines = [
+    'orderflow vendors are up (simulated SMS vendor, logistics company and payment provider)',
+    `  sms        ${urls.sms}`,
+    `  logistics  ${urls.logistics}`,
+    `  payment    ${urls.payment}`,
+    `  knobs      ${adminUrl}/api/admin/third-parties/{sms,logistics,payment}   (GET knobs and counters, PUT knobs; admin token)`,
+    `  API keys   ${keyed.length === 0 ? 'none required' : `required by ${keyed.join(', ')}`}`,
+  ];
+  if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (demo default: set the deployment's ORDERFLOW_ADMIN_TOKEN)`);
+  lines.push(
+    'point every orderflow process at them with:',
+    `  ORDERFLOW_SMS_URL=${urls.sms} ORDERFLOW_LOGISTICS_URL=${urls.logistics} ORDERFLOW_PAYMENT_URL=${urls.payment} ORDERFLOW_VENDORS_URL=${adminUrl}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    vendors.logger.info({ signal }, 'vendors shutting down');
+    setTimeout(() => {
+      process.stderr.write(`orderflow vendors: shutdown did not finish within ${SHUTDOWN_LIMIT_MS} ms; exiting anyway\n`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    vendors.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

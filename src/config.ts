@@ -3,8 +3,9 @@
  * Nothing else reads process.env. Every bad value is refused with a message naming the
  * variable, its value and what is accepted (contract: ARCHITECTURE.md, "Configuration").
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { ExternalVendors } from './third-parties/open-third-parties.js';
+import { THIRD_PARTY_NAMES, type ThirdPartyName } from './third-parties/types.js';
 
 export const SYSTEMS = ['order', 'push', 'warehouse', 'points', 'coupons', 'analytics', 'flash-sale'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
@@ -24,6 +25,10 @@ export const DEFAULT_FLASH_SALE_RATE = 200;
 export const DEFAULT_FLASH_SALE_USER_RATE = 5;
 export const DEFAULT_REDIS_PREFIX = 'orderflow:';
 export const DEFAULT_SEED_USERS = 100;
+/** Shorter HMAC secrets are guessable offline from one token; 16 characters is the floor, 64 hex the advice. */
+export const MIN_TOKEN_SECRET_LENGTH = 16;
+/** `orderflow vendors`: its admin API on this port, the SMS vendor, logistics company and payment provider on the next three. */
+export const DEFAULT_VENDORS_PORT = 3900;
 
 export interface Config {
   port: number;
@@ -50,7 +55,13 @@ export interface Config {
   adminToken: string;
   /** True when ORDERFLOW_ADMIN_TOKEN was not set: the demo token is used and a warning printed. */
   adminTokenIsDefault: boolean;
-  tokenSecret: string;
+  /**
+   * HMAC secret of user tokens (ORDERFLOW_TOKEN_SECRET). Unset only in the one-process default, which keeps
+   * a generated one in `<dataDir>/token-secret` (src/http/token-secret.ts) so sessions survive a restart.
+   */
+  tokenSecret?: string;
+  /** Vendors outside this process (ORDERFLOW_SMS_URL, …); undefined: this process starts the simulators itself. */
+  vendors?: ExternalVendors;
   systems: SystemName[];
   /** Seed demo users, SKUs, coupons and a flash sale (default: on with SQLite). */
   seedDemo: boolean;
@@ -83,6 +94,10 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   db: 'ORDERFLOW_DB',
   'redis-url': 'REDIS_URL',
   'order-url': 'ORDERFLOW_ORDER_URL',
+  'sms-url': 'ORDERFLOW_SMS_URL',
+  'logistics-url': 'ORDERFLOW_LOGISTICS_URL',
+  'payment-url': 'ORDERFLOW_PAYMENT_URL',
+  'vendors-url': 'ORDERFLOW_VENDORS_URL',
   'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
   'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
   'flash-sale-user-rate': 'ORDERFLOW_FLASH_SALE_USER_RATE',
@@ -98,25 +113,28 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'retry-scale': 'ORDERFLOW_RETRY_SCALE',
 };
 
-export function loadConfig(env: Source = process.env, flags: Source = {}): Readonly<Config> {
+/** Flags over the environment, through `table`; returns a reader that treats blank as unset. */
+function settings(env: Source, flags: Source, table: Record<string, string>): (name: string) => string | undefined {
   const source: Source = { ...env };
   for (const [flag, value] of Object.entries(flags)) {
-    const variable = FLAG_TO_VARIABLE[flag];
-    if (!variable) throw new ConfigError(`--${flag}`, `unknown option; known: ${Object.keys(FLAG_TO_VARIABLE).map((f) => `--${f}`).join(', ')}`);
+    const variable = table[flag];
+    if (!variable) throw new ConfigError(`--${flag}`, `unknown option; known: ${Object.keys(table).map((f) => `--${f}`).join(', ')}`);
     source[variable] = value;
   }
-  const get = (name: string) => {
+  return (name: string) => {
     const value = source[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
+}
+
+export function loadConfig(env: Source = process.env, flags: Source = {}): Readonly<Config> {
+  const get = settings(env, flags, FLAG_TO_VARIABLE);
   const db = get('ORDERFLOW_DB') ?? 'sqlite';
   if (db !== 'sqlite' && !/^mysql:\/\/[^/\s]+\/[A-Za-z0-9_]+$/.test(db)) {
     throw new ConfigError('ORDERFLOW_DB', `'${db}' is not 'sqlite' or a URL like mysql://root@127.0.0.1:3306/orderflow`);
   }
-  const adminToken = get('ORDERFLOW_ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 8) {
-    throw new ConfigError('ORDERFLOW_ADMIN_TOKEN', 'must be at least 8 characters');
-  }
+  const adminToken = adminTokenOf(get);
+  const systemNames = systems(get('ORDERFLOW_SYSTEMS'));
   const config: Config = {
     port: port(get('PORT')),
     host: get('HOST') ?? '127.0.0.1',
@@ -135,8 +153,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     payTimeoutMs: get('ORDERFLOW_PAY_TIMEOUT') === undefined ? DEFAULT_PAY_TIMEOUT_MS : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
     adminTokenIsDefault: adminToken === undefined,
-    tokenSecret: get('ORDERFLOW_TOKEN_SECRET') ?? randomBytes(32).toString('hex'),
-    systems: systems(get('ORDERFLOW_SYSTEMS')),
+    tokenSecret: tokenSecret(get('ORDERFLOW_TOKEN_SECRET'), systemNames),
+    vendors: externalVendors(get),
+    systems: systemNames,
     seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), db === 'sqlite'),
     seedStock: get('ORDERFLOW_SEED_STOCK') === undefined ? undefined : positiveInteger('ORDERFLOW_SEED_STOCK', get('ORDERFLOW_SEED_STOCK') as string),
     seedUsers: boundedInteger('ORDERFLOW_SEED_USERS', get('ORDERFLOW_SEED_USERS') ?? String(DEFAULT_SEED_USERS), 1, 1_000_000),
@@ -203,7 +222,7 @@ function endpoints(variable: string, text: string): string {
 
 function httpUrl(variable: string, text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text)) throw new ConfigError(variable, `'${text}' is not a URL like http://127.0.0.1:3000`);
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text) || !URL.canParse(text)) throw new ConfigError(variable, `'${text}' is not a URL like http://127.0.0.1:3000`);
   return text.replace(/\/+$/, '');
 }
 
@@ -230,4 +249,123 @@ function systems(text: string | undefined): SystemName[] {
   }
   if (names.length === 0) throw new ConfigError('ORDERFLOW_SYSTEMS', 'names no system');
   return names as SystemName[];
+}
+
+function adminTokenOf(get: (name: string) => string | undefined): string | undefined {
+  const adminToken = get('ORDERFLOW_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 8) {
+    throw new ConfigError('ORDERFLOW_ADMIN_TOKEN', 'must be at least 8 characters');
+  }
+  return adminToken;
+}
+
+/**
+ * A process running only some systems is one of several, and they must all accept each other's user
+ * tokens: a secret of its own (random, or kept in its own data dir) would not do, so it is required.
+ * The value is never echoed: it is a secret.
+ */
+function tokenSecret(text: string | undefined, systemNames: readonly SystemName[]): string | undefined {
+  if (text !== undefined) {
+    if (text.length < MIN_TOKEN_SECRET_LENGTH) {
+      throw new ConfigError('ORDERFLOW_TOKEN_SECRET', `must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (it has ${text.length}); e.g. the output of \`openssl rand -hex 32\``);
+    }
+    return text;
+  }
+  if (systemNames.length < SYSTEMS.length) {
+    throw new ConfigError(
+      'ORDERFLOW_TOKEN_SECRET',
+      `is required when a process runs only some systems (ORDERFLOW_SYSTEMS=${systemNames.join(',')}): set the same secret of at least ${MIN_TOKEN_SECRET_LENGTH} characters (e.g. from \`openssl rand -hex 32\`) on every process of the deployment, so each accepts the user tokens the others issue`,
+    );
+  }
+  return undefined;
+}
+
+const vendorVariable = (name: ThirdPartyName, suffix: 'URL' | 'API_KEY') => `ORDERFLOW_${name.toUpperCase()}_${suffix}`;
+
+/** ORDERFLOW_SMS_API_KEY, …: sent in an HTTP header, so printable ASCII without spaces; never echoed. */
+function apiKeysOf(get: (name: string) => string | undefined): Partial<Record<ThirdPartyName, string>> {
+  const keys: Partial<Record<ThirdPartyName, string>> = {};
+  for (const name of THIRD_PARTY_NAMES) {
+    const key = get(vendorVariable(name, 'API_KEY'));
+    if (key === undefined) continue;
+    if (!/^[\x21-\x7e]+$/.test(key)) throw new ConfigError(vendorVariable(name, 'API_KEY'), 'must be printable ASCII without spaces (it is sent in an HTTP header)');
+    keys[name] = key;
+  }
+  return keys;
+}
+
+/**
+ * All three vendor URLs or none. None: this process starts the simulators itself (the one-process
+ * default). All: they are used, and nothing is simulated here. Some: refused, because the missing ones
+ * would be simulated in this process alone, and a refund paid back by a payment provider that no
+ * other process sees is the very confusion the setting exists to end.
+ */
+function externalVendors(get: (name: string) => string | undefined): ExternalVendors | undefined {
+  const urls: Partial<Record<ThirdPartyName, string>> = {};
+  for (const name of THIRD_PARTY_NAMES) urls[name] = httpUrl(vendorVariable(name, 'URL'), get(vendorVariable(name, 'URL')));
+  const adminUrl = httpUrl('ORDERFLOW_VENDORS_URL', get('ORDERFLOW_VENDORS_URL'));
+  const apiKeys = apiKeysOf(get);
+  const set = THIRD_PARTY_NAMES.filter((name) => urls[name] !== undefined);
+  if (set.length === 0) {
+    if (adminUrl !== undefined) {
+      throw new ConfigError(
+        'ORDERFLOW_VENDORS_URL',
+        'is set but ORDERFLOW_SMS_URL, ORDERFLOW_LOGISTICS_URL and ORDERFLOW_PAYMENT_URL are not: set them too (`orderflow vendors` prints all four), or unset it to run the simulators in this process',
+      );
+    }
+    const keyed = THIRD_PARTY_NAMES.find((name) => apiKeys[name] !== undefined);
+    if (keyed) throw new ConfigError(vendorVariable(keyed, 'API_KEY'), `is set but ${vendorVariable(keyed, 'URL')} is not: a key is sent only to an external vendor`);
+    return undefined;
+  }
+  const missing = THIRD_PARTY_NAMES.find((name) => urls[name] === undefined);
+  if (missing) {
+    const given = set.map((name) => vendorVariable(name, 'URL'));
+    throw new ConfigError(
+      vendorVariable(missing, 'URL'),
+      `is not set while ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'}: set all three vendor URLs (\`orderflow vendors\` prints them), or none to have this process start its own simulators`,
+    );
+  }
+  return { urls: urls as Record<ThirdPartyName, string>, apiKeys, adminUrl };
+}
+
+/** The settings of `orderflow vendors` (the simulators as a process of their own). */
+export interface VendorsConfig {
+  /** Admin API on this port, SMS vendor on +1, logistics company on +2, payment provider on +3; 0: each on a free port. */
+  port: number;
+  host: string;
+  /** Guards the knobs API; the orderflow processes that forward to it send their own ORDERFLOW_ADMIN_TOKEN. */
+  adminToken: string;
+  adminTokenIsDefault: boolean;
+  /** Per vendor: when set, its endpoints require `Authorization: Bearer <key>` (the same variables orderflow sends). */
+  apiKeys: Partial<Record<ThirdPartyName, string>>;
+  logLevel: string;
+}
+
+export const VENDORS_FLAG_TO_VARIABLE: Record<string, string> = {
+  port: 'ORDERFLOW_VENDORS_PORT',
+  host: 'HOST',
+  'admin-token': 'ORDERFLOW_ADMIN_TOKEN',
+  'log-level': 'LOG_LEVEL',
+};
+
+export function loadVendorsConfig(env: Source = process.env, flags: Source = {}): Readonly<VendorsConfig> {
+  const get = settings(env, flags, VENDORS_FLAG_TO_VARIABLE);
+  const adminToken = adminTokenOf(get);
+  return Object.freeze({
+    port: vendorsPort(get('ORDERFLOW_VENDORS_PORT')),
+    host: get('HOST') ?? '127.0.0.1',
+    adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
+    adminTokenIsDefault: adminToken === undefined,
+    apiKeys: apiKeysOf(get),
+    logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  });
+}
+
+function vendorsPort(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_VENDORS_PORT;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65_532) {
+    throw new ConfigError('ORDERFLOW_VENDORS_PORT', `'${text}' is not a port from 1 to 65532 (the vendors take it and the next three), or 0 for free ports`);
+  }
+  return n;
 }

@@ -8,9 +8,13 @@ import { loadConfig } from '../../src/config.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
-/** Starts the whole app in this process on a random port, with its own data dir (and MySQL databases). */
+/**
+ * Starts the whole app in this process on a random port, with its own data dir (and MySQL databases).
+ * An ORDERFLOW_DATA_DIR given in `env` is used instead and left in place at stop (a restart test reuses it).
+ */
 export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite' | 'mysql' = 'sqlite'): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-e2e-'));
+  const ownDataDir = env.ORDERFLOW_DATA_DIR === undefined;
+  const dataDir = env.ORDERFLOW_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-e2e-'));
   const base = `of_e2e_${randomBytes(4).toString('hex')}`;
   const mysqlUrl = db === 'mysql' ? `${(process.env.MYSQL_URL as string).replace(/\/[^/]*$/, '')}/${base}` : undefined;
   const config = loadConfig({
@@ -26,7 +30,7 @@ export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite
   const app = await startApp(config);
   return new TestApp(app, async () => {
     await app.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     if (mysqlUrl) await dropDatabases(mysqlUrl, base);
   });
 }

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { CLI } from '../support/vendors-process.js';
+
+/** Runs the real `orderflow` command with `env` (over a clean slate of orderflow variables) and collects what it says. */
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+// Run side by side: each is a Node start-up, and none gets as far as opening a port or a file.
+test('cli: bad deployment settings stop orderflow with exit code 2 and one line naming the setting', async () => {
+  const cases: { args: string[]; env: Record<string, string>; line: RegExp }[] = [
+    {
+      args: ['start'],
+      env: { ORDERFLOW_SYSTEMS: 'order,coupons' },
+      line: /^orderflow: bad configuration: ORDERFLOW_TOKEN_SECRET: is required when a process runs only some systems \(ORDERFLOW_SYSTEMS=order,coupons\): set the same secret .*\n$/,
+    },
+    {
+      args: ['start', '--payment-url', 'http//127.0.0.1:3903'],
+      env: { ORDERFLOW_SMS_URL: 'http://127.0.0.1:3901', ORDERFLOW_LOGISTICS_URL: 'http://127.0.0.1:3902' },
+      line: /^orderflow: bad configuration: ORDERFLOW_PAYMENT_URL: 'http\/\/127\.0\.0\.1:3903' is not a URL like http:\/\/127\.0\.0\.1:3000\n$/,
+    },
+    {
+      args: ['vendors', '--port', '70000'],
+      env: {},
+      line: /^orderflow: bad configuration: ORDERFLOW_VENDORS_PORT: '70000' is not a port from 1 to 65532 .*\n$/,
+    },
+  ];
+  const results = await Promise.all(cases.map(({ args, env }) => run(args, env)));
+  for (const [i, { code, stdout, stderr }] of results.entries()) {
+    assert.match(stderr, cases[i].line, `case ${i}: ${stderr}`);
+    assert.equal(code, 2, `case ${i}`);
+    assert.equal(stdout, '', `case ${i}: nothing started`);
+  }
+});
