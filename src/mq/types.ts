@@ -106,13 +106,17 @@ export interface Producer {
   sendAsync(message: Message, callback: SendCallback): void;
   /** One-way send: no result, no callback; failures are only logged and counted. */
   sendOneway(message: Message): void;
-  /** Sends several messages of one topic; all are stored or none. */
+  /**
+   * Sends several messages of one topic; all are stored or none (embedded engine; on RocketMQ each is
+   * its own send, see docs/engines.md). Messages of one messageGroup are stored in the order given.
+   */
   sendBatch(messages: Message[]): Promise<SendResult[]>;
   /**
    * Sends a half message, runs the local transaction, then commits or rolls back.
    * `UNKNOWN` (or a throw) leaves the decision to the producer's transactionChecker.
-   * The embedded engine resolves once the local transaction has its outcome and sends the end without
-   * waiting for it (one-way, as RocketMQ's END_TRANSACTION); the RocketMQ engine waits for the proxy's answer.
+   * Both engines resolve once the local transaction has its outcome and send the end without waiting
+   * for it (one-way, as RocketMQ's END_TRANSACTION): the message becomes visible a moment later, and an
+   * end that is lost is settled by the check-back.
    */
   sendInTransaction(
     message: Message,
@@ -177,6 +181,12 @@ export interface CreateTopicOptions {
   name: string;
   type: TopicType;
   queues?: number;
+  /**
+   * When the topic exists with another type: change its type to `type` (a deployment changing how it
+   * sends, e.g. from transactional messages to an outbox's plain ones) instead of refusing with
+   * MQ_TOPIC_EXISTS. Messages already stored keep their own type; only new sends are checked against it.
+   */
+  retype?: boolean;
 }
 
 export interface GroupBacklog {

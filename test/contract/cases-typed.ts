@@ -89,6 +89,54 @@ export function typedCases(ctx: ContractContext): void {
     await assert.rejects(producer.send({ topic: tx, body: 'x' }), { code: 'MQ_WRONG_MESSAGE_TYPE' });
   });
 
+  test('retype: createTopic refuses another type for an existing topic unless asked to retype it; new sends then follow the new type', async () => {
+    const mq = ctx.mq();
+    const topic = unique('retype');
+    await mq.admin.createTopic({ name: topic, type: 'TRANSACTION' });
+    await assert.rejects(mq.admin.createTopic({ name: topic, type: 'NORMAL' }), { code: 'MQ_TOPIC_EXISTS' });
+    const retyped = await mq.admin.createTopic({ name: topic, type: 'NORMAL', retype: true });
+    assert.equal(retyped.type, 'NORMAL');
+    assert.equal((await mq.admin.listTopics()).find((t) => t.name === topic)?.type, 'NORMAL');
+    const producer = await mq.producer({ topics: [topic], transactionChecker: () => 'ROLLBACK' });
+    const got: string[] = [];
+    await mq.pushConsumer({ group: unique('g'), subscriptions: { [topic]: '*' }, listener: (m) => (got.push(m.body.toString()), 'SUCCESS') });
+    // The broker's own check (RocketMQ: the proxy's) may take a moment to see the new type.
+    assert.ok(await waitUntil(async () => !!(await producer.send({ topic, body: 'plain' }).catch(() => undefined)), 15_000), 'a plain send to the retyped topic');
+    await assert.rejects(producer.sendInTransaction({ topic, body: 'half' }, () => 'COMMIT'), { code: 'MQ_WRONG_MESSAGE_TYPE' });
+    assert.ok(await waitUntil(() => got.includes('plain'), 15_000), `delivered: ${JSON.stringify(got)}`);
+  });
+
+  test('FIFO: sendBatch stores the messages of one group in the order given, so they are consumed in that order', async () => {
+    const mq = ctx.mq();
+    const topic = unique('fifo_batch');
+    await mq.admin.createTopic({ name: topic, type: 'FIFO', queues: 2 });
+    const group = unique('g');
+    await ctx.prepareFifoGroup?.(group);
+    const producer = await mq.producer({ topics: [topic] });
+    const order = new Map<string, number[]>();
+    await mq.pushConsumer({
+      group,
+      subscriptions: { [topic]: '*' },
+      concurrency: 8,
+      listener: (m: MessageView) => {
+        const list = order.get(m.messageGroup ?? '') ?? [];
+        list.push(Number(m.body.toString()));
+        order.set(m.messageGroup ?? '', list);
+        return 'SUCCESS';
+      },
+    });
+    // Interleaved groups in each batch, as the changelog relay sends them (several orders' changes in one round).
+    const groups = ['order-a', 'order-b', 'order-c'];
+    for (let batch = 0; batch < 4; batch++) {
+      const messages = [];
+      for (let seq = batch * 5; seq < batch * 5 + 5; seq++) for (const g of groups) messages.push({ topic, messageGroup: g, body: String(seq) });
+      await producer.sendBatch(messages);
+    }
+    const expected = Array.from({ length: 20 }, (_, i) => i);
+    assert.ok(await waitUntil(() => groups.every((g) => (order.get(g)?.length ?? 0) >= 20), 30_000), JSON.stringify([...order]));
+    for (const g of groups) assert.deepEqual(order.get(g), expected, `order of ${g}`);
+  });
+
   test('FIFO: messages of one group are consumed in send order, even when some fail and are retried', async () => {
     const mq = ctx.mq();
     const topic = unique('fifo');

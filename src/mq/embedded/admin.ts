@@ -29,7 +29,7 @@ export class EmbeddedAdmin implements Admin {
     if (!TOPIC_TYPES.includes(options.type)) throw invalidArgument('type', `must be one of ${TOPIC_TYPES.join(', ')}, not ${options.type}`);
     const queues = options.queues ?? this.#broker.options.defaultQueues;
     if (!Number.isInteger(queues) || queues < 1 || queues > 1024) throw invalidArgument('queues', `must be an integer from 1 to 1024, not ${queues}`);
-    return this.#broker.createTopic(name, options.type, queues);
+    return this.#broker.createTopic(name, options.type, queues, options.retype === true);
   }
 
   async listTopics(): Promise<TopicInfo[]> {

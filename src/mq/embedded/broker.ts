@@ -77,8 +77,14 @@ export class Broker {
   }
 
   /** Creates a topic; creating it again with the same type is a no-op. */
-  async createTopic(name: string, type: TopicType, queues: number): Promise<TopicInfo> {
+  async createTopic(name: string, type: TopicType, queues: number, retype = false): Promise<TopicInfo> {
     const existing = this.#topics.get(name);
+    if (existing && existing.type !== type && retype) {
+      await this.log.write(({ db }) => db.prepare('UPDATE topics SET type = ? WHERE name = ?').run(type, name));
+      const retyped: TopicInfo = { ...existing, type };
+      this.#topics.set(name, retyped);
+      return retyped;
+    }
     if (existing) {
       if (existing.type !== type) {
         throw new MqError(MqErrorCode.TOPIC_EXISTS, `topic '${name}' exists as a ${existing.type} topic, not ${type}`, {

@@ -59,7 +59,7 @@ export class RocketAdmin implements Admin {
     set.add(group);
   }
 
-  /** The topic's message type (cached; topics do not change type). */
+  /** The topic's message type (cached; a topic changes type only through createTopic's `retype`, which updates the cache). */
   async topicType(topic: string): Promise<TopicType | undefined> {
     if (!this.#types.has(topic)) for (const t of await this.listTopics()) this.#types.set(t.name, t.type);
     return this.#types.get(topic);
@@ -82,6 +82,12 @@ export class RocketAdmin implements Admin {
     const queues = options.queues ?? DEFAULT_QUEUES;
     if (!Number.isInteger(queues) || queues < 1 || queues > 1024) throw invalidArgument('queues', `must be an integer from 1 to 1024, not ${queues}`);
     const existing = (await this.#remote.listTopics()).find((t) => t.name === name);
+    if (existing && existing.type !== options.type && options.retype) {
+      // message.type is a changeable topic attribute (RocketMQ's TopicAttributes): rewrite the config with the same queues.
+      await this.#remote.createTopic(name, options.type, existing.writeQueueNums);
+      this.#types.set(name, options.type);
+      return { name, type: options.type, queues: existing.writeQueueNums };
+    }
     if (existing && existing.type !== options.type) {
       throw new MqError(MqErrorCode.TOPIC_EXISTS, `topic '${name}' exists as a ${existing.type} topic, not ${options.type}`, { details: { topic: name } });
     }

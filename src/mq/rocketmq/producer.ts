@@ -119,7 +119,23 @@ export class RocketProducer implements Producer {
     const type = await this.#topicType(outs[0].topic);
     if (type === undefined) throw fromRocketError(new Error('TOPIC_NOT_FOUND'), { topic: outs[0].topic, endpoints: this.#options.endpoints });
     for (const out of outs) checkMessageType(out, type);
-    return Promise.all(messages.map((m) => this.send(m)));
+    // Sent one by one, so the messages of one message group go one after the other: sent at once, two
+    // of them could be stored in either order and a FIFO consumer would get them out of order. Different
+    // groups (and messages without one) go in parallel.
+    const results = new Array<SendResult>(messages.length);
+    const lanes = new Map<string | number, number[]>();
+    outs.forEach((out, i) => {
+      const lane = out.messageGroup ?? i;
+      const indexes = lanes.get(lane);
+      if (indexes) indexes.push(i);
+      else lanes.set(lane, [i]);
+    });
+    await Promise.all(
+      [...lanes.values()].map(async (indexes) => {
+        for (const i of indexes) results[i] = await this.send(messages[i]);
+      }),
+    );
+    return results;
   }
 
   async sendInTransaction(
@@ -148,12 +164,17 @@ export class RocketProducer implements Producer {
       this.#options.logger.warn({ err: error }, 'local transaction threw: UNKNOWN, left to the check-back');
       resolution = 'UNKNOWN';
     }
-    try {
-      if (resolution === 'COMMIT') await transaction.commit();
-      else if (resolution === 'ROLLBACK') await transaction.rollback();
-    } catch (error) {
-      // The half message stays; the broker's check-back settles it through the transactionChecker.
-      this.#options.logger.warn({ err: error, messageId: half.messageId }, 'ending the transaction failed: left to the check-back');
+    if (resolution === 'COMMIT' || resolution === 'ROLLBACK') {
+      // Not waited for, as RocketMQ's own producers end a transaction (one-way): the local transaction's
+      // outcome is already durable, and an end that is lost or fails leaves the half message to the
+      // broker's check-back, which asks the transactionChecker. Waiting would add a round trip to every
+      // transactional send (the order system's pay). close() waits for the ends still on their way.
+      const ending = resolution === 'COMMIT' ? transaction.commit() : transaction.rollback();
+      this.#track(
+        ending.catch((error: unknown) => {
+          this.#options.logger.warn({ err: error, messageId: half.messageId }, 'ending the transaction failed: left to the check-back');
+        }),
+      );
     }
     return { ...half, resolution };
   }
