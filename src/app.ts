@@ -24,7 +24,7 @@ import { createPointsSystem } from './systems/points/points-system.js';
 import { createPushSystem } from './systems/push/push-system.js';
 import { createRefundPaymentClient } from './systems/refund/payment-client.js';
 import { createRefundWorker } from './systems/refund/refund-worker.js';
-import { TOPIC_TYPES, Topics } from './systems/topics.js';
+import { Topics, topicTypesFor } from './systems/topics.js';
 import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
 import { startDownstreamWorker } from './workers/downstream-host.js';
 import type { ConsumingSystem } from './workers/downstream-worker.js';
@@ -96,7 +96,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
         : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, logger: logger.child({ component: 'mq' }) },
     );
     closers.push(() => mq.close());
-    for (const topic of Object.values(Topics)) await mq.admin.createTopic({ name: topic, type: TOPIC_TYPES[topic] });
+    // The types follow ORDERFLOW_ORDER_MESSAGES (order_paid and order_refund are NORMAL with the outbox); a deployment
+    // that switched has its topics retyped by its order system's processes (the only ones whose setting counts).
+    const topicTypes = topicTypesFor(config.orderMessages);
+    for (const topic of Object.values(Topics)) await mq.admin.createTopic({ name: topic, type: topicTypes[topic], retype: config.systems.includes('order') });
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });

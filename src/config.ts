@@ -50,6 +50,12 @@ export interface Config {
   /** Flash-sale purchase requests per second per user, bursts of twice that (ORDERFLOW_FLASH_SALE_USER_RATE); 0: no limit. */
   flashSaleUserRate: number;
   flow: 'async' | 'sync';
+  /**
+   * How the order system sends `order_paid`, `order_refund` and `order_timeout` (ORDERFLOW_ORDER_MESSAGES):
+   * 'transactional' — a RocketMQ transactional message per order (half message, local transaction, commit);
+   * 'outbox' — rows written in the local transaction and relayed with plain sends. Same guarantee.
+   */
+  orderMessages: 'transactional' | 'outbox';
   close: 'delay' | 'scan';
   payTimeoutMs: number;
   adminToken: string;
@@ -103,6 +109,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'flash-sale-user-rate': 'ORDERFLOW_FLASH_SALE_USER_RATE',
   'seed-users': 'ORDERFLOW_SEED_USERS',
   flow: 'ORDERFLOW_FLOW',
+  'order-messages': 'ORDERFLOW_ORDER_MESSAGES',
   close: 'ORDERFLOW_CLOSE',
   'pay-timeout': 'ORDERFLOW_PAY_TIMEOUT',
   'admin-token': 'ORDERFLOW_ADMIN_TOKEN',
@@ -149,6 +156,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     flashSaleRate: boundedInteger('ORDERFLOW_FLASH_SALE_RATE', get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE), 1, 100_000),
     flashSaleUserRate: boundedInteger('ORDERFLOW_FLASH_SALE_USER_RATE', get('ORDERFLOW_FLASH_SALE_USER_RATE') ?? String(DEFAULT_FLASH_SALE_USER_RATE), 0, 10_000),
     flow: oneOf('ORDERFLOW_FLOW', get('ORDERFLOW_FLOW') ?? 'async', ['async', 'sync'] as const),
+    orderMessages: oneOf('ORDERFLOW_ORDER_MESSAGES', get('ORDERFLOW_ORDER_MESSAGES') ?? 'transactional', ['transactional', 'outbox'] as const),
     close: oneOf('ORDERFLOW_CLOSE', get('ORDERFLOW_CLOSE') ?? 'delay', ['delay', 'scan'] as const),
     payTimeoutMs: get('ORDERFLOW_PAY_TIMEOUT') === undefined ? DEFAULT_PAY_TIMEOUT_MS : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,

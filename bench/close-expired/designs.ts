@@ -261,8 +261,8 @@ function orderContext(database: OrderContext['database'], close: 'delay' | 'scan
     clock: () => Date.now(),
     logger,
     // No changelog relay here: the outbox rows the closings write simply wait (context.ts).
-    wakeChangelog: () => {},
-    config: { payTimeoutMs: PAY_TIMEOUT_MS, close, flow: 'async' },
+    wakeRelays: () => {},
+    config: { payTimeoutMs: PAY_TIMEOUT_MS, close, flow: 'async', orderMessages: 'transactional' },
     // The coupon system owns its own database; endUnpaidOrder calls release after every close
     // that won, once the order's transaction has committed: that is when it was closed.
     coupons: {

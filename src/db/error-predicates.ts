@@ -48,6 +48,15 @@ export function isTransientDbError(error: unknown): boolean {
   });
 }
 
+/**
+ * True when MySQL/MariaDB rolled the transaction back to break a deadlock, or a statement gave up
+ * waiting for a row lock: nothing of it was committed, and running the whole transaction again is
+ * the documented remedy. (A lost connection is not: a COMMIT may have landed before it was lost.)
+ */
+export function isLockConflict(error: unknown): boolean {
+  return someCause(error, (e) => e.code === 'ER_LOCK_DEADLOCK' || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1213 || e.errno === 1205);
+}
+
 type DriverErrorFields = { code?: unknown; errno?: unknown; cause?: unknown };
 
 function someCause(error: unknown, test: (e: DriverErrorFields) => boolean): boolean {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { isLockConflict } from './error-predicates.js';
 
 interface Job<DB> {
   work(trx: Transaction<DB>): Promise<unknown>;
@@ -89,8 +90,26 @@ export function groupCommitter<DB>(db: Kysely<DB>): GroupCommitter<DB> {
   };
 }
 
-/** Group commit where it pays (SQLite's one writer); on MySQL every transaction runs on its own pooled connection, as before. */
+/** Attempts of one transaction that MySQL chose as a deadlock victim (or whose lock wait timed out). */
+export const MAX_LOCK_CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Group commit where it pays (SQLite's one writer); on MySQL every transaction runs on its own pooled
+ * connection, and one that InnoDB rolled back to break a deadlock is run again (after a short, growing,
+ * jittered pause), as MySQL documents: `work` touches only the database, so running it again is safe.
+ */
 export function transactionsFor<DB>(database: { db: Kysely<DB>; dialect: string }): GroupCommitter<DB> {
   if (database.dialect === 'sqlite') return groupCommitter(database.db);
-  return { run: (work) => database.db.transaction().execute(work) };
+  return {
+    async run(work) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await database.db.transaction().execute(work);
+        } catch (error) {
+          if (attempt >= MAX_LOCK_CONFLICT_ATTEMPTS || !isLockConflict(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, attempt * (1 + Math.random() * 4)));
+        }
+      }
+    },
+  };
 }

@@ -24,6 +24,15 @@ const SESSION_SETTINGS =
   "SET time_zone = '+00:00', sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE," +
   "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT'";
 
+/**
+ * READ COMMITTED instead of InnoDB's REPEATABLE READ: every write of orderflow is a guarded update
+ * (`… WHERE status = ?`, `… WHERE available >= ?`) or an insert under a unique key, none relies on a
+ * snapshot, and REPEATABLE READ's gap locks deadlocked placing against paying under load (a pay's
+ * INSERT … SELECT locked the gap before its order's row, where a concurrent placing inserted while
+ * holding the SKU row the pay wanted next). READ COMMITTED takes no gap locks for reads and scans.
+ */
+const ISOLATION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+
 // Binary collations compare byte for byte, as SQLite does: 'ABC' and 'abc' are different keys
 // (a case-insensitive collation would make them collide in a unique index). NO PAD variants also
 // keep 'a' and 'a ' apart. First one the server knows wins.
@@ -64,6 +73,7 @@ export async function openMysql(url: MysqlUrl, system: string, poolSize = DEFAUL
     pool,
     onCreateConnection: async (connection) => {
       await connection.executeQuery(CompiledQuery.raw(SESSION_SETTINGS));
+      await connection.executeQuery(CompiledQuery.raw(ISOLATION));
     },
   });
   return { dialect, location: `${url.host}:${url.port}/${database}` };

@@ -12,13 +12,26 @@ export const Topics = {
   FLASH_SALE_ORDER: 'flash_sale_order',
 } as const;
 
-export const TOPIC_TYPES: Record<(typeof Topics)[keyof typeof Topics], TopicType> = {
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+/** The topics' types when the order system sends transactional messages (ORDERFLOW_ORDER_MESSAGES=transactional, the default). */
+export const TOPIC_TYPES: Record<TopicName, TopicType> = {
   order_paid: 'TRANSACTION',
   order_timeout: 'DELAY',
   order_refund: 'TRANSACTION',
   order_changelog: 'FIFO',
   flash_sale_order: 'NORMAL',
 };
+
+/**
+ * The topics' types for a way of sending the order system's messages: with the outbox, `order_paid`
+ * and `order_refund` carry plain messages (the relay sends them after the local commit), so they are
+ * NORMAL topics; a broker refuses a plain message on a TRANSACTION topic and the reverse.
+ */
+export function topicTypesFor(orderMessages: 'transactional' | 'outbox'): Record<TopicName, TopicType> {
+  if (orderMessages === 'transactional') return TOPIC_TYPES;
+  return { ...TOPIC_TYPES, order_paid: 'NORMAL', order_refund: 'NORMAL' };
+}
 
 export const Tags = {
   PAID: 'PAID',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Topics } from '../../src/systems/topics.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The order system end to end through its HTTP API, on one database kind. */
@@ -115,7 +115,7 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     const trace = first.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_PAID);
     const producer = await t.app.mq.producer({ group: 'test-duplicator', transactionChecker: () => 'COMMIT' });
     const event = { orderId: placed.body.orderId, userId: 'user8', phone: '+15550000008', paymentId: first.paymentId, totalCents: first.totalCents, couponId: null, items: first.items, paidAt: Date.now() };
-    await producer.sendInTransaction({ topic: Topics.ORDER_PAID, tag: 'PAID', keys: [placed.body.orderId], body: JSON.stringify(event) }, () => 'COMMIT');
+    await sendLikeTheOrderSystem(t.app.mq, producer, { topic: Topics.ORDER_PAID, tag: 'PAID', keys: [placed.body.orderId], body: JSON.stringify(event) });
     assert.ok(await waitUntil(async () => {
       const all = await t.app.mq.admin.findMessagesByKey(Topics.ORDER_PAID, placed.body.orderId);
       return all.length === 2 && all.every((m) => m.deliveries.filter((d) => ['push', 'warehouse', 'points', 'coupons'].includes(d.group)).every((d) => d.state === 'CONSUMED'));

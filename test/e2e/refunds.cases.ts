@@ -5,7 +5,7 @@ import { DEAD_LETTERED_REASON } from '../../src/systems/refund/refund-dlq-watche
 import { REFUND_MAX_RECONSUME_TIMES } from '../../src/systems/refund/refund-worker.js';
 import { Groups, Topics } from '../../src/systems/topics.js';
 import type { MessageView } from '../../src/mq/index.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
 /**
@@ -14,10 +14,10 @@ import { sleep, waitUntil } from '../support/wait.js';
  * the DLQ) and replayable. Every test checks the provider's ledger and the stock, so a refund paid
  * twice (or stock given back twice) fails it, and every wait has a deadline, so a stuck one does too.
  */
-export function refundCases(db: 'sqlite' | 'mysql'): void {
+export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> = {}): void {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({}, db);
+    t = await startTestApp(env, db);
     // Sold units no refund touches: stock given back twice would eat into them and show.
     for (const skuId of ['SKU-1001', 'SKU-1002', 'SKU-1003']) await placePaid('user100', skuId, 5);
   });
@@ -211,7 +211,7 @@ export function refundCases(db: 'sqlite' | 'mysql'): void {
     const body = JSON.stringify({ refundId, orderId, userId: 'user48', paymentId: first.paymentId, amountCents: first.totalCents, reason: null, requestedAt: Date.now() });
     const producer = await t.app.mq.producer({ group: 'test-refund-duplicator', transactionChecker: () => 'COMMIT' });
     try {
-      await producer.sendInTransaction({ topic: Topics.ORDER_REFUND, tag: 'REFUND', keys: [refundId, orderId], body }, () => 'COMMIT');
+      await sendLikeTheOrderSystem(t.app.mq, producer, { topic: Topics.ORDER_REFUND, tag: 'REFUND', keys: [refundId, orderId], body });
       assert.ok(await waitUntil(async () => {
         const all = await t.app.mq.admin.findMessagesByKey(Topics.ORDER_REFUND, refundId);
         return all.length === 2 && all.every((m) => m.deliveries.find((d) => d.group === Groups.REFUND_WORKER)?.state === 'CONSUMED');

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Message, Messaging, Producer } from '../../src/mq/index.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -76,4 +77,15 @@ export class TestApp {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
+}
+
+/**
+ * Sends a copy of a message as the order system would have: committed transactional message on a
+ * TRANSACTION topic, plain message otherwise (ORDERFLOW_ORDER_MESSAGES=outbox makes order_paid and
+ * order_refund NORMAL topics). Tests use it to redeliver an event by hand.
+ */
+export async function sendLikeTheOrderSystem(mq: Messaging, producer: Producer, message: Message): Promise<void> {
+  const type = (await mq.admin.listTopics()).find((t) => t.name === message.topic)?.type;
+  if (type === 'TRANSACTION') await producer.sendInTransaction(message, () => 'COMMIT');
+  else await producer.send(message);
 }

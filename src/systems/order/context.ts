@@ -33,15 +33,16 @@ export interface OrderContext {
   producer(): Producer;
   clock(): number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow'>;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages'>;
   coupons: CouponsForOrders;
   metrics: OrderMetrics;
   /**
-   * Wakes the changelog relay: call it once a transaction that changed an order's status has
-   * committed, so the change is published now rather than at the relay's next poll (~50 ms).
-   * A context without a relay (a benchmark's) passes a no-op: the outbox rows simply wait.
+   * Wakes the outbox relays (the change stream's, and the message outbox's when
+   * ORDERFLOW_ORDER_MESSAGES=outbox): call it once a transaction that wrote outbox rows has committed,
+   * so they are published now rather than at the relay's next poll (~50 ms). A context without relays
+   * (a benchmark's) passes a no-op: the outbox rows simply wait.
    */
-  wakeChangelog(): void;
+  wakeRelays(): void;
   /** The old design only (ORDERFLOW_FLOW=sync): downstream handlers called inline by pay. */
   inline: ((event: OrderPaidEvent) => Promise<void>)[];
 }

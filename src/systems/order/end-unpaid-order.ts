@@ -10,14 +10,14 @@ import { assertTransition, OrderStatus } from './states.js';
  */
 export async function endUnpaidOrder(ctx: OrderContext, orderId: string, to: 'CANCELLED' | 'CLOSED', note: string): Promise<boolean> {
   const now = ctx.clock();
-  const won = await ctx.database.db.transaction().execute(async (trx) => {
+  const won = await ctx.transact(async (trx) => {
     if (!(await transition(trx, orderId, OrderStatus.WAIT_PAY, to, now, {}, note))) return false;
     await settleReservation(trx, orderId, 'released');
     const order = await trx.selectFrom('orders').select('coupon_id').where('order_id', '=', orderId).executeTakeFirst();
     return { couponId: order?.coupon_id ?? null };
   });
   if (!won) return false;
-  ctx.wakeChangelog();
+  ctx.wakeRelays();
   // After the commit (another system's database); a failure here is retried by the timeout
   // message's redelivery, which releases again for a CLOSED order (onOrderTimeout).
   if (won.couponId) await ctx.coupons.release(orderId);
@@ -40,6 +40,6 @@ export async function cancelOrder(ctx: OrderContext, userId: string, orderId: st
 export async function markShipped(ctx: OrderContext, orderId: string, trackingNo: string): Promise<boolean> {
   // A transaction: the status, its history row and its changelog outbox row commit together.
   const won = await ctx.transact((trx) => transition(trx, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`));
-  if (won) ctx.wakeChangelog();
+  if (won) ctx.wakeRelays();
   return won;
 }

@@ -3,8 +3,10 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../../config.js';
 import { migrate, transactionsFor, type Database } from '../../db/index.js';
 import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
-import { Groups, type OrderPaidEvent, Topics } from '../topics.js';
+import { Groups, type OrderPaidEvent, type TopicName, Topics, topicTypesFor } from '../topics.js';
 import { type ChangelogRelay, startChangelogRelay } from './changelog-relay.js';
+import { publishMessageOutbox } from './message-outbox.js';
+import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { closeExpiredByScan, onOrderTimeout } from './close-expired-orders.js';
 import type { CouponsForOrders, OrderContext } from './context.js';
 import { cancelOrder, markShipped } from './end-unpaid-order.js';
@@ -33,7 +35,7 @@ export interface OrderSystemDeps {
   mq: Messaging;
   clock: () => number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'seedDemo' | 'seedStock' | 'seedUsers'>;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers'>;
   coupons: CouponsForOrders;
   registry: Registry;
 }
@@ -48,6 +50,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   await migrate(deps.database, orderMigrations);
   let producer: Producer | undefined;
   let relay: ChangelogRelay | undefined;
+  let messageRelay: OutboxRelay | undefined;
   const views: DownstreamView[] = [];
   const commits = transactionsFor(deps.database);
   const ctx: OrderContext = {
@@ -63,7 +66,10 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     config: deps.config,
     coupons: deps.coupons,
     inline: [],
-    wakeChangelog: () => relay?.wake(),
+    wakeRelays: () => {
+      relay?.wake();
+      messageRelay?.wake();
+    },
     metrics: {
       ordersPlaced: new Counter({ name: 'orderflow_orders_placed_total', help: 'Orders placed', registers: [deps.registry] }),
       ordersPaid: new Counter({ name: 'orderflow_orders_paid_total', help: 'Orders paid', registers: [deps.registry] }),
@@ -83,6 +89,15 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   });
   // The change stream (problem #5): publishes what every status change wrote to the outbox.
   relay = startChangelogRelay({ database: deps.database, producer, logger: ctx.logger });
+  // The message outbox (ORDERFLOW_ORDER_MESSAGES=outbox); started in both modes, so that rows queued before a
+  // switch back to transactional messages are still published.
+  const topicTypes = topicTypesFor(deps.config.orderMessages);
+  const orderProducer = producer;
+  messageRelay = startOutboxRelay({
+    what: 'the order messages',
+    logger: ctx.logger,
+    publishRound: (limit) => publishMessageOutbox(deps.database, orderProducer, (topic) => topicTypes[topic as TopicName], limit),
+  });
   if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock, deps.config.seedUsers);
   const consumers: PushConsumer[] = [];
   let scanner: NodeJS.Timeout | undefined;
@@ -146,6 +161,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
       clearInterval(scanner);
       for (const consumer of consumers) await consumer.close();
       await relay?.close();
+      await messageRelay?.close();
       await producer?.close();
     },
   };

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { isUniqueViolation } from '../../db/index.js';
 import { notFound } from '../../errors.js';
-import { Tags, Topics } from '../topics.js';
 import type { OrderContext } from './context.js';
+import { queueMessage } from './message-outbox.js';
+import { timeoutMessage } from './place-order.js';
 import { addHistory, findOrder, reserveStock } from './repository.js';
 import { OrderStatus } from './states.js';
 
@@ -51,12 +52,11 @@ export async function placeFlashSaleOrder(ctx: OrderContext, input: FlashSaleOrd
   const sku = await db.selectFrom('skus').select('sku_id').where('sku_id', '=', input.skuId).executeTakeFirst();
   if (!sku) throw notFound('sku', input.skuId);
   const payDeadline = now + ctx.config.payTimeoutMs;
-  if (ctx.config.close === 'delay') {
-    // As in placeOrder: sent before the commit; if the commit fails, the message finds no open order.
-    await ctx.producer().send({ topic: Topics.ORDER_TIMEOUT, tag: Tags.TIMEOUT, keys: [orderId], body: JSON.stringify({ orderId, payDeadline }), deliverAt: payDeadline });
-  }
+  const timeout = timeoutMessage(ctx, orderId, payDeadline);
+  // As in placeOrder: sent before the commit (if the commit fails, the message finds no open order), or queued in it (the outbox).
+  if (timeout && ctx.config.orderMessages === 'transactional') await ctx.producer().send(timeout);
   try {
-    await db.transaction().execute(async (trx) => {
+    await ctx.transact(async (trx) => {
       await reserveStock(trx, input.skuId, 1);
       await trx
         .insertInto('orders')
@@ -77,13 +77,14 @@ export async function placeFlashSaleOrder(ctx: OrderContext, input: FlashSaleOrd
         .execute();
       await trx.insertInto('order_items').values({ order_id: orderId, sku_id: input.skuId, quantity: 1, price_cents: input.priceCents }).execute();
       await addHistory(trx, orderId, null, OrderStatus.WAIT_PAY, now, `flash sale ticket ${input.ticketId}`);
+      if (timeout && ctx.config.orderMessages === 'outbox') await queueMessage(trx, timeout, now);
     });
   } catch (error) {
     // Two deliveries of one ticket raced: the other one's order won the primary key; this reservation rolled back.
     if (isUniqueViolation(error) && (await findOrder(db, orderId))) return { orderId, created: false };
     throw error;
   }
-  ctx.wakeChangelog();
+  ctx.wakeRelays();
   ctx.metrics.ordersPlaced.inc();
   return { orderId, created: true };
 }

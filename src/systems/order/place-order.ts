@@ -2,6 +2,7 @@ import { preparedQuery } from '../../db/index.js';
 import { notFound, validationFailed } from '../../errors.js';
 import { Tags, Topics } from '../topics.js';
 import type { OrderContext } from './context.js';
+import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { addHistory, newOrderId, reserveStock } from './repository.js';
 import type { OrderDB } from './schema.js';
 import { OrderStatus } from './states.js';
@@ -39,17 +40,10 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
   const payDeadline = now + ctx.config.payTimeoutMs;
 
   const discount = input.couponId ? (await ctx.coupons.lock(input.couponId, input.userId, orderId, subtotal)).discountCents : 0;
+  const timeout = timeoutMessage(ctx, orderId, payDeadline);
   try {
-    if (ctx.config.close === 'delay') {
-      // Sent before the commit: if the commit fails, the message later finds no open order and does nothing.
-      await ctx.producer().send({
-        topic: Topics.ORDER_TIMEOUT,
-        tag: Tags.TIMEOUT,
-        keys: [orderId],
-        body: JSON.stringify({ orderId, payDeadline }),
-        deliverAt: payDeadline,
-      });
-    }
+    // Transactional messages: sent before the commit; if the commit fails, the message later finds no open order and does nothing.
+    if (timeout && ctx.config.orderMessages === 'transactional') await ctx.producer().send(timeout);
     await ctx.transact(async (trx) => {
       for (const item of [...items].sort((a, b) => a.skuId.localeCompare(b.skuId))) await reserveStock(trx, item.skuId, item.quantity);
       await insertOrder(trx, {
@@ -57,14 +51,22 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
       });
       for (const i of items) await insertItem(trx, { orderId, skuId: i.skuId, quantity: i.quantity, price: price.get(i.skuId) as number });
       await addHistory(trx, orderId, null, OrderStatus.WAIT_PAY, now, null);
+      // The message outbox: the deadline's message is a row of this transaction, published by the relay.
+      if (timeout && ctx.config.orderMessages === 'outbox') await queueMessage(trx, timeout, now);
     });
   } catch (error) {
     if (input.couponId) await ctx.coupons.release(orderId).catch((e) => ctx.logger.error({ err: e, orderId }, 'releasing the coupon of a failed order failed'));
     throw error;
   }
-  ctx.wakeChangelog();
+  ctx.wakeRelays();
   ctx.metrics.ordersPlaced.inc();
   return { orderId, status: OrderStatus.WAIT_PAY, payDeadline: new Date(payDeadline).toISOString(), totalCents: subtotal - discount, discountCents: discount };
+}
+
+/** The delayed `order_timeout` message that closes the order at its pay deadline; none when closing scans (ORDERFLOW_CLOSE=scan). */
+export function timeoutMessage(ctx: OrderContext, orderId: string, payDeadline: number): QueuedMessage | undefined {
+  if (ctx.config.close !== 'delay') return undefined;
+  return { topic: Topics.ORDER_TIMEOUT, tag: Tags.TIMEOUT, keys: [orderId], body: JSON.stringify({ orderId, payDeadline }), deliverAt: payDeadline };
 }
 
 // Placing runs these for every order: built once, see src/db/prepared-query.ts.

@@ -3,6 +3,7 @@ import { AppError, ErrorCode, notFound } from '../../errors.js';
 import type { MessageView, TransactionResolution } from '../../mq/index.js';
 import { type OrderRefundEvent, Tags, Topics } from '../topics.js';
 import type { OrderContext } from './context.js';
+import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { findOrder, type OrderRow, transition } from './repository.js';
 import { REFUND_TEXT_MAX } from './refund-schema.js';
 import { assertTransition, OrderStatus } from './states.js';
@@ -25,7 +26,8 @@ export function newRefundId(now: number): string {
 }
 
 /**
- * Refunds that cannot fail half-way (problem #2). The `order_refund` half message is stored, then
+ * Refunds that cannot fail half-way. The `order_refund` half message is stored (or, with the message
+ * outbox, queued as a row of the same local transaction), then
  * ONE local transaction makes the order REFUNDING and records the refund; the message is committed
  * only if that transaction committed — never a REFUNDING order without its message (stuck), never
  * a message for an order that is not being refunded (money paid back for nothing). The refund
@@ -57,9 +59,12 @@ export async function checkRefund(ctx: OrderContext, message: MessageView): Prom
 }
 
 async function requestRefund(ctx: OrderContext, from: OrderStatus, event: OrderRefundEvent): Promise<boolean> {
+  const message = { topic: Topics.ORDER_REFUND, tag: Tags.REFUND, keys: [event.refundId, event.orderId], body: JSON.stringify(event) };
+  // With the message outbox the message is a row of the local transaction itself (see pay-order.ts).
+  if (ctx.config.orderMessages === 'outbox') return markRefunding(ctx, from, event, message);
   let failure: unknown;
   const result = await ctx.producer().sendInTransaction(
-    { topic: Topics.ORDER_REFUND, tag: Tags.REFUND, keys: [event.refundId, event.orderId], body: JSON.stringify(event) },
+    message,
     async (): Promise<TransactionResolution> => {
       try {
         return (await markRefunding(ctx, from, event)) ? 'COMMIT' : 'ROLLBACK';
@@ -73,9 +78,9 @@ async function requestRefund(ctx: OrderContext, from: OrderStatus, event: OrderR
   return result.resolution === 'COMMIT';
 }
 
-async function markRefunding(ctx: OrderContext, from: OrderStatus, event: OrderRefundEvent): Promise<boolean> {
+async function markRefunding(ctx: OrderContext, from: OrderStatus, event: OrderRefundEvent, outboxMessage?: QueuedMessage): Promise<boolean> {
   const note = `refund ${event.refundId} requested${event.reason ? `: ${event.reason}` : ''}`.slice(0, REFUND_TEXT_MAX);
-  const won = await ctx.database.db.transaction().execute(async (trx) => {
+  const won = await ctx.transact(async (trx) => {
     if (!(await transition(trx, event.orderId, from, OrderStatus.REFUNDING, event.requestedAt, {}, note))) return false;
     await trx
       .insertInto('order_refunds')
@@ -90,9 +95,10 @@ async function markRefunding(ctx: OrderContext, from: OrderStatus, event: OrderR
         last_error: null,
       })
       .execute();
+    if (outboxMessage) await queueMessage(trx, outboxMessage, event.requestedAt);
     return true;
   });
-  if (won) ctx.wakeChangelog(); // committed: the change stream publishes REFUNDING now
+  if (won) ctx.wakeRelays(); // committed: the change stream publishes REFUNDING now
   return won;
 }
 

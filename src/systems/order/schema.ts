@@ -1,6 +1,7 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Migration } from '../../db/index.js';
 import { historySeqMigration, type OrderOutboxTable, outboxMigration } from './outbox-schema.js';
+import { messageOutboxMigration, type OrderMessagesTable } from './message-outbox.js';
 import { type OrderRefundsTable, refundsMigration } from './refund-schema.js';
 import type { OrderStatus } from './states.js';
 
@@ -29,6 +30,7 @@ export interface OrderDB {
   order_history: { order_id: string; seq: number; from_status: OrderStatus | null; to_status: OrderStatus; at: number; note: string | null };
   order_outbox: OrderOutboxTable;
   order_refunds: OrderRefundsTable;
+  order_messages: OrderMessagesTable;
 }
 
 export const orderMigrations: Record<string, Migration> = {
@@ -91,4 +93,5 @@ export const orderMigrations: Record<string, Migration> = {
   '002_outbox': outboxMigration,
   '002_outbox_history_seq': historySeqMigration,
   '003_refunds': refundsMigration,
+  '004_message_outbox': messageOutboxMigration,
 };

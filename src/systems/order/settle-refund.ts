@@ -27,7 +27,7 @@ export async function refundStatus(ctx: OrderContext, refundId: string): Promise
  */
 export async function completeRefund(ctx: OrderContext, refundId: string, providerRefundId: string | null): Promise<OrderStatus | undefined> {
   const now = ctx.clock();
-  const status = await ctx.database.db.transaction().execute(async (trx) => {
+  const status = await ctx.transact(async (trx) => {
     const refund = await trx.selectFrom('order_refunds').select('order_id').where('refund_id', '=', refundId).executeTakeFirst();
     if (!refund) return undefined;
     const note = `refund ${refundId} paid back${providerRefundId ? ` (${providerRefundId})` : ' (nothing to pay)'}`;
@@ -43,7 +43,7 @@ export async function completeRefund(ctx: OrderContext, refundId: string, provid
     }
     return (await findOrder(trx, refund.order_id))?.status;
   });
-  ctx.wakeChangelog(); // committed: the change stream publishes the new status now (a no-op if nothing changed)
+  ctx.wakeRelays(); // committed: the change stream publishes the new status now (a no-op if nothing changed)
   return status;
 }
 
@@ -55,7 +55,7 @@ export async function completeRefund(ctx: OrderContext, refundId: string, provid
 export async function failRefund(ctx: OrderContext, refundId: string, reason: string): Promise<OrderStatus | undefined> {
   const now = ctx.clock();
   const error = reason.slice(0, REFUND_TEXT_MAX);
-  const result = await ctx.database.db.transaction().execute(async (trx) => {
+  const result = await ctx.transact(async (trx) => {
     const refund = await trx.selectFrom('order_refunds').select('order_id').where('refund_id', '=', refundId).executeTakeFirst();
     if (!refund) return undefined;
     const note = `refund ${refundId} failed: ${error}`.slice(0, REFUND_TEXT_MAX);
@@ -65,7 +65,7 @@ export async function failRefund(ctx: OrderContext, refundId: string, reason: st
     if (status === OrderStatus.REFUND_FAILED) await trx.updateTable('order_refunds').set({ last_error: error }).where('refund_id', '=', refundId).execute();
     return status;
   });
-  ctx.wakeChangelog();
+  ctx.wakeRelays();
   return result;
 }
 
