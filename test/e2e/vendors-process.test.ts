@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { remoteThirdParties } from '../../src/third-parties/index.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 import { startVendorsProcess, type VendorsProcess } from '../support/vendors-process.js';
 import { waitUntil } from '../support/wait.js';
@@ -92,6 +93,13 @@ test('vendors process: a vendor configured with an API key refuses a call withou
   });
   assert.equal(res.status, 401);
   assert.equal(((await res.json()) as any).error.code, 'UNAUTHORIZED');
+});
+
+test('vendors process: a process whose admin token is not the vendors process\'s is told so, not given the knobs', async () => {
+  const stranger = remoteThirdParties({ adminUrl: vendors.adminUrl, adminToken: 'not-the-deployment-token', urls: a.app.thirdParties!.urls });
+  await assert.rejects(stranger.getKnobs('sms'), (error: Error) => /answered 401 .*ORDERFLOW_ADMIN_TOKEN is not the vendors process's/.test(error.message));
+  await assert.rejects(stranger.setKnobs('sms', { down: true }), /401/);
+  assert.equal((await vendorsSays('sms')).down, false, 'nothing was changed');
 });
 
 // Last: it stops the vendors process.
