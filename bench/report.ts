@@ -1,4 +1,5 @@
 /** Printing and recording benchmark results: a table on stdout, JSON under bench/results/. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,10 +54,23 @@ export function printTable(sections: Section[]): void {
 
 const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : String(round(v)));
 
+/** The code a result was measured on: the commit, and whether the tree had changes not in it. */
+export function gitState(): { commit: string; dirty: boolean } | { commit: 'unknown'; reason: string } {
+  const cwd = path.dirname(fileURLToPath(import.meta.url));
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch (error) {
+    return { commit: 'unknown', reason: (error as Error).message.split('\n')[0] };
+  }
+}
+
 export function saveResults(scenario: string, payload: object): string {
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ scenario, date: new Date().toISOString(), machine: machine(), ...payload }, null, 2));
+  const recorded = { scenario, date: new Date().toISOString(), machine: machine(), git: gitState(), loadAverage: os.loadavg(), ...payload };
+  fs.writeFileSync(file, JSON.stringify(recorded, null, 2));
   return file;
 }

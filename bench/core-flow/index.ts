@@ -11,6 +11,7 @@ import { Connections, runCrowd } from '../flash-sale/crowd.js';
 import { summarize } from '../peers/stats.js';
 import { cpuSpeedProbeMs, printTable, saveResults, type Section } from '../report.js';
 import { BENCH_ADMIN_TOKEN, startServer, type ServerProcess } from '../server-process.js';
+import { runProductionCoreFlowBench } from './production/index.js';
 
 interface Scenario {
   flow: 'async' | 'sync';
@@ -20,6 +21,9 @@ interface Scenario {
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 export async function runCoreFlowBench(args: Map<string, string | true>): Promise<void> {
+  const topology = args.get('topology') ?? 'embedded';
+  if (topology === 'production') return runProductionCoreFlowBench(args);
+  if (topology !== 'embedded') throw new Error(`--topology takes embedded (one process, the default) or production (RocketMQ, MariaDB, Redis, systems in processes of their own), not ${String(topology)}`);
   const rate = Number(args.get('rate') ?? 1_000);
   const seconds = Number(args.get('seconds') ?? 10);
   const warmup = Number(args.get('warmup') ?? 3);

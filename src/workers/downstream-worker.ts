@@ -14,8 +14,9 @@ import { createCouponsSystem } from '../systems/coupons/coupons-system.js';
 import { createPointsSystem } from '../systems/points/points-system.js';
 import { createPushSystem } from '../systems/push/push-system.js';
 import { createWarehouseSystem } from '../systems/warehouse/warehouse-system.js';
+import { createMessaging, type Messaging } from '../mq/index.js';
 import { createVendorClient } from '../third-parties/index.js';
-import { remoteMessaging } from './mq-bridge.js';
+import { type ConsumingMessaging, remoteMessaging } from './mq-bridge.js';
 import { createRpc, type Rpc } from './rpc.js';
 import { workerDataOf } from './spawn-worker.js';
 import { lowerThisThreadsPriority } from './thread-priority.js';
@@ -32,6 +33,12 @@ export interface DownstreamWorkerData {
   urls: { sms: string; logistics: string };
   /** Bearer API keys of external vendors (ORDERFLOW_SMS_API_KEY, ORDERFLOW_LOGISTICS_API_KEY). */
   apiKeys?: { sms?: string; logistics?: string };
+  /**
+   * On RocketMQ the worker talks to the broker itself, with a client of its own: its consumers' gRPC
+   * traffic (receives, acks) then runs on this thread, at its lower priority, not on the main thread that
+   * serves payments. (The embedded broker lives in the main thread, so there the worker consumes through it.)
+   */
+  rocketmq?: { endpoints: string; namesrv: string };
 }
 
 const port = parentPort;
@@ -42,6 +49,8 @@ lowerThisThreadsPriority(logger);
 const systems = new Map<string, { forOrder(orderId: string): Promise<unknown>; close(): Promise<unknown> }>();
 const databases: Database<unknown>[] = [];
 let analytics: AnalyticsSystem | undefined;
+/** The worker's own RocketMQ client (data.rocketmq), closed after the systems. */
+let ownMessaging: Messaging | undefined;
 let main: Rpc;
 const remote = remoteMessaging(() => main);
 const analyticsHere = () => {
@@ -56,6 +65,7 @@ main = createRpc(port, {
   analyticsFaultsInjected: () => analyticsHere().faultsInjected(),
   async close() {
     for (const system of systems.values()) await system.close();
+    await ownMessaging?.close();
     for (const database of databases) await database.close();
   },
 });
@@ -67,7 +77,10 @@ try {
     return database;
   };
   const vendor = (name: 'sms' | 'logistics') => createVendorClient({ name, baseUrl: data.urls[name], apiKey: data.apiKeys?.[name], timeoutMs: data.vendorTimeoutMs, logger: logger.child({ vendor: name }) });
-  const mq = remote.messaging;
+  if (data.rocketmq) {
+    ownMessaging = await createMessaging({ engine: 'rocketmq', endpoints: data.rocketmq.endpoints, namesrv: data.rocketmq.namesrv, logger: logger.child({ component: 'mq' }) });
+  }
+  const mq: ConsumingMessaging = ownMessaging ?? remote.messaging;
   const clock = Date.now;
   const has = (system: ConsumingSystem) => data.systems.includes(system);
   // The coupon system's consumer (reward coupons) runs here; its lock/release API stays in the main thread.
