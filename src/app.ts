@@ -11,7 +11,7 @@ import { adminRoutes } from './admin/admin-routes.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { createHttpServer, DASHBOARD_ASSETS_DIR, routePlugin } from './http/index.js';
-import { createMessaging, type Messaging } from './mq/index.js';
+import { createMessaging, type Messaging, MqError, MqErrorCode } from './mq/index.js';
 import type { AnalyticsSystem } from './systems/analytics/analytics-system.js';
 import { analyticsRoutes } from './systems/analytics/routes.js';
 import { createCouponsSystem } from './systems/coupons/coupons-system.js';
@@ -44,7 +44,10 @@ export interface App {
   analytics?: AnalyticsSystem;
   thirdParties?: ThirdPartiesHandle;
   logger: Logger;
+  /** Stops accepting requests, lets those in flight and the messages being handled finish, then closes stores. */
   close(): Promise<void>;
+  /** What close() is still waiting for: its current step, and the HTTP connections and requests still open. */
+  stillClosing(): { step?: string; http?: { connections: number; requests: number } };
 }
 
 /** The order system's admin route for shipments, called by a warehouse in another process. */
@@ -81,12 +84,20 @@ export interface AppOverrides {
 export async function startApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? Date.now;
-  const closers: (() => Promise<unknown>)[] = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) {
-      await closer().catch((error: Error) => logger.error({ err: error }, 'shutdown step failed'));
-    }
-  };
+  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  const onClose = (name: string, close: () => Promise<unknown>) => void closers.push({ name, close });
+  let closingStep: string | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const closer of closers.reverse()) {
+        closingStep = closer.name;
+        await closer.close().catch((error: Error) => logger.error({ err: error, step: closer.name }, 'shutdown step failed'));
+      }
+      closingStep = undefined;
+    })());
+  let httpServer: FastifyInstance | undefined;
+  const stillClosing = () => ({ step: closingStep, http: httpServer?.openConnections() });
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
     const tokenSecret = config.tokenSecret ?? tokenSecretFromDataDir(config, logger);
@@ -95,24 +106,31 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
         ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
         : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, logger: logger.child({ component: 'mq' }) },
     );
-    closers.push(() => mq.close());
+    onClose('messaging', () => mq.close());
     // The types follow ORDERFLOW_ORDER_MESSAGES (order_paid and order_refund are NORMAL with the outbox); a deployment
-    // that switched has its topics retyped by its order system's processes (the only ones whose setting counts).
+    // that switched has its topics retyped by its order system's processes, the only ones whose setting counts: a
+    // process without the order system only makes a missing topic, and takes an existing one as it is (started beside
+    // an order system that is retyping, it may see the old type).
     const topicTypes = topicTypesFor(config.orderMessages);
-    for (const topic of Object.values(Topics)) await mq.admin.createTopic({ name: topic, type: topicTypes[topic], retype: config.systems.includes('order') });
+    const ownsTypes = config.systems.includes('order');
+    for (const topic of Object.values(Topics)) {
+      await mq.admin.createTopic({ name: topic, type: topicTypes[topic], retype: ownsTypes }).catch((error: unknown) => {
+        if (ownsTypes || !(error instanceof MqError && error.code === MqErrorCode.TOPIC_EXISTS)) throw error;
+      });
+    }
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const has = (system: Config['systems'][number]) => config.systems.includes(system);
     const open = async <DB>(system: string): Promise<Database<DB>> => {
       const database = await openDatabase<DB>({ url: config.db, dataDir: config.dataDir, system, logger: logger.child({ db: system }) });
-      closers.push(() => database.close());
+      onClose(`database ${system}`, () => database.close());
       return database;
     };
 
     // The simulators in a worker thread of this process, or the configured vendors (config.vendors).
     const thirdParties = await openThirdParties({ external: config.vendors, adminToken: config.adminToken });
-    closers.push(() => thirdParties.close());
+    onClose('third parties', () => thirdParties.close());
     const apiKeys = config.vendors?.apiKeys ?? {};
     const vendor = (name: 'sms' | 'logistics' | 'payment') =>
       createVendorClient({ name, baseUrl: thirdParties.urls[name], apiKey: apiKeys[name], timeoutMs: VENDOR_TIMEOUT_MS, logger: logger.child({ vendor: name }) });
@@ -123,15 +141,15 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const coupons = await createCouponsSystem({
       database: await open('coupons'), mq, clock, logger, consume: consume && has('coupons') && !inWorker, seedUsers: config.seedDemo ? DEMO_USERS : 0,
     });
-    closers.push(() => coupons.close());
+    onClose('coupons', () => coupons.close());
     let orders: OrderSystem | undefined;
     if (has('order')) {
       orders = await createOrderSystem({ database: await open('order'), mq, clock, logger, config, coupons: coupons.forOrders, registry });
-      closers.push(() => (orders as OrderSystem).close());
+      onClose('order system', () => (orders as OrderSystem).close());
       // Refunds (async in both flows): the worker reports to the order system in this process.
       const payment = createRefundPaymentClient({ baseUrl: thirdParties.urls.payment, apiKey: apiKeys.payment, timeoutMs: VENDOR_TIMEOUT_MS, retryBackoffScale: config.retryBackoffScale, logger: logger.child({ vendor: 'payment' }) });
       const refundWorker = await createRefundWorker({ mq, payment, orders: orders.refunds, logger });
-      closers.push(() => refundWorker.close());
+      onClose('refund worker', () => refundWorker.close());
     }
     // The warehouse reports shipments through the order system's public API: in this process, or over HTTP (distributed mode).
     const reportShipped = orders
@@ -144,19 +162,20 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       mq,
       markShipped: reportShipped,
       logger,
-      data: { systems: workerSystems, db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls, apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics } },
+      data: { systems: workerSystems, db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls, apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics },
+        rocketmq: config.mq === 'rocketmq' ? { endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv } : undefined },
     });
-    if (downstream) closers.push(() => downstream.close());
+    if (downstream) onClose('downstream worker', () => downstream.close());
     for (const view of downstream?.views ?? []) orders?.addDownstreamView(view);
     if (!inWorker) {
       const points = await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: consume && has('points') });
-      closers.push(() => points.close());
+      onClose('points', () => points.close());
       const push = await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: consume && has('push') });
-      closers.push(() => push.close());
+      onClose('push', () => push.close());
       const warehouse = await createWarehouseSystem({
         database: await open('warehouse'), mq, logistics: vendor('logistics'), reportShipped, clock, logger, consume: consume && has('warehouse'),
       });
-      closers.push(() => warehouse.close());
+      onClose('warehouse', () => warehouse.close());
       orders?.addDownstreamView({ system: 'push', forOrder: push.forOrder });
       orders?.addDownstreamView({ system: 'warehouse', forOrder: warehouse.forOrder });
       orders?.addDownstreamView({ system: 'points', forOrder: points.forOrder });
@@ -169,7 +188,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
 
     // Flash sales (problem #6): gate and tickets in their own database; the order creator runs where the order system does.
     const flashSales = has('flash-sale') ? await createFlashSaleSystem({ database: await open('flash-sale'), mq, clock, logger, config, registry, orders }) : undefined;
-    if (flashSales) closers.push(() => flashSales.close());
+    if (flashSales) onClose('flash sales', () => flashSales.close());
 
     const http = await createHttpServer({
       logger,
@@ -187,9 +206,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       ],
       health: async () => ({ ok: true, details: { systems: config.systems, mq: mq.engine, db: config.db === 'sqlite' ? 'sqlite' : 'mysql', flow: config.flow } }),
     });
-    closers.push(() => http.close()); // closes first: in-flight requests finish, then consumers, then stores
+    onClose('http', () => http.close()); // closes first: in-flight requests finish, then consumers, then stores
+    httpServer = http;
     const address = await http.listen({ port: config.port, host: config.host });
-    return { config, url: address, http, mq, orders, analytics, flashSales, thirdParties, logger, close };
+    return { config, url: address, http, mq, orders, analytics, flashSales, thirdParties, logger, close, stillClosing };
   } catch (error) {
     await close();
     throw error;
