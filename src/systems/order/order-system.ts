@@ -27,6 +27,9 @@ export interface DownstreamView {
   forOrder(orderId: string): Promise<unknown>;
 }
 
+/** With transactional messages, how often the message outbox is looked at for rows queued before the switch. */
+const LEFTOVER_POLL_MS = 5_000;
+
 /** How often the old way (ORDERFLOW_CLOSE=scan) looks for expired orders. */
 export const SCAN_INTERVAL_MS = 1_000;
 
@@ -68,7 +71,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     inline: [],
     wakeRelays: () => {
       relay?.wake();
-      messageRelay?.wake();
+      if (deps.config.orderMessages === 'outbox') messageRelay?.wake();
     },
     metrics: {
       ordersPlaced: new Counter({ name: 'orderflow_orders_placed_total', help: 'Orders placed', registers: [deps.registry] }),
@@ -89,13 +92,14 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   });
   // The change stream (problem #5): publishes what every status change wrote to the outbox.
   relay = startChangelogRelay({ database: deps.database, producer, logger: ctx.logger });
-  // The message outbox (ORDERFLOW_ORDER_MESSAGES=outbox); started in both modes, so that rows queued before a
-  // switch back to transactional messages are still published.
+  // The message outbox (ORDERFLOW_ORDER_MESSAGES=outbox). Started in both modes, so that rows queued before a
+  // switch back to transactional messages are still published; then nothing queues more, and a slow poll suffices.
   const topicTypes = topicTypesFor(deps.config.orderMessages);
   const orderProducer = producer;
   messageRelay = startOutboxRelay({
     what: 'the order messages',
     logger: ctx.logger,
+    pollMs: deps.config.orderMessages === 'outbox' ? undefined : LEFTOVER_POLL_MS,
     publishRound: (limit) => publishMessageOutbox(deps.database, orderProducer, (topic) => topicTypes[topic as TopicName], limit),
   });
   if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock, deps.config.seedUsers);
