@@ -15,6 +15,7 @@ import { installErrorHandling } from './error-handler.js';
 import { installHealth, type HealthCheck } from './health.js';
 import { installJsonOnly } from './json-body.js';
 import { installMetrics } from './metrics.js';
+import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,6 +24,8 @@ declare module 'fastify' {
     requireAdmin: preHandlerAsyncHookHandler;
     /** Issues a bearer token with the server's secret, for the login route. */
     issueToken(userId: string, ttlSeconds?: number): string;
+    /** Connections and requests still open (what a slow shutdown waits for). */
+    openConnections: ConnectionDrain['open'];
   }
 }
 
@@ -66,6 +69,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
   });
+
+  // close(): in-flight requests finish (HTTP_DRAIN_TIMEOUT_MS at most), idle and never-used connections end at once.
+  const drain = trackConnections(app.server);
+  app.addHook('preClose', async () => drain.start());
+  app.decorate('openConnections', () => drain.open());
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
