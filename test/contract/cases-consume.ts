@@ -167,7 +167,36 @@ export function consumeCases(ctx: ContractContext): void {
     assert.deepEqual(found[0].keys, ['order-3']);
     assert.ok(await waitUntil(async () => (await mq.admin.findMessagesByKey(topic, 'order-3'))[0]?.deliveries.some((d) => d.group === group && d.state === 'CONSUMED'), ctx.adminLagMs));
   });
+
+  test('close: a consumer whose FIFO message waits for its next retry closes at once; the message goes to the next consumer of the group, before what follows it, and not to the DLQ', async () => {
+    const mq = ctx.mq();
+    const topic = unique('fifo-close');
+    await mq.admin.createTopic({ name: topic, type: 'FIFO' });
+    const group = unique('g');
+    await ctx.prepareFifoGroup?.(group);
+    const producer = await mq.producer({ topics: [topic] });
+    const before: string[] = [];
+    const consumer = await mq.pushConsumer({
+      group,
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (before.push(m.body.toString()), m.body.toString() === 'done' ? 'SUCCESS' : 'RETRY_LATER'),
+    });
+    for (const body of ['done', 'stuck', 'next']) await producer.send({ topic, messageGroup: 'order-1', body });
+    assert.ok(await waitUntil(() => before.filter((b) => b === 'stuck').length >= 2, ctx.retryWaitMs(1)), `deliveries: ${before}`);
+
+    const closed = await Promise.race([consumer.close().then(() => true), sleep(CLOSE_WITH_RETRY_PENDING_MS).then(() => false)]);
+    assert.ok(closed, `close() still waiting after ${CLOSE_WITH_RETRY_PENDING_MS} ms: it waits for the message's retries`);
+
+    const after: string[] = [];
+    await mq.pushConsumer({ group, subscriptions: { [topic]: '*' }, listener: (m) => (after.push(m.body.toString()), 'SUCCESS') });
+    assert.ok(await waitUntil(() => after.includes('next'), ctx.retryWaitMs(1) + 10_000), `the next consumer got: ${after}`);
+    assert.deepEqual([...new Set(after)], ['stuck', 'next'], 'the message in retry first, then the one behind it; the acknowledged one never again');
+    if (mq.capabilities.deadLetterAdmin) assert.deepEqual(await mq.admin.listDeadLetters({ group }), []);
+  });
 }
+
+/** A consumer's close with a FIFO message waiting for a retry: RocketMQ's client alone takes about 1 s (a fixed pause for acks). */
+const CLOSE_WITH_RETRY_PENDING_MS = 5_000;
 
 async function receiveUntil(pull: { receive(max?: number, waitMs?: number): Promise<MessageView[]> }, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;

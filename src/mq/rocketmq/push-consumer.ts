@@ -1,10 +1,12 @@
-import { ConsumeResult as ClientResult, PushConsumer as ClientPushConsumer } from 'rocketmq-client-nodejs';
+import { ConsumeResult as ClientResult, type MessageView } from 'rocketmq-client-nodejs';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
 import { MqError, MqErrorCode } from '../errors.js';
 import type { PushConsumer, PushConsumerOptions } from '../types.js';
 import { fromClientView } from './convert.js';
 import { patchClientLogger, startClient } from './client-startup.js';
+import { ListenerCalls } from './listener-calls.js';
 import { clientLogger, type ResolvedRocketMQOptions } from './options.js';
+import { PushClient } from './push-client.js';
 
 /**
  * Push consumer over the client's PushConsumer. The listener's SUCCESS / RETRY_LATER / throw map
@@ -13,13 +15,15 @@ import { clientLogger, type ResolvedRocketMQOptions } from './options.js';
  */
 export class RocketPushConsumer implements PushConsumer {
   readonly group: string;
-  readonly #client: ClientPushConsumer;
+  readonly #client: PushClient;
+  readonly #calls: ListenerCalls;
   readonly #options: ResolvedRocketMQOptions;
   #closed = false;
 
-  private constructor(group: string, client: ClientPushConsumer, options: ResolvedRocketMQOptions) {
+  private constructor(group: string, client: PushClient, calls: ListenerCalls, options: ResolvedRocketMQOptions) {
     this.group = group;
     this.#client = client;
+    this.#calls = calls;
     this.#options = options;
   }
 
@@ -29,7 +33,36 @@ export class RocketPushConsumer implements PushConsumer {
       throw new MqError(MqErrorCode.UNSUPPORTED, 'RocketMQ 5 gRPC consumers have no broadcasting (capability broadcasting = false)');
     }
     const limit = limiter(consumer.concurrency ?? 16);
-    const client = new ClientPushConsumer({
+    const calls = new ListenerCalls();
+    /** One listener call: true for SUCCESS; undefined when not made because the consumer is closing. */
+    const attempt = (view: MessageView, deliveryAttempt: number) =>
+      calls.run(async () => {
+        try {
+          return (await consumer.listener({ ...fromClientView(view), deliveryAttempt })) === 'SUCCESS';
+        } catch (error) {
+          options.logger.warn({ err: error, group: consumer.group, messageId: view.messageId }, 'listener threw: RETRY_LATER');
+          return false;
+        }
+      });
+    const consumeOnce = async (view: MessageView) => {
+      const ok = await attempt(view, view.deliveryAttempt ?? 1);
+      return ok === undefined ? undefined : ok ? ClientResult.SUCCESS : ClientResult.FAILURE;
+    };
+    // FIFO: the client (1.0.8) forwards a failed FIFO message to the DLQ at once when it has no
+    // retry policy from the server (seen: the next messages of the group went on, the failed one
+    // never came back). So the retries happen here, holding the group, as RocketMQ means them to.
+    // Closing ends the wait for the next retry: the message is then left to redelivery.
+    const maxReconsume = consumer.maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
+    const consumeInOrder = async (view: MessageView) => {
+      for (let n = view.deliveryAttempt ?? 1; ; n++) {
+        const ok = await attempt(view, n);
+        if (ok === undefined) return undefined;
+        if (ok) return ClientResult.SUCCESS;
+        if (n > maxReconsume) return ClientResult.FAILURE; // the client forwards it to %DLQ%<group>
+        if (!(await calls.pause(fifoRetryDelayMs(n)))) return undefined;
+      }
+    };
+    const client: PushClient = new PushClient({
       endpoints: options.endpoints,
       namespace: options.namespace,
       requestTimeout: options.requestTimeoutMs,
@@ -37,37 +70,29 @@ export class RocketPushConsumer implements PushConsumer {
       consumerGroup: consumer.group,
       subscriptions: new Map(Object.entries(consumer.subscriptions ?? {})),
       messageListener: {
-        consume: (view) =>
-          limit(async () => {
-            const once = async (attempt: number) => {
-              try {
-                return (await consumer.listener({ ...fromClientView(view), deliveryAttempt: attempt })) === 'SUCCESS';
-              } catch (error) {
-                options.logger.warn({ err: error, group: consumer.group, messageId: view.messageId }, 'listener threw: RETRY_LATER');
-                return false;
-              }
-            };
-            if (!fifo) return (await once(view.deliveryAttempt ?? 1)) ? ClientResult.SUCCESS : ClientResult.FAILURE;
-            // FIFO: the client (1.0.8) forwards a failed FIFO message to the DLQ at once when it has no
-            // retry policy from the server (seen: the next messages of the group went on, the failed one
-            // never came back). So the retries happen here, holding the group, as RocketMQ means them to.
-            const maxReconsume = consumer.maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
-            for (let attempt = view.deliveryAttempt ?? 1; ; attempt++) {
-              if (await once(attempt)) return ClientResult.SUCCESS;
-              if (attempt > maxReconsume) return ClientResult.FAILURE; // the client forwards it to %DLQ%<group>
-              await new Promise((resolve) => setTimeout(resolve, fifoRetryDelayMs(attempt)));
-            }
-          }),
+        consume: async (view): Promise<ClientResult> => {
+          const result = await limit(() => (fifo ? consumeInOrder(view) : consumeOnce(view)));
+          if (result === undefined) return client.leftToRedelivery<ClientResult>(view); // closing: neither acked nor dead-lettered
+          client.answered(view);
+          return result;
+        },
       },
     });
     patchClientLogger(options.logger);
     await startClient(client, { endpoints: options.endpoints, topic: Object.keys(consumer.subscriptions ?? {}).join(',') });
-    return new RocketPushConsumer(consumer.group, client, options);
+    return new RocketPushConsumer(consumer.group, client, calls, options);
   }
 
+  /**
+   * Messages being handled finish and are settled; no other listener call starts: a FIFO message waiting
+   * for its next in-place retry, and every message not started, is handed back unacknowledged (push-client.ts).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#calls.running > 0) this.#options.logger.info({ group: this.group, running: this.#calls.running }, 'push consumer closing: waiting for the messages being handled');
+    this.#client.leave();
+    await this.#calls.close();
     await this.#client.shutdown().catch((error: Error) => this.#options.logger.warn({ err: error }, 'push consumer shutdown'));
   }
 }
