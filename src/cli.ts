@@ -4,6 +4,7 @@
  * vendors as a process of their own. Bad configuration prints one clear line, no stack.
  */
 import { ConfigError, FLAG_TO_VARIABLE, loadConfig, loadVendorsConfig, VENDORS_FLAG_TO_VARIABLE } from './config.js';
+import { exitGracefullyOnSignals } from './graceful-shutdown.js';
 
 /** A shutdown that has not finished by then is abandoned: a stuck socket must not keep a stopped process alive. */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -76,18 +77,7 @@ async function main(): Promise<void> {
   if (config.seedDemo) lines.push('  demo users user1 … user100, password "demo"');
   if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (demo default: set ORDERFLOW_ADMIN_TOKEN in production)`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'shutting down: finishing in-flight requests and messages');
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  exitGracefullyOnSignals({ close: () => app.close(), stillRunning: () => app.stillClosing(), logger: app.logger });
 }
 
 async function runVendors(flags: Record<string, string>): Promise<void> {
