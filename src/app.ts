@@ -81,6 +81,47 @@ export interface AppOverrides {
   clock?: () => number;
 }
 
+/**
+ * The messaging engine, with the topics every system uses. The types follow ORDERFLOW_ORDER_MESSAGES (order_paid and
+ * order_refund are NORMAL with the outbox); a deployment that switched has its topics retyped by its order system's
+ * processes, the only ones whose setting counts: a process without the order system only makes a missing topic, and
+ * takes an existing one as it is (started beside an order system that is retyping, it may see the old type). On
+ * RocketMQ a failure here names the settings that point at the broker.
+ */
+async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<Messaging> {
+  let mq: Messaging | undefined;
+  try {
+    mq = await createMessaging(
+      config.mq === 'embedded'
+        ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
+        : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, logger: logger.child({ component: 'mq' }) },
+    );
+    const topicTypes = topicTypesFor(config.orderMessages);
+    const ownsTypes = config.systems.includes('order');
+    for (const topic of Object.values(Topics)) {
+      await mq.admin.createTopic({ name: topic, type: topicTypes[topic], retype: ownsTypes }).catch((error: unknown) => {
+        if (ownsTypes || !(error instanceof MqError && error.code === MqErrorCode.TOPIC_EXISTS)) throw error;
+      });
+    }
+    return mq;
+  } catch (error) {
+    await mq?.close().catch(() => {});
+    if (config.mq !== 'rocketmq' || (error instanceof MqError && error.code === MqErrorCode.TOPIC_EXISTS)) throw error;
+    throw naming(config, error);
+  }
+}
+
+/** A start-up failure that came from talking to RocketMQ, with the settings that point at it. */
+function naming(config: Readonly<Config>, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`RocketMQ at ROCKETMQ_ENDPOINTS=${config.rocketmqEndpoints} / ROCKETMQ_NAMESRV=${config.rocketmqNamesrv}: ${message}`, { cause: error });
+}
+
+/** True for an error of the RocketMQ engine's clients (they put the proxy's endpoints in its details). */
+function fromRocketMQ(config: Readonly<Config>, error: unknown): boolean {
+  return config.mq === 'rocketmq' && error instanceof MqError && typeof (error.details as { endpoints?: unknown } | undefined)?.endpoints === 'string';
+}
+
 export async function startApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? Date.now;
@@ -101,23 +142,8 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
     const tokenSecret = config.tokenSecret ?? tokenSecretFromDataDir(config, logger);
-    const mq = await createMessaging(
-      config.mq === 'embedded'
-        ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
-        : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, logger: logger.child({ component: 'mq' }) },
-    );
+    const mq = await openMessaging(config, logger);
     onClose('messaging', () => mq.close());
-    // The types follow ORDERFLOW_ORDER_MESSAGES (order_paid and order_refund are NORMAL with the outbox); a deployment
-    // that switched has its topics retyped by its order system's processes, the only ones whose setting counts: a
-    // process without the order system only makes a missing topic, and takes an existing one as it is (started beside
-    // an order system that is retyping, it may see the old type).
-    const topicTypes = topicTypesFor(config.orderMessages);
-    const ownsTypes = config.systems.includes('order');
-    for (const topic of Object.values(Topics)) {
-      await mq.admin.createTopic({ name: topic, type: topicTypes[topic], retype: ownsTypes }).catch((error: unknown) => {
-        if (ownsTypes || !(error instanceof MqError && error.code === MqErrorCode.TOPIC_EXISTS)) throw error;
-      });
-    }
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
@@ -212,6 +238,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     return { config, url: address, http, mq, orders, analytics, flashSales, thirdParties, logger, close, stillClosing };
   } catch (error) {
     await close();
-    throw error;
+    // A producer or consumer that could not start against the proxy (the admin side is named in openMessaging).
+    throw fromRocketMQ(config, error) ? naming(config, error) : error;
   }
 }

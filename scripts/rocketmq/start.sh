@@ -107,6 +107,11 @@ transactionCheckInterval=5000
 transactionTimeOut=6000
 transactionCheckMax=15
 transactionOpBatchInterval=500
+# the timer (delayed messages) is flushed every 10 s instead of every second: each flush msyncs the whole timer wheel
+# file (a week of one-second slots, ~38 MB), which cost 5-7 % of a core on a 2-core VM with nothing being sent. What the
+# timer writes is in the kernel's page cache at once (memory-mapped files), so a killed broker loses nothing; only a
+# power loss could lose up to the interval, as ASYNC_FLUSH already accepts for the commit log
+timerFlushIntervalMs=10000
 # small preallocated mmap files (defaults: 1 GiB commitlog, ~6 MB per consume queue, 100 MB timer log, ~420 MB index)
 mappedFileSizeCommitLog=67108864
 mappedFileSizeConsumeQueue=600000

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { CLI } from '../support/vendors-process.js';
 
@@ -44,5 +47,24 @@ test('cli: bad deployment settings stop orderflow with exit code 2 and one line 
     assert.match(stderr, cases[i].line, `case ${i}: ${stderr}`);
     assert.equal(code, 2, `case ${i}`);
     assert.equal(stdout, '', `case ${i}: nothing started`);
+  }
+});
+
+test('cli: servers that do not answer at start-up stop orderflow with exit code 1 and one line naming the setting, no stack trace', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-unreachable-'));
+  try {
+    // Port 1: nothing listens there, so each is refused at once.
+    const cases: { env: Record<string, string>; line: RegExp }[] = [
+      { env: { ORDERFLOW_MQ: 'rocketmq', ROCKETMQ_NAMESRV: '127.0.0.1:1' }, line: /^orderflow: could not start: RocketMQ at ROCKETMQ_ENDPOINTS=\S+ \/ ROCKETMQ_NAMESRV=127\.0\.0\.1:1: .*\n$/ },
+      { env: { ORDERFLOW_DB: 'mysql://root@127.0.0.1:1/orderflow' }, line: /^orderflow: could not start: cannot reach MySQL\/MariaDB at 127\.0\.0\.1:1 .*ORDERFLOW_DB.*\n$/ },
+    ];
+    const results = await Promise.all(cases.map(({ env }, i) => run(['start'], { ...env, ORDERFLOW_DATA_DIR: path.join(dataDir, String(i)), LOG_LEVEL: 'silent', PORT: '0' })));
+    for (const [i, { code, stderr }] of results.entries()) {
+      assert.match(stderr, cases[i].line, `case ${i}: ${stderr}`);
+      assert.doesNotMatch(stderr, /\n\s+at /, `case ${i}: no stack trace`);
+      assert.equal(code, 1, `case ${i}`);
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -29,8 +29,22 @@ export interface Floors {
   mqSend: { one: Floor; many: Floor };
 }
 
+/** An operation of a limit's loop that has not answered in this long stops the benchmark (a server that hangs). */
+const OPERATION_TIMEOUT_MS = 30_000;
+
+function bounded(op: (client: number) => Promise<void>): (client: number) => Promise<void> {
+  return (client) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`an operation of a limit's loop did not answer in ${OPERATION_TIMEOUT_MS / 1000} s`)), OPERATION_TIMEOUT_MS);
+    });
+    return Promise.race([op(client), timeout]).finally(() => clearTimeout(timer));
+  };
+}
+
 /** Runs `op` `count` times over `clients` loops at once, after a warm-up; latencies and the rate. */
-async function measure(clients: number, count: number, warmup: number, op: (client: number) => Promise<void>): Promise<Floor> {
+async function measure(clients: number, count: number, warmup: number, unbounded: (client: number) => Promise<void>): Promise<Floor> {
+  const op = bounded(unbounded);
   for (let i = 0; i < warmup; i++) await op(0);
   const latencies: number[] = [];
   let next = 0;

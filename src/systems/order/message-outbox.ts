@@ -7,7 +7,8 @@ import type { OrderDB } from './schema.js';
 /**
  * The order system's message outbox (ORDERFLOW_ORDER_MESSAGES=outbox): `order_paid`, `order_refund`
  * and `order_timeout` written as rows in the same local transaction as the change they announce, then
- * published by a relay (startMessageRelay) with plain sends, and deleted once the broker has them.
+ * published with plain sends by a relay (outbox-relay.ts, started by the order system), and deleted once
+ * the broker has them.
  * The guarantee is that of a transactional message — no paid order without its message, no message
  * without a paid order — with the broker off the request's path: a pay is one database transaction.
  */
