@@ -15,6 +15,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** A JSON-over-HTTP call to an orderflow server at `url` (a bearer token when given): its status and parsed body. */
+export function jsonCaller(url: string): ServerProcess['call'] {
+  return async (method, route, body, token) => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(url + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
 /**
  * `nodeArgs` go before the entry point; BENCH_SERVER_NODE_ARGS adds more to every benchmark's server, e.g.
  * `BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- flash-sale` to profile it.
@@ -43,14 +55,7 @@ export async function startServer(env: Record<string, string>, port: number, nod
   return {
     url,
     child,
-    async call(method, route, body, token) {
-      const headers: Record<string, string> = {};
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      if (token) headers.authorization = `Bearer ${token}`;
-      const res = await fetch(url + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    call: jsonCaller(url),
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { jsonCaller } from '../../server-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = path.join(root, 'src/cli.ts');
@@ -135,14 +136,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       nodeArgs,
     );
     children.push(downstream);
-    const call = async (method: string, route: string, body?: unknown, token?: string) => {
-      const headers: Record<string, string> = {};
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      if (token) headers.authorization = `Bearer ${token}`;
-      const res = await fetch(url + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const call = jsonCaller(url);
     return {
       url,
       base,

@@ -109,7 +109,7 @@ export async function runProductionCoreFlowBench(args: Map<string, string | true
     const deployment = await startDeployment({ servers, orderMessages: mode, port: 3951 + 10 * i });
     log(`  started: ${deployment.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
     try {
-      const result = await runPhases(deployment, plan, mode);
+      const result = await runPhases(deployment, plan, mode, servers.mysqlServer);
       sections.push(result.section);
       raw[mode] = result.raw;
     } finally {
@@ -165,7 +165,7 @@ function floorSection(floors: Floors, clients: number): Section {
   };
 }
 
-async function runPhases(deployment: Deployment, plan: Plan, mode: Mode) {
+async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlServer: string) {
   const token = (await deployment.call('POST', '/api/auth/login', { userId: 'user1', password: 'demo' })).body.token as string;
   const place = async () => {
     const res = await deployment.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
@@ -224,7 +224,7 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode) {
       p99Ms: phase.latency.p99,
       note: `p99.9 ${phase.latency.p999.toFixed(1)}, max ${phase.latency.max.toFixed(1)} ms; achieved ${phase.achieved.toFixed(0)}/s`,
     });
-    const shipping = await shippedDelays(deployment, ids, plan.drainTimeoutMs, mode);
+    const shipping = await shippedDelays(mysqlServer, deployment, ids, plan.drainTimeoutMs, mode);
     figures.push({
       name: `paid → SHIPPED with SMS sent, at ${plan.rate}/s, vendors at ${vendorMs} ms`,
       unit: 'ms',
@@ -317,9 +317,8 @@ async function payAtRate(deployment: Deployment, token: string, ids: string[], r
  * table), read from the systems' databases once all of them are there (or the drain timeout ends it:
  * then the missing ones are violations). The later of the two is the order's delay.
  */
-async function shippedDelays(deployment: Deployment, orderIds: string[], timeoutMs: number, mode: Mode) {
-  const server = serversFromEnvironment().mysqlServer;
-  const connection = await mysql.createConnection(server);
+async function shippedDelays(mysqlServer: string, deployment: Deployment, orderIds: string[], timeoutMs: number, mode: Mode) {
+  const connection = await mysql.createConnection(mysqlServer);
   try {
     const deadline = Date.now() + timeoutMs;
     const list = orderIds.map(() => '?').join(',');

@@ -101,7 +101,11 @@ export async function publishMessageOutbox(
   const rows = await db.selectFrom('order_messages').selectAll().orderBy('id').limit(limit).execute();
   if (rows.length === 0) return 0;
   const byTopic = new Map<string, typeof rows>();
-  for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+  for (const row of rows) {
+    const topicRows = byTopic.get(row.topic);
+    if (topicRows) topicRows.push(row);
+    else byTopic.set(row.topic, [row]);
+  }
   for (const [topic, topicRows] of byTopic) {
     const messages = topicRows.map(toMessage);
     if (topicType(topic) === 'TRANSACTION') {

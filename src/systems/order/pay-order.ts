@@ -31,17 +31,16 @@ export async function payOrder(ctx: OrderContext, userId: string, orderId: strin
   if (order.status !== OrderStatus.WAIT_PAY) return alreadyPaid(order, payment);
   const event = paidEvent(ctx, order, payment, items);
 
-  const message = { topic: Topics.ORDER_PAID, tag: Tags.PAID, keys: [orderId], body: JSON.stringify(event) };
   if (ctx.config.flow === 'sync') {
     if (!(await markPaid(ctx, event))) return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
     for (const handle of ctx.inline) await handle(event);
   } else if (ctx.config.orderMessages === 'outbox') {
     // The message is a row of the same transaction: the broker is not on the pay's path at all.
-    if (!(await markPaid(ctx, event, message))) return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
+    if (!(await markPaid(ctx, event, paidMessage(event)))) return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
   } else {
     let failure: unknown;
     const result = await ctx.producer().sendInTransaction(
-      message,
+      paidMessage(event),
       async (): Promise<TransactionResolution> => {
         try {
           return (await markPaid(ctx, event)) ? 'COMMIT' : 'ROLLBACK';
@@ -65,6 +64,11 @@ export async function checkPaid(ctx: OrderContext, message: MessageView): Promis
   const order = await findOrder(ctx.database.db, event.orderId);
   if (order && order.status !== OrderStatus.WAIT_PAY && order.payment_id === event.paymentId) return 'COMMIT';
   return 'ROLLBACK';
+}
+
+/** The one message of a pay (the async design; the sync design sends none). */
+function paidMessage(event: OrderPaidEvent): QueuedMessage {
+  return { topic: Topics.ORDER_PAID, tag: Tags.PAID, keys: [event.orderId], body: JSON.stringify(event) };
 }
 
 /** The local transaction of a pay: PAID, reserved stock sold, and (outbox) the `order_paid` message queued — all or nothing. */
