@@ -29,7 +29,7 @@ export function jsonCaller(url: string): ServerProcess['call'] {
 
 /**
  * `nodeArgs` go before the entry point; BENCH_SERVER_NODE_ARGS adds more to every benchmark's server, e.g.
- * `BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- flash-sale` to profile it.
+ * `BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' npm run bench -- flash-sale` to profile it.
  * BENCH_SERVER_LOG=<file> appends every server's stderr (its warnings and errors) to that file.
  */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<ServerProcess> {

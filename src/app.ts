@@ -209,10 +209,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       if (config.flow === 'sync') orders?.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
     }
 
-    // The change stream's consumer (problem #5), in the worker: its own database, fed by order_changelog alone.
+    // The change stream's consumer, in the worker: its own database, fed by order_changelog alone.
     const analytics = downstream?.analytics;
 
-    // Flash sales (problem #6): gate and tickets in their own database; the order creator runs where the order system does.
+    // Flash sales: gate and tickets in their own database; the order creator runs where the order system does.
     const flashSales = has('flash-sale') ? await createFlashSaleSystem({ database: await open('flash-sale'), mq, clock, logger, config, registry, orders }) : undefined;
     if (flashSales) onClose('flash sales', () => flashSales.close());
 

@@ -1,7 +1,7 @@
 /**
  * Configuration: the environment (and matching CLI flags) → one validated, frozen object.
  * Nothing else reads process.env. Every bad value is refused with a message naming the
- * variable, its value and what is accepted (contract: ARCHITECTURE.md, "Configuration").
+ * variable, its value and what is accepted (the table of README.md, "Configuration").
  */
 import path from 'node:path';
 import type { ExternalVendors } from './third-parties/open-third-parties.js';
@@ -16,7 +16,7 @@ export const DEFAULT_PAY_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_ROCKETMQ_ENDPOINTS = '127.0.0.1:8081';
 export const DEFAULT_ROCKETMQ_NAMESRV = '127.0.0.1:9876';
 export const DEFAULT_ADMIN_TOKEN = 'orderflow-admin';
-/** Flash-sale orders created per second at most (problem #6): what the order database is given, whatever the crowd. */
+/** Flash-sale orders created per second at most: what the order database is given, whatever the crowd. */
 export const DEFAULT_FLASH_SALE_RATE = 200;
 /**
  * Flash-sale purchase requests per second one user may make (bursts of twice that); more are 429 with Retry-After.

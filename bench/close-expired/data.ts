@@ -47,7 +47,7 @@ export interface Dataset {
   storedStart: number;
   /** Orders outside the window, per status: none of them may change. */
   oldStatusCounts: Record<string, number>;
-  /** available + reserved + sold per SKU: constant (ARCHITECTURE.md, "Order states"). */
+  /** available + reserved + sold per SKU: constant (docs/architecture.md, "Order states"). */
   stockTotal: number;
   buildMs: number;
 }

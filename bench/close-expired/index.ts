@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- close-expired [--orders N] [--expiring N] [--paid N] [--window-s S] [--keep]`:
- * closing expired orders (problem #3), the old way beside the new one, on 1,000,000 orders of
+ * closing expired orders, the old way beside the new one, on 1,000,000 orders of
  * which 10,000 expire unpaid during the run:
  * - delay: each order's `order_timeout` message (embedded broker) arrives at its pay deadline and
  *   onOrderTimeout looks at that one order;

@@ -22,7 +22,7 @@ export const MAX_GROUP = 256;
  * that throws is rolled back to its savepoint alone and rejects; the others commit. Every caller's
  * promise settles only after the shared COMMIT, so nothing is acknowledged before it is durable.
  * On SQLite a commit (writing the WAL frames, taking and releasing its locks) costs more than the
- * few statements of a payment; under load dozens of payments share it (problem #1).
+ * few statements of a payment; under load dozens of payments share it.
  *
  * `work` must touch only `trx` and must not wait for anything outside the database: the others of
  * its group wait for it.

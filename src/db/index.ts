@@ -1,6 +1,6 @@
 /**
- * orderflow's storage layer: every system opens its own database through it (ARCHITECTURE.md,
- * "each system owns its tables"), on SQLite or MySQL/MariaDB from ORDERFLOW_DB.
+ * orderflow's storage layer: every system opens its own database through it (docs/architecture.md,
+ * "Databases"), on SQLite or MySQL/MariaDB from ORDERFLOW_DB.
  *
  * Conventions every system follows so that one code base runs on both dialects (README.md has
  * the full table and the reasons):

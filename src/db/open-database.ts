@@ -39,7 +39,7 @@ export const DEFAULT_SLOW_QUERY_MS = 250;
 
 /**
  * Opens the database a system owns. Each system calls this with its own name, so no system
- * can see another's tables (ARCHITECTURE.md: "each system owns its tables").
+ * can see another's tables (docs/architecture.md, "Databases").
  *
  * @example
  * const database = await openDatabase<OrderTables>({ url: config.db, dataDir: config.dataDir, system: 'order', logger });

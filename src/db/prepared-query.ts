@@ -9,8 +9,8 @@ type Slot = { name: string } | { constant: unknown };
 /**
  * A query built and compiled by Kysely once per dialect, then run with new values. Kysely builds and
  * compiles a query on every call — a dozen immutable node copies and a visit per statement, more CPU
- * than SQLite spends running a small one. The hot paths (paying, placing, shipping an order: problem
- * #1) run the same few statements thousands of times a second, so they are built once here.
+ * than SQLite spends running a small one. The hot paths (paying, placing, shipping an order)
+ * run the same few statements thousands of times a second, so they are built once here.
  *
  * `param(name)` marks where a value goes; everything else the builder wrote is kept as compiled.
  * The shape must not depend on the values (use one prepared query per shape, e.g. per set of columns).

@@ -71,7 +71,7 @@ const STATEMENT_CACHE_SIZE = 512;
 
 /**
  * Kysely prepares every query anew; preparing costs more than running a small query, and the
- * pay core flow (#1) runs the same dozen statements over and over. Prepared statements are
+ * pay path runs the same dozen statements over and over. Prepared statements are
  * reused here, keyed by their SQL (least recently used dropped past 512). Safe because
  * Kysely's driver runs one query at a time on this connection and never keeps an iterator open
  * across queries (we do not stream).
@@ -127,7 +127,7 @@ function configure(database: BetterSqlite3.Database): void {
   // WAL: readers never block the writer, and a commit is one append instead of a journal rewrite.
   database.pragma('journal_mode = WAL');
   // NORMAL is durable against a process crash under WAL (only an OS crash/power loss can drop the
-  // last commits) and saves an fsync per commit — the pay core flow (#1) is commit-bound.
+  // last commits) and saves an fsync per commit — the pay path is commit-bound.
   database.pragma('synchronous = NORMAL');
   // Checkpoints run in another thread (sqlite-checkpointer.ts): done by the writer, one commit in a
   // thousand pages would stall for the copy and its fsync — the pay path's p99.
@@ -184,7 +184,7 @@ interface CachedDatabase {
 /**
  * Runs a compiled query on SQLite without Kysely's executor, or says it cannot (undefined): better-sqlite3 runs a
  * statement synchronously, while Kysely's way — connection provider, mutex, driver, result transform — costs
- * several promises and closures per statement, which the pay core flow (#1) pays nine times per payment on a
+ * several promises and closures per statement, which the pay path pays nine times per payment on a
  * thread that is its bottleneck. The result is the one Kysely's SqliteConnection gives.
  *
  * `inTransaction` is the caller's side of the single connection: true for a query of a Kysely transaction

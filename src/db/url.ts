@@ -1,6 +1,6 @@
 import { DbError, DbErrorCode } from './errors.js';
 
-/** What `ORDERFLOW_DB` may hold (contract: ARCHITECTURE.md, "Configuration"). */
+/** What `ORDERFLOW_DB` may hold (README.md, "Configuration"). */
 export type DatabaseUrl =
   | { readonly kind: 'sqlite' }
   | {

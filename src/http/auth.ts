@@ -53,7 +53,7 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 /**
  * preHandler for user routes: sets `request.userId`; 401 without a valid token. A token verified
  * once is remembered (until it expires, the most recent 10,000): checking its signature costs three
- * HMACs, a noticeable part of a payment (problem #1). Only the exact string that passed is remembered.
+ * HMACs, a noticeable part of a payment's CPU on the pay path. Only the exact string that passed is remembered.
  */
 export function requireUser(tokenSecret: string): preHandlerAsyncHookHandler {
   const verified = new Map<string, VerifiedToken>();

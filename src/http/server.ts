@@ -1,7 +1,7 @@
 /**
  * The Fastify server every system's routes plug into: one error shape, bearer auth, OpenAPI at /docs,
- * health and Prometheus metrics. It takes its settings as arguments (habit 8: only config.ts reads the
- * environment) and does not listen: the composition root calls `listen()` and `close()`.
+ * health and Prometheus metrics. It takes its settings as arguments (only config.ts reads the
+ * environment, so every setting is validated in one place) and does not listen: the composition root calls `listen()` and `close()`.
  */
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';

@@ -1,4 +1,4 @@
-/** orderflow/mq — the messaging API (contract: ARCHITECTURE.md, "Messaging API"). */
+/** orderflow/mq — the messaging API (contract: the types of ./types.ts; docs/architecture.md, "The messaging contract"). */
 export { createMessaging } from './create-messaging.js';
 export type { MessagingOptions } from './create-messaging.js';
 export type { EmbeddedOptions } from './embedded/options.js';

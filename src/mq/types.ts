@@ -1,5 +1,5 @@
 /**
- * The messaging API (contract, see ARCHITECTURE.md "Messaging API").
+ * The messaging API (contract; docs/architecture.md, "The messaging contract", gives the picture).
  * Its shape follows the RocketMQ client: producers with sync / async / one-way / batch /
  * transactional sends, push consumers with a listener, pull (simple) consumers with
  * receive / ack / changeInvisibleDuration, and an admin side. Every engine implements it.

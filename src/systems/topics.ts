@@ -1,5 +1,5 @@
 /**
- * Topics, tags and consumer groups (contract: ARCHITECTURE.md, "Topics").
+ * Topics, tags and consumer groups (contract: docs/architecture.md, "Systems and their topics").
  * Systems refer to these constants, never to string literals.
  */
 import type { TopicType } from '../mq/index.js';
@@ -72,7 +72,7 @@ export interface OrderPaidEvent {
  * The body of an `order_changelog` message (FIFO, messageGroup = orderId, tag = `to`): one status
  * change of one order. `seq` is 1 for placing and grows by one per change with no gap, so a
  * consumer can drop a duplicate (seq already seen) and notice a missing change (seq too far ahead).
- * Statuses are the order states' names (ARCHITECTURE.md, "Order states"); times epoch ms, money cents.
+ * Statuses are the order states' names (docs/architecture.md, "Order states"); times epoch ms, money cents.
  */
 export interface OrderChangeEvent {
   orderId: string;

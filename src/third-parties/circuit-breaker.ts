@@ -1,5 +1,5 @@
 /**
- * A circuit breaker per vendor (problem #4): once a vendor has failed `failureThreshold` calls in a
+ * A circuit breaker per vendor (docs/architecture.md, "Third-party vendors"): once a vendor has failed `failureThreshold` calls in a
  * row we stop calling it for `openMs` — failing fast instead of making every consumer wait out a
  * timeout against a vendor that is down — then let ONE trial call through: success closes the
  * circuit, failure opens it for another `openMs`.

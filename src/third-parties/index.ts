@@ -1,6 +1,6 @@
 /**
  * src/third-parties — the SMS vendor, logistics company and payment provider simulators
- * (ARCHITECTURE.md, "Third-party simulators") and the client every system calls them with.
+ * (docs/architecture.md, "Third-party vendors") and the client every system calls them with.
  */
 export { startThirdParties } from './start-third-parties.js';
 export { urlHost } from './simulator.js';

@@ -21,7 +21,7 @@ const refundBody = z.object({
 });
 
 /**
- * The payment provider the refund worker calls (problem #2). Refunds are idempotent on
+ * The payment provider the refund worker calls. Refunds are idempotent on
  * idempotencyKey — same key → same refundId, the money moved once — and can be looked up by key,
  * so a worker whose call timed out can learn whether the refund happened before retrying.
  *

@@ -1,5 +1,5 @@
 /**
- * Shared types of the third-party simulators (ARCHITECTURE.md, "Third-party simulators") and of the
+ * Shared types of the third-party simulators (docs/architecture.md, "Third-party vendors") and of the
  * admin route `GET/PUT /admin/third-parties/:name` that reads and turns their knobs.
  */
 

@@ -30,7 +30,7 @@ export interface BusyGate {
  * system, the broker) and also hands every consumed message to the consumers' worker thread (mq-bridge.ts).
  * While the thread is busy, those hand-overs wait here — their messages stay in the broker, which is
  * what the queue is for — so a burst of payments is answered first and the consumers catch up after
- * it (problem #1: the core flow never waits for what follows it). A trickle keeps them moving.
+ * it (the pay path never waits for what follows it). A trickle keeps them moving.
  *
  * Three levels, because the consumers' work costs more than the hand-over: it runs on the other core,
  * which this thread needs whenever both are wanted (2 cores, and V8's GC helpers and the vendors'

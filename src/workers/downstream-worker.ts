@@ -3,7 +3,7 @@
  * consumer and analytics, whichever this process runs — on their own event loop (and so on the
  * machine's other core), at a lower CPU priority than the main thread. They consume through the
  * main thread's broker (mq-bridge.ts), own their databases here, and call their vendors from here:
- * however busy they are, the order system's pay requests keep their core (problem #1), and under a
+ * however busy they are, the order system's pay requests keep their core, and under a
  * burst the consumers fall behind and catch up later instead of slowing payment down.
  */
 import { parentPort, workerData } from 'node:worker_threads';

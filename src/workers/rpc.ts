@@ -32,7 +32,7 @@ export interface Rpc {
  * What one side posts during a turn of its event loop crosses as ONE port message: the broker hands
  * the consumers' thread several messages per turn (one call each) and their answers come back
  * together, and each port message costs a serialisation, a wake-up and an event on both threads —
- * on the main thread, time taken from payments (problem #1).
+ * on the main thread, time taken from payments.
  */
 export function createRpc(port: MessagePort | Worker, handlers: Record<string, Handler>): Rpc {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();

@@ -1,5 +1,5 @@
 /**
- * The change stream end to end (problem #5): a burst of orders paid, shipped, cancelled and closed
+ * The change stream end to end (docs/architecture.md, "The change stream"): a burst of orders paid, shipped, cancelled and closed
  * over real HTTP, while the analytics listener fails now and then and changes are delivered twice,
  * ends with an analytics store that says exactly what the order database says. A change lost,
  * applied twice or applied out of order shows up as a wrong count, GMV, status or last seq.

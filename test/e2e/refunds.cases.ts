@@ -9,7 +9,7 @@ import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/a
 import { sleep, waitUntil } from '../support/wait.js';
 
 /**
- * Refunds end to end over real HTTP (problem #2): the refund and its message commit together, the
+ * Refunds end to end over real HTTP (docs/architecture.md, "Refunds"): the refund and its message commit together, the
  * worker retries the payment provider idempotently, exhausted retries are visible (REFUND_FAILED,
  * the DLQ) and replayable. Every test checks the provider's ledger and the stock, so a refund paid
  * twice (or stock given back twice) fails it, and every wait has a deadline, so a stuck one does too.

@@ -7,7 +7,7 @@ import type { MqLogger } from '../types.js';
 const MOVE_BATCH = 2_000;
 
 /**
- * Delayed messages (problem #3, closing expired orders). A delayed message waits in `timers`
+ * Delayed messages (the order system closes expired orders with them). A delayed message waits in `timers`
  * and is appended to the commit log when due, as RocketMQ re-puts its schedule topic. Due
  * times live in a min-heap, so a message due in 1 s is never held up behind one due in an
  * hour (no head-of-line blocking), and the heap is rebuilt from the table after a restart.

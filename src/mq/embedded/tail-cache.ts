@@ -12,7 +12,7 @@ interface Tail {
 /**
  * The newest messages of each topic, in memory, as they were committed. Consumers that keep up
  * (nearly all of them) read from here instead of SQLite: with several groups per topic each
- * message would otherwise be read back once per group (problem #1's order_paid has four). Older
+ * message would otherwise be read back once per group (order_paid has four). Older
  * reads, and reads of topics not written since the broker started, go to SQLite.
  */
 export class TailCache {

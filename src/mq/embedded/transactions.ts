@@ -23,7 +23,7 @@ interface HalfRow {
 const RESOLUTIONS = new Set(['COMMIT', 'ROLLBACK', 'UNKNOWN']);
 
 /**
- * Transactional (half) messages (problem #2): the half message is stored first, invisible;
+ * Transactional (half) messages: the half message is stored first, invisible;
  * the local transaction runs; COMMIT makes it visible, ROLLBACK drops it. When the outcome is
  * unknown (UNKNOWN, a throw, or the producer died) the broker later asks a transactionChecker
  * of the producer group (check-back), up to transactionCheckMax times, then rolls back.
@@ -40,7 +40,7 @@ export class Transactions {
 
   constructor(broker: Broker) {
     this.#broker = broker;
-    // Prepared once: a transactional send is on the pay path (problem #1), twice.
+    // Prepared once: a transactional send is on the pay path, twice.
     this.#select = broker.db.prepare('SELECT * FROM half_messages WHERE tx_id = ?');
     this.#insert = broker.db.prepare(
       `INSERT INTO half_messages (tx_id, msg_id, topic, queue_id, tag, keys, props, body, born_at, producer_group, created_at)
@@ -87,7 +87,7 @@ export class Transactions {
     // Ended the way RocketMQ's producer ends it (END_TRANSACTION is one-way): the local transaction
     // has its outcome, so the caller is answered now. The end is already queued for the log's next
     // group commit (a close flushes it); if the process dies first, the half message stays and the
-    // check-back asks the local transaction again. Saves the caller a commit's wait (problem #1).
+    // check-back asks the local transaction again. Saves the caller a commit's wait on the pay path.
     this.end(txId, resolution, r).catch((error: unknown) => {
       broker.options.logger.warn({ err: error, txId }, 'ending a transaction failed: left to the check-back');
     });

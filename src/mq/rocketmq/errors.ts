@@ -23,7 +23,8 @@ const GRPC_UNAVAILABLE = new Set([1, 4, 13, 14]); // CANCELLED, DEADLINE_EXCEEDE
 
 /**
  * Every failure of the official client becomes an MqError here, in one place, so callers see the
- * same codes as with the embedded broker (STYLE habit 3).
+ * same codes as with the embedded broker, and error handling
+ * never depends on which engine runs.
  */
 export function fromRocketError(error: unknown, context: { topic?: string; endpoints?: string } = {}): MqError {
   if (error instanceof MqError) return error;

@@ -50,7 +50,7 @@ export interface AnalyticsSystem {
 const hash = (text: string) => Math.abs([...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7));
 
 /**
- * The analytics system (problem #5): the big-data team's own store, built from the
+ * The analytics system (docs/architecture.md, "The change stream"): the big-data team's own store, built from the
  * `order_changelog` FIFO stream alone — facts per order, GMV per day, counts per status.
  * Delivery is at-least-once; applying is exactly-once by (orderId, seq) and in order per order.
  *

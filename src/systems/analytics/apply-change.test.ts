@@ -1,5 +1,5 @@
 /**
- * The analytics store (problem #5): built from changes alone, exactly once and in order per order,
+ * The analytics store (docs/architecture.md, "The change stream"): built from changes alone, exactly once and in order per order,
  * in a database of its own. SQLite always, MySQL/MariaDB when MYSQL_URL is set.
  */
 import assert from 'node:assert/strict';

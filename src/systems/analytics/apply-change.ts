@@ -3,7 +3,7 @@ import { guardedUpdate, insertIgnoreDuplicate, withTransaction, type Database } 
 import type { OrderChangeEvent } from '../topics.js';
 import type { AnalyticsDB } from './schema.js';
 
-/** The statuses whose arrival moves GMV (contract: ARCHITECTURE.md, "Order states"). */
+/** The statuses whose arrival moves GMV (contract: docs/architecture.md, "Order states"). */
 const PAID = 'PAID';
 const REFUNDED = 'REFUNDED';
 

@@ -1,7 +1,7 @@
 import type { Migration } from '../../db/index.js';
 
 /**
- * The analytics system's own store, built only from the `order_changelog` stream (problem #5):
+ * The analytics system's own store, built only from the `order_changelog` stream (docs/architecture.md, "The change stream"):
  * it lives in its own database and never reads the order system's tables.
  * Times are epoch ms (BIGINT), money integer cents, days 'YYYY-MM-DD' (UTC).
  */

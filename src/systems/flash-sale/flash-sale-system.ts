@@ -36,7 +36,7 @@ export interface FlashSaleSystemDeps {
 export type FlashSaleSystem = Awaited<ReturnType<typeof createFlashSaleSystem>>;
 
 /**
- * The flash-sale system (problem #6): a stock gate admits as many buyers as there are units (one
+ * The flash-sale system (docs/architecture.md, "Flash sales"): a stock gate admits as many buyers as there are units (one
  * each), every other request is refused without touching a database; admitted buyers get a ticket
  * and a `flash_sale_order` message; the creator turns the messages into orders at the rate the
  * order database is given (ORDERFLOW_FLASH_SALE_RATE), the backlog waiting in the queue. A user

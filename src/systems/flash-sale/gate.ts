@@ -1,5 +1,5 @@
 /**
- * The stock gate (problem #6): the only thing a flash-sale request touches before it is refused.
+ * The stock gate (docs/architecture.md, "Flash sales"): the only thing a flash-sale request touches before it is refused.
  * It admits at most `stock` buyers per sale, one per user, atomically, and remembers whom it
  * admitted (with their ticket id).
  *

@@ -14,7 +14,7 @@ export interface OrdersForFlashSales {
 
 /**
  * Messages in the creator's hands at once. Few: the backlog must wait in the message queue, not
- * in this process (problem #6); enough that a slow order database still gets `rate` writes a second.
+ * in this process, so a crowd costs no memory here; enough that a slow order database still gets `rate` writes a second.
  */
 export const CREATOR_CONCURRENCY = 8;
 

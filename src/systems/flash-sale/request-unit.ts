@@ -4,7 +4,7 @@ import { SaleNotOpenError, type Admission } from './gate.js';
 import { insertTicket, knownAdmissions, listSales, type Sale } from './repository.js';
 
 /**
- * A buyer asks for one unit of a flash sale (problem #6). The order of the writes is chosen so that
+ * A buyer asks for one unit of a flash sale (docs/architecture.md, "Flash sales"). The order of the writes is chosen so that
  * a crash at any point can neither oversell nor lose an admitted buyer:
  *
  * 1. the gate (Redis script or in-process counter) admits or refuses, recording buyer and ticket id;

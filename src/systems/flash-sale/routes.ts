@@ -18,7 +18,7 @@ const NewSaleBody = z.object({
 });
 const TicketReply = z.object({ ticketId: z.string(), saleId: z.string(), status: z.enum(['QUEUED', 'ORDERED', 'FAILED']), orderId: z.string().optional(), reason: z.string().optional() });
 
-/** The flash-sale HTTP API (contract: ARCHITECTURE.md, "HTTP API"). */
+/** The flash-sale HTTP API (contract: docs/architecture.md, "The HTTP API"). */
 export function flashSaleRoutes(flashSales: FlashSaleSystem): RouteOptions[] {
   return [
     route({

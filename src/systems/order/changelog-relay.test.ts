@@ -1,5 +1,5 @@
 /**
- * The changelog relay (problem #5): the outbox reaches `order_changelog` in order per order, at
+ * The changelog relay (docs/architecture.md, "The change stream"): the outbox reaches `order_changelog` in order per order, at
  * least once, surviving broker failures and crashes. Embedded broker; SQLite always, MySQL/MariaDB
  * when MYSQL_URL is set.
  */

@@ -11,7 +11,7 @@ export const MAX_EARLY_WAIT_MS = 2_000;
 export const ORDER_COMMIT_GRACE_MS = 60_000;
 
 /**
- * Closing expired orders without scanning (problem #3): the `order_timeout` message of an order
+ * Closing expired orders without scanning (docs/architecture.md, "Order states"): the `order_timeout` message of an order
  * arrives at its pay deadline and only that one order is looked at. Paid or cancelled orders
  * make it a no-op; redelivery is harmless (the guarded update lets one close win).
  */

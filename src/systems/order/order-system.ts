@@ -90,7 +90,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     // One producer group, so one checker: each transactional topic has its own check-back.
     transactionChecker: (message) => (message.topic === Topics.ORDER_REFUND ? checkRefund(ctx, message) : checkPaid(ctx, message)),
   });
-  // The change stream (problem #5): publishes what every status change wrote to the outbox.
+  // The change stream (docs/architecture.md, "The change stream"): publishes what every status change wrote to the outbox.
   relay = startChangelogRelay({ database: deps.database, producer, logger: ctx.logger });
   // The message outbox (ORDERFLOW_ORDER_MESSAGES=outbox). Started in both modes, so that rows queued before a
   // switch back to transactional messages are still published; then nothing queues more, and a slow poll suffices.

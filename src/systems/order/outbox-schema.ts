@@ -3,7 +3,7 @@ import type { Migration } from '../../db/index.js';
 import type { OrderStatus } from './states.js';
 
 /**
- * The change-stream outbox (problem #5): one row per order status change, written in the same
+ * The change-stream outbox (docs/architecture.md, "The change stream"): one row per order status change, written in the same
  * transaction as the change (see `writeOutbox`), published on `order_changelog` by the relay
  * and deleted once the broker has stored it. What a row carries is the changelog message body.
  */

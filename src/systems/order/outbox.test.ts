@@ -1,5 +1,5 @@
 /**
- * The change-stream outbox (problem #5): every status change and its outbox row commit together or
+ * The change-stream outbox (docs/architecture.md, "The change stream"): every status change and its outbox row commit together or
  * not at all. Run on SQLite always, on MySQL/MariaDB when MYSQL_URL is set.
  */
 import assert from 'node:assert/strict';

@@ -9,7 +9,7 @@ import type { OrderStatus } from './states.js';
 /**
  * Queues one status change for the change stream, inside the caller's transaction: it commits or
  * rolls back with the change itself, so no change is published that did not happen and none that
- * happened is lost (problem #5). One INSERT … SELECT of the order's own row (its history_seq, user
+ * happened is lost. One INSERT … SELECT of the order's own row (its history_seq, user
  * and total), which the transaction already holds: the pay path pays one statement more, no read.
  */
 export async function writeOutbox(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number): Promise<void> {
@@ -18,7 +18,7 @@ export async function writeOutbox(db: Transaction<OrderDB>, orderId: string, fro
   if (changedRows(result) !== 1) throw new Error(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`);
 }
 
-// On every status change (problem #1's pay path among them): built once, see src/db/prepared-query.ts.
+// On every status change (the pay path among them): built once, see src/db/prepared-query.ts.
 const insertOutbox = preparedQuery<OrderDB, { orderId: string; from: OrderStatus | null; to: OrderStatus; at: number }>((db, param) =>
   db
     .insertInto('order_outbox')

@@ -7,7 +7,7 @@ import { timeoutMessage } from './place-order.js';
 import { addHistory, findOrder, reserveStock } from './repository.js';
 import { OrderStatus } from './states.js';
 
-/** One unit of a flash sale, for the flash-sale system's order creator (problem #6). */
+/** One unit of a flash sale, for the flash-sale system's order creator (docs/architecture.md, "Flash sales"). */
 export interface FlashSaleOrderInput {
   /** The flash-sale ticket: the idempotency key (the order id is derived from it). */
   ticketId: string;

@@ -23,7 +23,7 @@ export interface PlacedOrder {
 
 /**
  * Places an order: reserves stock (never oversold: a guarded update per SKU), applies a coupon,
- * and schedules the `order_timeout` delayed message for the pay deadline (problem #3) so that
+ * and schedules the `order_timeout` delayed message for the pay deadline so that
  * closing never scans the orders table.
  */
 export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Promise<PlacedOrder> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Migration } from '../../db/index.js';
 
 /**
- * One row per refund (problem #2), written in the same local transaction that makes the order
+ * One row per refund (docs/architecture.md, "Refunds"), written in the same local transaction that makes the order
  * REFUNDING. Its existence is what the `order_refund` check-back looks at, and refund_id is the
  * idempotency key the refund worker gives the payment provider. One refund per order (a full
  * refund): order_id is unique, so a lost race can never leave two refunds for one order.

@@ -14,7 +14,7 @@ export function newOrderId(now: number): string {
   return `O${now.toString(36).toUpperCase().padStart(9, '0')}${randomBytes(5).toString('hex').toUpperCase()}`;
 }
 
-// The statements of placing, paying and shipping (problem #1) are built once (preparedQuery): see src/db/prepared-query.ts.
+// The statements of placing, paying and shipping (the hot path) are built once (preparedQuery): see src/db/prepared-query.ts.
 const selectOrder = preparedQuery<OrderDB, { orderId: string }, OrderRow>((db, param) => db.selectFrom('orders').selectAll().where('order_id', '=', param('orderId')));
 const selectItems = preparedQuery<OrderDB, { orderId: string }, { sku_id: string; quantity: number; price_cents: number }>((db, param) =>
   db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', param('orderId')),
@@ -74,7 +74,7 @@ export async function transition(
 /**
  * Appends the order's latest change to its history, numbered by the order row's history_seq (1 when
  * placed, bumped by `transition`). Every status change comes through here, inside its transaction,
- * so it also queues the change for the change stream (`order_changelog`, problem #5): the outbox
+ * so it also queues the change for the change stream (`order_changelog`, docs/architecture.md, "The change stream"): the outbox
  * row commits with the change or not at all.
  *
  * Both inserts read only the order's own row, which the transaction already holds: no read of the

@@ -26,7 +26,7 @@ const ListQuery = z.object({
 });
 const StatusReply = z.object({ orderId: z.string(), status: z.string() });
 
-/** The order system's HTTP API (contract: ARCHITECTURE.md, "HTTP API"). A user sees only their own orders. */
+/** The order system's HTTP API (contract: docs/architecture.md, "The HTTP API"). A user sees only their own orders. */
 export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }): RouteOptions[] {
   const self = (userId: string, claimed: string | undefined) => {
     if (claimed !== undefined && claimed !== userId) throw forbidden(`you are ${userId} and cannot act for ${claimed}`);

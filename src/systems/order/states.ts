@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from '../../errors.js';
 
-/** Order states (contract: ARCHITECTURE.md, "Order states"). */
+/** Order states (contract: docs/architecture.md, "Order states"). */
 export const OrderStatus = {
   WAIT_PAY: 'WAIT_PAY',
   PAID: 'PAID',

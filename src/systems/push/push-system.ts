@@ -27,7 +27,7 @@ const migrations: Record<string, Migration> = {
 
 /**
  * The push system: tells the buyer by SMS that the order is paid, through the SMS vendor
- * (problem #4: the vendor's latency is the push system's business, never the order system's).
+ * (the vendor's latency is the push system's business, never the order system's).
  */
 export async function createPushSystem(deps: { database: Database<PushDB>; mq: ConsumingMessaging; sms: VendorClient; clock: () => number; logger: Logger; consume: boolean }) {
   const { db } = deps.database;

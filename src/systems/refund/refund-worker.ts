@@ -38,7 +38,7 @@ export interface RefundWorkerDeps {
 }
 
 /**
- * The refund worker (problem #2): consumes `order_refund` (group `refund-worker`), asks the
+ * The refund worker (docs/architecture.md, "Refunds"): consumes `order_refund` (group `refund-worker`), asks the
  * payment provider to pay the order's total back, and reports the outcome to the order system.
  *
  * It keeps no table of its own: the provider is idempotent on idempotencyKey = refundId (a retry
