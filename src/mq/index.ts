@@ -11,6 +11,7 @@ export { RETRY_LEVELS_MS, DEFAULT_MAX_RECONSUME_TIMES, retryDelayMs } from './ba
 export type {
   Admin,
   Capabilities,
+  ConsumingMessaging,
   CreateTopicOptions,
   DeadLetter,
   DeliveryState,

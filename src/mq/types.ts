@@ -279,6 +279,13 @@ export interface Messaging {
   close(): Promise<void>;
 }
 
+/**
+ * The part of the messaging API a system that only consumes needs: push consumers. A consuming
+ * system takes this rather than Messaging, so it runs the same on a Messaging of this thread and
+ * on a bridge to a broker in another thread (which offers push consumers and nothing else).
+ */
+export type ConsumingMessaging = Pick<Messaging, 'pushConsumer'>;
+
 /** Minimal logger shape (pino-compatible). */
 export interface MqLogger {
   debug(obj: object | string, msg?: string): void;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { dbTestTargets } from '../db/testing.js';
-import type { ConsumingMessaging } from '../workers/mq-bridge.js';
+import type { ConsumingMessaging } from '../mq/index.js';
 import { createCouponsSystem, REWARD_MIN_TOTAL_CENTS, rewardCouponId, type CouponsDB } from './coupons/coupons-system.js';
 import { createPointsSystem, pointsFor, type PointsDB } from './points/points-system.js';
 import type { OrderChangeEvent, OrderPaidEvent } from './topics.js';

@@ -1,9 +1,6 @@
-import type { Messaging, MessageView, PushConsumer, PushConsumerOptions } from '../mq/index.js';
+import type { ConsumingMessaging, Messaging, MessageView, PushConsumer, PushConsumerOptions } from '../mq/index.js';
 import type { BusyGate } from './busy-gate.js';
 import type { Rpc } from './rpc.js';
-
-/** What a system in a worker thread may use of the messaging API: push consumers. */
-export type ConsumingMessaging = Pick<Messaging, 'pushConsumer'>;
 
 /**
  * Main-thread side: subscribes push consumers on behalf of a worker. The broker (embedded, in

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { couponInvalid } from '../../errors.js';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { PushConsumer } from '../../mq/index.js';
-import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
+import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
 import { consumeOrderRefunded } from '../order-refunded-consumer.js';
 import type { CouponsForOrders } from '../order/context.js';

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { PushConsumer } from '../../mq/index.js';
-import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
+import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import { consumeOrderPaid } from '../order-paid-consumer.js';
 import { consumeOrderRefunded } from '../order-refunded-consumer.js';
 import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../topics.js';

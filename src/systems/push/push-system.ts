@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
-import type { PushConsumer } from '../../mq/index.js';
-import type { ConsumingMessaging } from '../../workers/mq-bridge.js';
+import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import type { VendorClient } from '../../third-parties/index.js';
 import { consumeOrderPaid, VENDOR_BOUND_CONCURRENCY } from '../order-paid-consumer.js';
 import { Groups, type OrderPaidEvent } from '../topics.js';
