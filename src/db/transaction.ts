@@ -6,7 +6,7 @@ import type { Database } from './open-database.js';
  * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (the
  * error is rethrown). On SQLite transactions start with BEGIN IMMEDIATE and run one at a time on
  * the single connection, so concurrent callers queue instead of failing with SQLITE_BUSY; on
- * MySQL each runs on its own pooled connection (InnoDB, REPEATABLE READ).
+ * MySQL each runs on its own pooled connection (InnoDB, READ COMMITTED: see mysql.ts).
  *
  * Given a transaction (`trx`) instead of a database, `fn` joins it: a use case written with
  * withTransaction can be called on its own or as part of a larger transaction.
