@@ -4,7 +4,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Dialect, DialectAdapter, Driver, QueryResult, SqliteDatabase, SqliteDialectConfig } from 'kysely';
 import { DbError, DbErrorCode } from './errors.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
+// The checkpointing thread lives with the embedded broker, its other user: orderflow/mq is published alone and
+// may import nothing outside src/mq, so the dependency points this way (db → mq), never the reverse.
+import { startCheckpointer } from '../mq/embedded/sqlite-checkpointer.js';
 
 /**
  * How long a connection waits for another process's write lock before SQLITE_BUSY. Inside
@@ -129,7 +131,7 @@ function configure(database: BetterSqlite3.Database): void {
   // NORMAL is durable against a process crash under WAL (only an OS crash/power loss can drop the
   // last commits) and saves an fsync per commit — the pay path is commit-bound.
   database.pragma('synchronous = NORMAL');
-  // Checkpoints run in another thread (sqlite-checkpointer.ts): done by the writer, one commit in a
+  // Checkpoints run in another thread (mq/embedded/sqlite-checkpointer.ts): done by the writer, one commit in a
   // thousand pages would stall for the copy and its fsync — the pay path's p99.
   database.pragma('wal_autocheckpoint = 0');
   // 64 MiB of page cache (SQLite's default is 2 MiB) and reads through mmap: a hot order table and

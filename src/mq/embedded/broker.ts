@@ -9,7 +9,7 @@ import { GroupCursor } from './group-cursor.js';
 import { messageIdGenerator } from './message-ids.js';
 import type { ResolvedEmbeddedOptions } from './options.js';
 import { isSystemTopic, retryTopicOf } from './internal-props.js';
-import { startCheckpointer, type Checkpointer } from '../../db/sqlite-checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { MessageIds, openStore, type MessageRow, type OpenedStore } from './store.js';
 import { TailCache } from './tail-cache.js';
 import { Waiters } from './waiters.js';

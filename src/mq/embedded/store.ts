@@ -91,7 +91,7 @@ export function openStore({ dataDir, durability = 'process-crash' }: StoreOption
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     db.pragma('cache_size = -65536');
-    db.pragma('wal_autocheckpoint = 0'); // a worker thread checkpoints (db/sqlite-checkpointer.ts)
+    db.pragma('wal_autocheckpoint = 0'); // a worker thread checkpoints (sqlite-checkpointer.ts)
     db.exec(SCHEMA);
   } catch (error) {
     db?.close();
