@@ -24,7 +24,7 @@ import { createPointsSystem } from './systems/points/points-system.js';
 import { createPushSystem } from './systems/push/push-system.js';
 import { createRefundPaymentClient } from './systems/refund/payment-client.js';
 import { createRefundWorker } from './systems/refund/refund-worker.js';
-import { Topics, topicTypesFor } from './systems/topics.js';
+import { Topics, topicTypesFor } from './systems/shared/topics.js';
 import { createWarehouseSystem } from './systems/warehouse/warehouse-system.js';
 import { startDownstreamWorker } from './workers/downstream-host.js';
 import type { ConsumingSystem } from './workers/downstream-worker.js';

@@ -12,7 +12,7 @@ import { createMessaging, type Messaging, type Producer } from '../../src/mq/ind
 import { closeExpiredByScan, onOrderTimeout } from '../../src/systems/order/close-expired-orders.js';
 import type { OrderContext } from '../../src/systems/order/context.js';
 import { SCAN_INTERVAL_MS } from '../../src/systems/order/order-system.js';
-import { Groups, Tags, TOPIC_TYPES, Topics } from '../../src/systems/topics.js';
+import { Groups, Tags, TOPIC_TYPES, Topics } from '../../src/systems/shared/topics.js';
 import { checkRun, type Checks } from './checks.js';
 import { copyForRun, PAY_TIMEOUT_MS, type Dataset } from './data.js';
 import { diff, openMetered, type Execution, type Snapshot, type StatementStats } from './metered-db.js';

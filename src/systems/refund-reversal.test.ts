@@ -5,7 +5,7 @@ import { dbTestTargets } from '../db/testing.js';
 import type { ConsumingMessaging } from '../mq/index.js';
 import { createCouponsSystem, REWARD_MIN_TOTAL_CENTS, rewardCouponId, type CouponsDB } from './coupons/coupons-system.js';
 import { createPointsSystem, pointsFor, type PointsDB } from './points/points-system.js';
-import type { OrderChangeEvent, OrderPaidEvent } from './topics.js';
+import type { OrderChangeEvent, OrderPaidEvent } from './shared/topics.js';
 
 /**
  * Taking back what a refunded order earned (points, reward coupon), called as the REFUNDED consumers

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Topics } from '../../src/systems/topics.js';
+import { Topics } from '../../src/systems/shared/topics.js';
 import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 

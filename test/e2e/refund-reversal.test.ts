@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Groups, Tags, Topics } from '../../src/systems/topics.js';
+import { Groups, Tags, Topics } from '../../src/systems/shared/topics.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';
 

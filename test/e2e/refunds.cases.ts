@@ -3,7 +3,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { checkRefund } from '../../src/systems/order/refund-order.js';
 import { DEAD_LETTERED_REASON } from '../../src/systems/refund/refund-dlq-watcher.js';
 import { REFUND_MAX_RECONSUME_TIMES } from '../../src/systems/refund/refund-worker.js';
-import { Groups, Topics } from '../../src/systems/topics.js';
+import { Groups, Topics } from '../../src/systems/shared/topics.js';
 import type { MessageView } from '../../src/mq/index.js';
 import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';

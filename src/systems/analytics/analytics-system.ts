@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isTransientDbError, migrate, type Database } from '../../db/index.js';
 import type { Messaging, MessageView, PushConsumer } from '../../mq/index.js';
-import { Groups, type OrderChangeEvent, Topics } from '../topics.js';
+import { Groups, type OrderChangeEvent, Topics } from '../shared/topics.js';
 import { applyChange, OutOfOrderChangeError } from './apply-change.js';
 import { type AnalyticsDB, analyticsMigrations } from './schema.js';
 import { type AnalyticsSummary, orderFacts, summarize } from './summary.js';

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { migrate, type Database } from '../../db/index.js';
 import { dbTestTargets } from '../../db/testing.js';
 import { orderMigrations } from '../order/schema.js';
-import type { OrderChangeEvent } from '../topics.js';
+import type { OrderChangeEvent } from '../shared/topics.js';
 import { applyChange, OutOfOrderChangeError, utcDay } from './apply-change.js';
 import { type AnalyticsDB, analyticsMigrations } from './schema.js';
 import { orderFacts, summarize } from './summary.js';

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { guardedUpdate, insertIgnoreDuplicate, withTransaction, type Database } from '../../db/index.js';
-import type { OrderChangeEvent } from '../topics.js';
+import type { OrderChangeEvent } from '../shared/topics.js';
 import type { AnalyticsDB } from './schema.js';
 
 /** The statuses whose arrival moves GMV (contract: docs/architecture.md, "Order states"). */

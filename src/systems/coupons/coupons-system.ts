@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import { couponInvalid } from '../../errors.js';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
 import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
-import { consumeOrderPaid } from '../order-paid-consumer.js';
-import { consumeOrderRefunded } from '../order-refunded-consumer.js';
+import { consumeOrderPaid } from '../shared/order-paid-consumer.js';
+import { consumeOrderRefunded } from '../shared/order-refunded-consumer.js';
 import type { CouponsForOrders } from '../order/context.js';
-import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../topics.js';
+import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../shared/topics.js';
 
 /** REVOKED: a reward coupon taken back because the order that earned it was refunded. */
 type CouponStatus = 'AVAILABLE' | 'LOCKED' | 'USED' | 'REVOKED';

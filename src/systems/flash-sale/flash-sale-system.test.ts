@@ -7,7 +7,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { migrate, openDatabase } from '../../db/index.js';
 import { createMessaging } from '../../mq/index.js';
-import { Topics } from '../topics.js';
+import { Topics } from '../shared/topics.js';
 import { createFlashSaleSystem } from './flash-sale-system.js';
 import { newTicketId } from './ids.js';
 import { insertTicket } from './repository.js';

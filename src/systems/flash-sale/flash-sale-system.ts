@@ -4,7 +4,7 @@ import { DEFAULT_FLASH_SALE_USER_RATE, type Config } from '../../config.js';
 import { migrate, transactionsFor, type Database } from '../../db/index.js';
 import { AppError, ErrorCode, notFound, validationFailed } from '../../errors.js';
 import type { Messaging } from '../../mq/index.js';
-import { Topics } from '../topics.js';
+import { Topics } from '../shared/topics.js';
 import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
 import { createStockGate } from './create-stock-gate.js';
 import { newSaleId, ticketIds } from './ids.js';

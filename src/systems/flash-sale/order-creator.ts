@@ -1,7 +1,7 @@
 import { isAppError } from '../../errors.js';
 import type { ConsumeResult, MessageView, PushConsumer } from '../../mq/index.js';
 import type { FlashSaleOrder, FlashSaleOrderInput } from '../order/place-flash-sale-order.js';
-import { Groups, Topics } from '../topics.js';
+import { Groups, Topics } from '../shared/topics.js';
 import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
 import { findTicket, insertTicket, settleTicket } from './repository.js';
 import { TicketStatus } from './states.js';

@@ -1,4 +1,4 @@
-import { Topics } from '../topics.js';
+import { Topics } from '../shared/topics.js';
 import type { FlashSaleContext } from './context.js';
 import { ticketTime } from './ids.js';
 import { insertTicket, knownAdmissions, type Sale } from './repository.js';

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { migrate, type Database } from '../../db/index.js';
 import { dbTestTargets } from '../../db/testing.js';
 import { createMessaging, type Message, type Messaging, type Producer } from '../../mq/index.js';
-import { type OrderChangeEvent, TOPIC_TYPES, Topics } from '../topics.js';
+import { type OrderChangeEvent, TOPIC_TYPES, Topics } from '../shared/topics.js';
 import { startChangelogRelay } from './changelog-relay.js';
 import { placeTestOrder, T0 } from './outbox.fixture.js';
 import { transition } from './repository.js';

@@ -3,7 +3,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../../config.js';
 import type { Database, GroupCommitter } from '../../db/index.js';
 import type { Messaging, Producer } from '../../mq/index.js';
-import type { OrderPaidEvent } from '../topics.js';
+import type { OrderPaidEvent } from '../shared/topics.js';
 import type { OrderDB } from './schema.js';
 
 /** What the coupon system offers the order system (its public module API). */

@@ -3,7 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../../config.js';
 import { migrate, transactionsFor, type Database } from '../../db/index.js';
 import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
-import { Groups, type OrderPaidEvent, type TopicName, Topics, topicTypesFor } from '../topics.js';
+import { Groups, type OrderPaidEvent, type TopicName, Topics, topicTypesFor } from '../shared/topics.js';
 import { type ChangelogRelay, startChangelogRelay } from './changelog-relay.js';
 import { publishMessageOutbox } from './message-outbox.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { changedRows, preparedQuery } from '../../db/index.js';
 import type { Message } from '../../mq/index.js';
-import { type OrderChangeEvent, Topics } from '../topics.js';
+import { type OrderChangeEvent, Topics } from '../shared/topics.js';
 import type { OrderOutboxTable } from './outbox-schema.js';
 import type { OrderDB } from './schema.js';
 import type { OrderStatus } from './states.js';

@@ -1,6 +1,6 @@
 import { notFound } from '../../errors.js';
 import type { MessageView, TransactionResolution } from '../../mq/index.js';
-import { type OrderPaidEvent, Tags, Topics } from '../topics.js';
+import { type OrderPaidEvent, Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
 import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { findItems, findOrder, type OrderRow, settleReservation, transition } from './repository.js';

@@ -1,6 +1,6 @@
 import { preparedQuery } from '../../db/index.js';
 import { notFound, validationFailed } from '../../errors.js';
-import { Tags, Topics } from '../topics.js';
+import { Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
 import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { addHistory, newOrderId, reserveStock } from './repository.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, ErrorCode, notFound } from '../../errors.js';
 import type { MessageView, TransactionResolution } from '../../mq/index.js';
-import { type OrderRefundEvent, Tags, Topics } from '../topics.js';
+import { type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
 import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { findOrder, type OrderRow, transition } from './repository.js';

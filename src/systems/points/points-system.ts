@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
 import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
-import { consumeOrderPaid } from '../order-paid-consumer.js';
-import { consumeOrderRefunded } from '../order-refunded-consumer.js';
-import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../topics.js';
+import { consumeOrderPaid } from '../shared/order-paid-consumer.js';
+import { consumeOrderRefunded } from '../shared/order-refunded-consumer.js';
+import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../shared/topics.js';
 
 export interface PointsDB {
   points_ledger: { order_id: string; user_id: string; points: number; at: number };

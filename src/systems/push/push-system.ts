@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '../../db/index.js';
 import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import type { VendorClient } from '../../third-parties/index.js';
-import { consumeOrderPaid, VENDOR_BOUND_CONCURRENCY } from '../order-paid-consumer.js';
-import { Groups, type OrderPaidEvent } from '../topics.js';
+import { consumeOrderPaid, VENDOR_BOUND_CONCURRENCY } from '../shared/order-paid-consumer.js';
+import { Groups, type OrderPaidEvent } from '../shared/topics.js';
 
 export interface PushDB {
   sms: { order_id: string; kind: string; phone: string; sms_id: string; sent_at: number };

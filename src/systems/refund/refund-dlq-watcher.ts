@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Admin, DeadLetter } from '../../mq/index.js';
 import { OrderStatus } from '../order/states.js';
-import { Groups, type OrderRefundEvent } from '../topics.js';
+import { Groups, type OrderRefundEvent } from '../shared/topics.js';
 import type { OrderRefunds } from './refund-worker.js';
 
 /** How often the refund group's DLQ is looked at. One admin listing per sweep; only new letters cost a status lookup. */

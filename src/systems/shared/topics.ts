@@ -1,8 +1,13 @@
 /**
  * Topics, tags and consumer groups (contract: docs/architecture.md, "Systems and their topics").
  * Systems refer to these constants, never to string literals.
+ *
+ * src/systems/shared/ holds what systems agree on rather than what one of them owns: the topics and
+ * message bodies, and the consumer plumbing every downstream system uses. Any system may import it;
+ * it imports no system. A system's own code is reached only through its index.ts
+ * (test/architecture/imports.test.ts keeps both rules).
  */
-import type { TopicType } from '../mq/index.js';
+import type { TopicType } from '../../mq/index.js';
 
 export const Topics = {
   ORDER_PAID: 'order_paid',

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConsumingMessaging, PushConsumer } from '../mq/index.js';
+import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import { type OrderChangeEvent, Tags, Topics } from './topics.js';
 
 /** Refunds are few: a handful in flight is plenty (one order's changes are delivered one at a time anyway, FIFO). */

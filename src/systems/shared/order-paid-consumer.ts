@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConsumingMessaging, PushConsumer } from '../mq/index.js';
+import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import { type OrderPaidEvent, Topics } from './topics.js';
 
 /**
