@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { ExternalVendors } from './third-parties/open-third-parties.js';
 import { THIRD_PARTY_NAMES, type ThirdPartyName } from './third-parties/types.js';
+import { OrderflowError } from './mq/orderflow-error.js';
 
 export const SYSTEMS = ['order', 'push', 'warehouse', 'points', 'coupons', 'analytics', 'flash-sale'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
@@ -80,10 +81,11 @@ export interface Config {
   retryBackoffScale: number;
 }
 
-export class ConfigError extends Error {
+/** A bad setting: the message names the variable and says what it must be. */
+export class ConfigError extends OrderflowError<'CONFIG_INVALID'> {
   override readonly name = 'ConfigError';
   constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
+    super('CONFIG_INVALID', `${variable}: ${message}`, { details: { variable } });
   }
 }
 

@@ -2,8 +2,11 @@
  * Application errors shared by every system. Each error carries a stable string `code`; its HTTP
  * status comes from `ERROR_STATUS` below and nowhere else, so a route never picks a status by hand
  * and the HTTP layer maps every error in one place (`src/http/error-handler.ts`).
+ *
+ * Every error orderflow throws on purpose derives from `OrderflowError` (code, retriable, cause), re-exported here.
  */
 import type { MqErrorCode } from './mq/errors.js';
+import { OrderflowError, type OrderflowErrorOptions } from './mq/orderflow-error.js';
 import type { ThirdPartyErrorCode, VendorErrorCode } from './third-parties/errors.js';
 
 /** The one place an application error code gets its HTTP status. */
@@ -82,32 +85,26 @@ export function externalStatusOf(code: string): number | undefined {
   return Object.hasOwn(EXTERNAL_ERROR_STATUS, code) ? EXTERNAL_ERROR_STATUS[code as keyof typeof EXTERNAL_ERROR_STATUS] : undefined;
 }
 
-export interface AppErrorOptions {
-  details?: Record<string, unknown>;
-  cause?: unknown;
-  /** True when the same request may succeed later (a dependency down, a lost race). */
-  retriable?: boolean;
-}
+/** `retriable`: true when the same request may succeed later (a dependency down, a lost race). */
+export type AppErrorOptions = OrderflowErrorOptions;
 
 /**
  * @example
  * throw new AppError(ErrorCode.COUPON_INVALID, 'coupon c-1 has expired', { details: { couponId: 'c-1' } });
  */
-export class AppError extends Error {
+export class AppError extends OrderflowError<ErrorCode> {
   override readonly name: string = 'AppError';
-  readonly code: ErrorCode;
   readonly status: number;
-  readonly details?: Record<string, unknown>;
-  readonly retriable: boolean;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.status = ERROR_STATUS[code];
-    this.details = options.details;
-    this.retriable = options.retriable ?? false;
   }
 }
+
+/** A broken invariant of our own (a bug, not the caller's fault): a 500 whose message stays in the log. */
+export const internalError = (message: string, details?: Record<string, unknown>) =>
+  new AppError(ErrorCode.INTERNAL, message, { details });
 
 export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
   return error instanceof AppError && (code === undefined || error.code === code);
@@ -175,3 +172,5 @@ export const serviceUnavailable = (what: string, cause?: unknown) =>
 function camel(words: string): string {
   return words.toLowerCase().replace(/[\s_-]+(\w)/g, (_, c: string) => c.toUpperCase());
 }
+
+export { isOrderflowError, OrderflowError, type OrderflowErrorOptions } from './mq/orderflow-error.js';

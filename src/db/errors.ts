@@ -5,6 +5,8 @@
  * Expected, per-query failures (a duplicate key, a lock timeout) are NOT wrapped: callers
  * recognise them with the predicates in error-predicates.ts, on either dialect.
  */
+import { OrderflowError, type OrderflowErrorOptions } from '../mq/orderflow-error.js';
+
 export const DbErrorCode = {
   INVALID_URL: 'DB_INVALID_URL',
   INVALID_ARGUMENT: 'DB_INVALID_ARGUMENT',
@@ -15,25 +17,11 @@ export const DbErrorCode = {
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 
-export interface DbErrorOptions {
-  cause?: unknown;
-  /** True when the same call may succeed later (server still starting, network blip). */
-  retriable?: boolean;
-  details?: Record<string, unknown>;
-}
+/** `retriable`: true when the same call may succeed later (server still starting, network blip). */
+export type DbErrorOptions = OrderflowErrorOptions;
 
-export class DbError extends Error {
+export class DbError extends OrderflowError<DbErrorCode> {
   override readonly name: string = 'DbError';
-  readonly code: DbErrorCode;
-  readonly retriable: boolean;
-  readonly details?: Record<string, unknown>;
-
-  constructor(code: DbErrorCode, message: string, options: DbErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-    this.details = options.details;
-  }
 }
 
 export function isDbError(error: unknown, code?: DbErrorCode): error is DbError {

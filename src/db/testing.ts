@@ -21,6 +21,7 @@ import { mysqlDatabaseName } from './mysql.js';
 import { openDatabase } from './open-database.js';
 import type { Database, DialectName, OpenDatabaseOptions } from './open-database.js';
 import { MAX_BASENAME_LENGTH, parseDatabaseUrl } from './url.js';
+import { DbError, DbErrorCode } from './errors.js';
 
 export interface DbTestTarget {
   readonly dialect: DialectName;
@@ -67,7 +68,7 @@ function sandbox(dialect: DialectName, url: string): DbTestTarget {
 
 function skipped(dialect: DialectName, reason: string): DbTestTarget {
   const refuse = async (): Promise<never> => {
-    throw new Error(reason);
+    throw new DbError(DbErrorCode.UNREACHABLE, reason);
   };
   return { dialect, skip: reason, url: '', dataDir: '', open: refuse, cleanup: async () => {} };
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { AppError, ErrorCode, invalidState, isAppError, notFound, rateLimited, statusOf } from '../errors.js';
+import { DbError, DbErrorCode } from '../db/errors.js';
 import { MqError, MqErrorCode } from '../mq/errors.js';
 import { parse } from './validation.js';
 import { createHttpServer } from './server.js';
@@ -54,6 +55,10 @@ describe('http error mapping', () => {
           api.get('/third-party/:code', async (request) => {
             const code = (request.params as { code: string }).code;
             throw Object.assign(new Error(`third party says ${code}`), { code, details: { field: 'failureRate' } });
+          });
+          api.get('/db/:retriable', async (request) => {
+            const retriable = (request.params as { retriable: string }).retriable === 'yes';
+            throw new DbError(DbErrorCode.UNREACHABLE, 'cannot reach mysql://root@db-7:3306', { retriable });
           });
           api.get('/boom', async () => {
             throw new Error('secret database password in /srv/db.ts');
@@ -145,6 +150,13 @@ describe('http error mapping', () => {
 
   test('an unknown error code from elsewhere is still a plain 500', async () => {
     assertError(await app.inject({ method: 'GET', url: '/api/third-party/ECONNREFUSED' }), 500, 'INTERNAL');
+  });
+
+  test('any other error of ours is 503 when retriable, else 500, and never shows its message', async () => {
+    const retry = assertError(await app.inject({ method: 'GET', url: '/api/db/yes' }), 503, 'SERVICE_UNAVAILABLE');
+    assert.doesNotMatch(retry.message, /db-7/);
+    const fatal = assertError(await app.inject({ method: 'GET', url: '/api/db/no' }), 500, 'INTERNAL');
+    assert.doesNotMatch(fatal.message, /db-7/);
   });
 
   test('anything else is 500 INTERNAL with a generic message, and the error is logged', async () => {

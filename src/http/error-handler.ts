@@ -4,7 +4,7 @@
  * A 5xx never carries the original message or a stack: it is logged, and the client gets a generic text.
  */
 import type { FastifyInstance } from 'fastify';
-import { AppError, ErrorCode, externalStatusOf, isAppError, statusOf } from '../errors.js';
+import { AppError, ErrorCode, externalStatusOf, isAppError, isOrderflowError, statusOf } from '../errors.js';
 import { isZodError, zodToAppError } from './validation.js';
 
 export interface ErrorBody {
@@ -40,7 +40,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 
 const GENERIC_5XX_MESSAGE = 'internal error';
 const MQ_5XX_MESSAGE = 'message queue unavailable, retry later';
-const DEPENDENCY_5XX_MESSAGE = 'a third-party service is unavailable, retry later';
+const DEPENDENCY_5XX_MESSAGE = 'a dependency is unavailable, retry later';
 
 export function toErrorReply(error: unknown): ErrorReply {
   if (isZodError(error)) return fromAppError(zodToAppError(error));
@@ -66,6 +66,9 @@ export function toErrorReply(error: unknown): ErrorReply {
     const generic = CODE_BY_STATUS[statusCode] ?? ErrorCode.BAD_REQUEST;
     return reply(statusOf(generic)!, generic, messageOf(error));
   }
+  // Any other error of ours that says the same call may succeed later (a database unreachable, a lost race
+  // inside a consumer's store): the client is told to retry, the details stay in the log.
+  if (isOrderflowError(error) && error.retriable) return reply(503, ErrorCode.SERVICE_UNAVAILABLE, DEPENDENCY_5XX_MESSAGE, undefined, true);
   return reply(500, ErrorCode.INTERNAL, GENERIC_5XX_MESSAGE, undefined, true);
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, MIN_TOKEN_SECRET_LENGTH } from '../config.js';
+import { AppError, ErrorCode } from '../errors.js';
 
 export const TOKEN_SECRET_FILE = 'token-secret';
 
@@ -34,7 +35,7 @@ export function loadOrCreateTokenSecret(dataDir: string): { secret: string; file
     fs.rmSync(temporary, { force: true });
   }
   const secret = readSecret(file);
-  if (secret === undefined) throw new Error(`${file} vanished right after it was written`);
+  if (secret === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `${file} vanished right after it was written: is another process cleaning the data dir?`);
   return { secret, file, created: true };
 }
 

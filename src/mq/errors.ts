@@ -2,6 +2,8 @@
  * Typed errors of the messaging API. Every engine maps its native failures onto these codes
  * in one function, so callers see the same error whatever the broker.
  */
+import { OrderflowError, type OrderflowErrorOptions } from './orderflow-error.js';
+
 export const MqErrorCode = {
   INVALID_ARGUMENT: 'MQ_INVALID_ARGUMENT',
   TOPIC_NOT_FOUND: 'MQ_TOPIC_NOT_FOUND',
@@ -19,25 +21,11 @@ export const MqErrorCode = {
 } as const;
 export type MqErrorCode = (typeof MqErrorCode)[keyof typeof MqErrorCode];
 
-export interface MqErrorOptions {
-  cause?: unknown;
-  /** True when the same call may succeed later (broker down, timeout). */
-  retriable?: boolean;
-  details?: Record<string, unknown>;
-}
+/** `retriable`: true when the same call may succeed later (broker down, timeout). */
+export type MqErrorOptions = OrderflowErrorOptions;
 
-export class MqError extends Error {
+export class MqError extends OrderflowError<MqErrorCode> {
   override readonly name: string = 'MqError';
-  readonly code: MqErrorCode;
-  readonly retriable: boolean;
-  readonly details?: Record<string, unknown>;
-
-  constructor(code: MqErrorCode, message: string, options: MqErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-    this.details = options.details;
-  }
 }
 
 export function isMqError(error: unknown, code?: MqErrorCode): error is MqError {

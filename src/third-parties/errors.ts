@@ -7,6 +7,7 @@
  *   RETRY_LATER (timeout, 5xx, outage, open circuit) or to give up at once (4xx: the same request
  *   will be refused again, so retrying only delays the dead-letter queue).
  */
+import { OrderflowError } from '../mq/orderflow-error.js';
 
 export const ThirdPartyErrorCode = {
   INVALID_KNOB: 'THIRD_PARTY_INVALID_KNOB',
@@ -17,19 +18,15 @@ export const ThirdPartyErrorCode = {
 } as const;
 export type ThirdPartyErrorCode = (typeof ThirdPartyErrorCode)[keyof typeof ThirdPartyErrorCode];
 
-export class ThirdPartyError extends Error {
+export class ThirdPartyError extends OrderflowError<ThirdPartyErrorCode> {
   override readonly name = 'ThirdPartyError';
-  readonly code: ThirdPartyErrorCode;
   /** The knob, option or parameter that was refused (e.g. 'failureRate'). */
   readonly field: string;
-  readonly retriable = false;
-  readonly details: Record<string, unknown>;
+  declare readonly details: Record<string, unknown>;
 
   constructor(code: ThirdPartyErrorCode, field: string, message: string, details: Record<string, unknown> = {}) {
-    super(message);
-    this.code = code;
+    super(code, message, { details: { field, ...details } });
     this.field = field;
-    this.details = { field, ...details };
   }
 }
 
@@ -57,20 +54,16 @@ export interface VendorErrorOptions {
   cause?: unknown;
 }
 
-export class VendorError extends Error {
+export class VendorError extends OrderflowError<VendorErrorCode> {
   override readonly name = 'VendorError';
-  readonly code: VendorErrorCode;
   /** Which vendor failed ('sms', 'logistics', 'payment', …). */
   readonly vendor: string;
-  readonly retriable: boolean;
   readonly status?: number;
   readonly vendorCode?: string;
 
   constructor(code: VendorErrorCode, vendor: string, message: string, options: VendorErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause, retriable: options.retriable });
     this.vendor = vendor;
-    this.retriable = options.retriable;
     this.status = options.status;
     this.vendorCode = options.vendorCode;
   }

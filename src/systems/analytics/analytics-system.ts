@@ -6,6 +6,7 @@ import { Groups, type OrderChangeEvent, Topics } from '../shared/topics.js';
 import { applyChange, OutOfOrderChangeError } from './apply-change.js';
 import { type AnalyticsDB, analyticsMigrations } from './schema.js';
 import { type AnalyticsSummary, orderFacts, summarize } from './summary.js';
+import { AppError, ErrorCode } from '../../errors.js';
 
 /** Orders whose changes are applied at once; one order's changes are still applied one by one, in order (FIFO). */
 export const ANALYTICS_CONCURRENCY = 16;
@@ -75,7 +76,7 @@ export async function createAnalyticsSystem(deps: AnalyticsSystemDeps): Promise<
     }
     const change = parsed.data;
     try {
-      if (injectFault(change, message.deliveryAttempt)) throw new Error('injected fault (test)');
+      if (injectFault(change, message.deliveryAttempt)) throw new AppError(ErrorCode.INTERNAL, 'injected fault (test)', { retriable: true });
       await applyChange(database, change, deps.clock());
       return 'SUCCESS';
     } catch (error) {

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { guardedUpdate, insertIgnoreDuplicate, withTransaction, type Database } from '../../db/index.js';
 import type { OrderChangeEvent } from '../shared/topics.js';
 import type { AnalyticsDB } from './schema.js';
+import { conflict, OrderflowError } from '../../errors.js';
 
 /** The statuses whose arrival moves GMV (contract: docs/architecture.md, "Order states"). */
 const PAID = 'PAID';
@@ -13,11 +14,13 @@ const REFUNDED = 'REFUNDED';
  * order's later changes behind it, the missing change gets its chance first. Past the retries it
  * lands in the DLQ, visibly, rather than being applied out of order.
  */
-export class OutOfOrderChangeError extends Error {
+export class OutOfOrderChangeError extends OrderflowError<'ANALYTICS_OUT_OF_ORDER'> {
   override readonly name = 'OutOfOrderChangeError';
-  readonly code = 'ANALYTICS_OUT_OF_ORDER';
   constructor(readonly change: OrderChangeEvent, readonly lastApplied: number) {
-    super(`change ${change.seq} of order ${change.orderId} arrived before change ${lastApplied + 1}`);
+    super('ANALYTICS_OUT_OF_ORDER', `change ${change.seq} of order ${change.orderId} arrived before change ${lastApplied + 1}`, {
+      retriable: true,
+      details: { orderId: change.orderId, seq: change.seq, lastApplied },
+    });
   }
 }
 
@@ -57,7 +60,7 @@ export async function applyChange(database: Database<AnalyticsDB>, change: Order
           .where('order_id', '=', change.orderId)
           .where('last_seq', '=', last),
       );
-      if (moved !== 1) throw new Error(`order ${change.orderId} moved past seq ${last} while change ${change.seq} was applied; retry`);
+      if (moved !== 1) throw conflict(`order ${change.orderId} moved past seq ${last} while change ${change.seq} was applied; retry`, { orderId: change.orderId });
     } else {
       await trx
         .insertInto('analytics_orders')
@@ -85,5 +88,5 @@ async function addToDay(trx: Transaction<AnalyticsDB>, day: string, cents: numbe
     );
   if ((await add()) === 1) return;
   if (await insertIgnoreDuplicate(trx.insertInto('analytics_gmv_daily').values({ day, gmv_cents: cents, orders }))) return;
-  if ((await add()) !== 1) throw new Error(`GMV row of ${day} neither updatable nor insertable`); // created concurrently, then gone: retry
+  if ((await add()) !== 1) throw conflict(`GMV row of ${day} neither updatable nor insertable`, { day }); // created concurrently, then gone: retry
 }

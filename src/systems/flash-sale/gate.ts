@@ -13,6 +13,7 @@
  * as that Redis is configured; in-process: this process's life, the tickets being its durable record),
  * and how many processes may share it (Redis: any number; in-process: one per flash-sale database).
  */
+import { OrderflowError } from '../../errors.js';
 export type Admission =
   | { admitted: true; ticketId: string }
   | { admitted: false; reason: 'SOLD_OUT' }
@@ -50,9 +51,9 @@ export interface StockGate {
 }
 
 /** `admit` on a sale the gate has no state for (never opened here, or a Redis that lost its data). */
-export class SaleNotOpenError extends Error {
+export class SaleNotOpenError extends OrderflowError<'FLASH_SALE_NOT_OPEN_IN_GATE'> {
   override readonly name = 'SaleNotOpenError';
   constructor(readonly saleId: string) {
-    super(`flash sale '${saleId}' is not open in the stock gate`);
+    super('FLASH_SALE_NOT_OPEN_IN_GATE', `flash sale '${saleId}' is not open in the stock gate`, { details: { saleId } });
   }
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { SaleNotOpenError, type Admission, type GateSale, type KnownAdmission, type StockGate } from './gate.js';
+import { AppError, ErrorCode } from '../../errors.js';
 
 /**
  * The one script of the gate: refuse a user already admitted (their ticket id back), refuse when no
@@ -61,7 +62,7 @@ export class RedisGate implements StockGate {
       await redis.ping();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`the flash-sale gate cannot reach Redis at REDIS_URL: ${(error as Error).message}`, { cause: error });
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the flash-sale gate cannot reach Redis at REDIS_URL: ${(error as Error).message}`, { cause: error, retriable: true });
     }
     redis.defineCommand('flashSaleAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
     return new RedisGate(redis, options.prefix);

@@ -20,6 +20,7 @@ import { seedOrderDemo } from './seed.js';
 import type { OrderStatus } from './states.js';
 import { completeRefund, failRefund, refundStatus, refundView } from './settle-refund.js';
 import { authenticate } from './users.js';
+import { serviceUnavailable } from '../../errors.js';
 
 /** What a downstream system shows about one order (its public module API, read-only). */
 export interface DownstreamView {
@@ -61,7 +62,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     transact: (work) => commits.run(work),
     mq: deps.mq,
     producer: () => {
-      if (!producer) throw new Error('the order system is not started');
+      if (!producer) throw serviceUnavailable('the order system (not started yet)');
       return producer;
     },
     clock: deps.clock,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AppError, ErrorCode } from '../../errors.js';
 
 /** How often a relay looks at its outbox when nobody woke it: the worst added lag of what it publishes. */
 export const DEFAULT_RELAY_POLL_MS = 50;
@@ -46,8 +47,8 @@ export interface OutboxRelay {
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollMs = options.pollMs ?? DEFAULT_RELAY_POLL_MS;
   const batchSize = options.batchSize ?? DEFAULT_RELAY_BATCH;
-  if (!(pollMs > 0)) throw new Error(`pollMs must be greater than 0 (got ${pollMs})`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a whole number greater than 0 (got ${batchSize})`);
+  if (!(pollMs > 0)) throw new AppError(ErrorCode.BAD_REQUEST, `pollMs must be greater than 0 (got ${pollMs})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.BAD_REQUEST, `batchSize must be a whole number greater than 0 (got ${batchSize})`);
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

@@ -5,6 +5,7 @@ import { type OrderChangeEvent, Topics } from '../shared/topics.js';
 import type { OrderOutboxTable } from './outbox-schema.js';
 import type { OrderDB } from './schema.js';
 import type { OrderStatus } from './states.js';
+import { internalError } from '../../errors.js';
 
 /**
  * Queues one status change for the change stream, inside the caller's transaction: it commits or
@@ -15,7 +16,7 @@ import type { OrderStatus } from './states.js';
 export async function writeOutbox(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number): Promise<void> {
   const result = await insertOutbox(db, { orderId, from, to, at });
   // No order row means nothing was queued: refuse, so the caller's transaction rolls back instead of committing an unpublished change.
-  if (changedRows(result) !== 1) throw new Error(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`);
+  if (changedRows(result) !== 1) throw internalError(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`, { orderId });
 }
 
 // On every status change (the pay path among them): built once, see src/db/prepared-query.ts.

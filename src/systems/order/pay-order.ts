@@ -1,4 +1,4 @@
-import { notFound } from '../../errors.js';
+import { internalError, notFound } from '../../errors.js';
 import type { MessageView, TransactionResolution } from '../../mq/index.js';
 import { type OrderPaidEvent, Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
@@ -88,7 +88,7 @@ async function markPaid(ctx: OrderContext, event: OrderPaidEvent, outboxMessage?
 function alreadyPaid(order: OrderRow, paymentId: string): PaidOrder {
   if (order.payment_id === paymentId && order.status !== OrderStatus.WAIT_PAY) return { orderId: order.order_id, status: order.status };
   assertTransition(order.order_id, order.status, OrderStatus.PAID);
-  throw new Error('unreachable: WAIT_PAY can become PAID');
+  throw internalError('unreachable: WAIT_PAY can become PAID');
 }
 
 function paidEvent(ctx: OrderContext, order: OrderRow, paymentId: string, items: Awaited<ReturnType<typeof findItems>>): OrderPaidEvent {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, ErrorCode, notFound } from '../../errors.js';
+import { AppError, ErrorCode, internalError, notFound } from '../../errors.js';
 import type { MessageView, TransactionResolution } from '../../mq/index.js';
 import { type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
@@ -104,7 +104,7 @@ async function markRefunding(ctx: OrderContext, from: OrderStatus, event: OrderR
 
 async function accepted(ctx: OrderContext, order: OrderRow): Promise<RefundAnswer> {
   const refund = await ctx.database.db.selectFrom('order_refunds').select('refund_id').where('order_id', '=', order.order_id).executeTakeFirst();
-  if (!refund) throw new Error(`order ${order.order_id} is ${order.status} without a refund record`); // a bug: they commit together
+  if (!refund) throw internalError(`order ${order.order_id} is ${order.status} without a refund record`); // a bug: they commit together
   return { orderId: order.order_id, status: order.status, refundId: refund.refund_id };
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { changedRows, preparedQuery } from '../../db/index.js';
-import { stockInsufficient } from '../../errors.js';
+import { internalError, stockInsufficient } from '../../errors.js';
 import { writeOutbox } from './outbox.js';
 import type { OrderDB } from './schema.js';
 import type { OrderStatus } from './states.js';
@@ -140,7 +140,7 @@ export async function settleReservation(
   const items = known ?? (await findItems(db, orderId));
   for (const { sku_id, quantity } of items) {
     const result = await settle[outcome](db, { skuId: sku_id, quantity: Number(quantity) });
-    if (changedRows(result) !== 1) throw new Error(`stock of ${sku_id} has less reserved than order ${orderId} holds`);
+    if (changedRows(result) !== 1) throw internalError(`stock of ${sku_id} has less reserved than order ${orderId} holds`, { skuId: sku_id, orderId });
   }
 }
 

@@ -9,6 +9,7 @@
  * All integers big-endian. We always SEND JSON headers (what the Java client does by default), but DECODE
  * both header types: a broker started with -Drocketmq.serialize.type=ROCKETMQ answers in the binary form.
  */
+import { MqError, MqErrorCode } from '../../errors.js';
 
 /** `flag` bit 0: the frame is a response; bit 1: one-way request (no response expected). */
 export const FLAG_RESPONSE = 1 << 0;
@@ -34,8 +35,12 @@ export interface RemotingCommand {
   body?: Buffer;
 }
 
-export class FrameError extends Error {
+/** Bytes from the broker that do not parse: a protocol fault, not worth retrying. */
+export class FrameError extends MqError {
   override readonly name = 'FrameError';
+  constructor(message: string) {
+    super(MqErrorCode.UNAVAILABLE, message);
+  }
 }
 
 /** Encodes a request/response with a JSON header. Undefined ext fields are dropped (Java skips nulls). */

@@ -8,6 +8,7 @@
  *     when this Node has it (>= 22.15); otherwise the body is returned as stored and flagged.
  */
 import zlib from 'node:zlib';
+import { MqError, MqErrorCode } from '../../errors.js';
 
 const COMPRESSED_FLAG = 0x1;
 
@@ -40,7 +41,7 @@ export function lz4FrameDecode(src: Buffer): Buffer {
       p += 8 + src.readUInt32LE(p + 4); // skippable frame
       continue;
     }
-    if (magic !== LZ4_MAGIC) throw new Error(`not an LZ4 frame (magic ${magic.toString(16)})`);
+    if (magic !== LZ4_MAGIC) throw new MqError(MqErrorCode.UNAVAILABLE, `not an LZ4 frame (magic ${magic.toString(16)})`);
     const flg = src[p + 4];
     p += 6; // magic, FLG, BD
     if (flg & 0x08) p += 8; // content size
@@ -83,7 +84,7 @@ function lz4BlockDecode(src: Buffer, out: Output): void {
       do match += b = src[p++];
       while (b === 255);
     }
-    if (offset === 0 || offset > out.length) throw new Error(`bad LZ4 match offset ${offset}`);
+    if (offset === 0 || offset > out.length) throw new MqError(MqErrorCode.UNAVAILABLE, `bad LZ4 match offset ${offset}`);
     out.copyWithin(offset, match);
   }
 }

@@ -8,9 +8,14 @@
  * (so `JSON.parse(key)` gives the MessageQueue back). Everything else parses as JSON.parse would, except
  * that integers beyond 2^53 lose precision (none of the fields we read get there).
  */
+import { MqError, MqErrorCode } from '../../errors.js';
 
-export class FastjsonSyntaxError extends Error {
+/** Bytes from the broker that do not parse: a protocol fault, not worth retrying. */
+export class FastjsonSyntaxError extends MqError {
   override readonly name = 'FastjsonSyntaxError';
+  constructor(message: string) {
+    super(MqErrorCode.UNAVAILABLE, message);
+  }
 }
 
 export function parseFastjson(text: string | Buffer): unknown {

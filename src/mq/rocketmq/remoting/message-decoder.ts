@@ -13,6 +13,7 @@
  */
 import { decompressBody } from './compression.js';
 import { KEY_SEPARATOR, Property } from './protocol.js';
+import { MqError, MqErrorCode } from '../../errors.js';
 
 const MAGIC_V1 = -626843481; // daa320a7
 const MAGIC_V2 = -626843477; // topic length on 2 bytes (topics > 127 bytes)
@@ -46,8 +47,12 @@ export interface DecodedMessage {
   staged?: 'SCHEDULED' | 'HALF';
 }
 
-export class MessageDecodeError extends Error {
+/** Bytes from the broker that do not parse: a protocol fault, not worth retrying. */
+export class MessageDecodeError extends MqError {
   override readonly name = 'MessageDecodeError';
+  constructor(message: string) {
+    super(MqErrorCode.UNAVAILABLE, message);
+  }
 }
 
 /** Decodes every message in `buf` (QUERY_MESSAGE body). Throws on a truncated or corrupt message. */
