@@ -3,8 +3,8 @@ import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { dbTestTargets } from '../db/testing.js';
 import type { ConsumingMessaging } from '../mq/index.js';
-import { createCouponsSystem, REWARD_MIN_TOTAL_CENTS, rewardCouponId, type CouponsDB } from './coupons/coupons-system.js';
-import { createPointsSystem, pointsFor, type PointsDB } from './points/points-system.js';
+import { createCouponsSystem, REWARD_MIN_TOTAL_CENTS, rewardCouponId, type CouponsDB } from './coupons/index.js';
+import { createPointsSystem, pointsFor, type PointsDB } from './points/index.js';
 import type { OrderChangeEvent, OrderPaidEvent } from './shared/topics.js';
 
 /**

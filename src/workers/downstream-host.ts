@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Messaging } from '../mq/index.js';
-import type { AnalyticsSystem } from '../systems/analytics/analytics-system.js';
-import type { DownstreamView } from '../systems/order/order-system.js';
+import type { AnalyticsSystem } from '../systems/analytics/index.js';
+import type { DownstreamView } from '../systems/order/index.js';
 import type { DownstreamWorkerData } from './downstream-worker.js';
 import { busyGate } from './busy-gate.js';
 import { serveMessaging } from './mq-bridge.js';

@@ -9,11 +9,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { openDatabase, type Database } from '../db/index.js';
-import { type AnalyticsSystem, createAnalyticsSystem, type FaultSpec } from '../systems/analytics/analytics-system.js';
-import { createCouponsSystem } from '../systems/coupons/coupons-system.js';
-import { createPointsSystem } from '../systems/points/points-system.js';
-import { createPushSystem } from '../systems/push/push-system.js';
-import { createWarehouseSystem } from '../systems/warehouse/warehouse-system.js';
+import { type AnalyticsSystem, createAnalyticsSystem, type FaultSpec } from '../systems/analytics/index.js';
+import { createCouponsSystem } from '../systems/coupons/index.js';
+import { createPointsSystem } from '../systems/points/index.js';
+import { createPushSystem } from '../systems/push/index.js';
+import { createWarehouseSystem } from '../systems/warehouse/index.js';
 import { type ConsumingMessaging, createMessaging, type Messaging } from '../mq/index.js';
 import { createVendorClient } from '../third-parties/index.js';
 import { remoteMessaging } from './mq-bridge.js';

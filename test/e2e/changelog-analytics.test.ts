@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { AnalyticsSystem } from '../../src/systems/analytics/analytics-system.js';
-import type { OrderSystem } from '../../src/systems/order/order-system.js';
+import type { AnalyticsSystem } from '../../src/systems/analytics/index.js';
+import type { OrderSystem } from '../../src/systems/order/index.js';
 import { Groups, type OrderChangeEvent, Topics } from '../../src/systems/shared/topics.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';

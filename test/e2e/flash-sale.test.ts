@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { newTicketId } from '../../src/systems/flash-sale/ids.js';
+import { newTicketId } from '../../src/systems/flash-sale/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import { checkRefund } from '../../src/systems/order/refund-order.js';
-import { DEAD_LETTERED_REASON } from '../../src/systems/refund/refund-dlq-watcher.js';
-import { REFUND_MAX_RECONSUME_TIMES } from '../../src/systems/refund/refund-worker.js';
+import { checkRefund } from '../../src/systems/order/index.js';
+import { DEAD_LETTERED_REASON, REFUND_MAX_RECONSUME_TIMES } from '../../src/systems/refund/index.js';
 import { Groups, Topics } from '../../src/systems/shared/topics.js';
 import type { MessageView } from '../../src/mq/index.js';
 import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { migrate, type Database } from '../../db/index.js';
 import { dbTestTargets } from '../../db/testing.js';
-import { orderMigrations } from '../order/schema.js';
+import { orderMigrations } from '../order/index.js';
 import type { OrderChangeEvent } from '../shared/topics.js';
 import { applyChange, OutOfOrderChangeError, utcDay } from './apply-change.js';
 import { type AnalyticsDB, analyticsMigrations } from './schema.js';

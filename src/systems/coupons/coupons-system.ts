@@ -4,7 +4,7 @@ import { insertIgnoreDuplicate, migrate, type Database, type Migration } from '.
 import type { ConsumingMessaging, PushConsumer } from '../../mq/index.js';
 import { consumeOrderPaid } from '../shared/order-paid-consumer.js';
 import { consumeOrderRefunded } from '../shared/order-refunded-consumer.js';
-import type { CouponsForOrders } from '../order/context.js';
+import type { CouponsForOrders } from '../order/index.js';
 import { Groups, type OrderChangeEvent, type OrderPaidEvent } from '../shared/topics.js';
 
 /** REVOKED: a reward coupon taken back because the order that earned it was refunded. */

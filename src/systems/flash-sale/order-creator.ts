@@ -1,6 +1,6 @@
 import { isAppError } from '../../errors.js';
 import type { ConsumeResult, MessageView, PushConsumer } from '../../mq/index.js';
-import type { FlashSaleOrder, FlashSaleOrderInput } from '../order/place-flash-sale-order.js';
+import type { FlashSaleOrder, FlashSaleOrderInput } from '../order/index.js';
 import { Groups, Topics } from '../shared/topics.js';
 import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
 import { findTicket, insertTicket, settleTicket } from './repository.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { createMessaging, type DeadLetter } from '../../mq/index.js';
 import type { Refund, VendorClient } from '../../third-parties/index.js';
-import { OrderStatus } from '../order/states.js';
+import { OrderStatus } from '../order/index.js';
 import { Groups, type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
 import { DEAD_LETTERED_REASON, watchRefundDeadLetters } from './refund-dlq-watcher.js';
 import { createRefundWorker, REFUND_MAX_RECONSUME_TIMES, type OrderRefunds } from './refund-worker.js';

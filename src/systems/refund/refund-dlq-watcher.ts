@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Admin, DeadLetter } from '../../mq/index.js';
-import { OrderStatus } from '../order/states.js';
+import { OrderStatus } from '../order/index.js';
 import { Groups, type OrderRefundEvent } from '../shared/topics.js';
 import type { OrderRefunds } from './refund-worker.js';
 

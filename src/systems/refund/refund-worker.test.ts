@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import type { MessageView } from '../../mq/index.js';
 import { VendorError, VendorErrorCode, type VendorClient } from '../../third-parties/index.js';
-import type { OrderStatus } from '../order/states.js';
+import type { OrderStatus } from '../order/index.js';
 import type { OrderRefundEvent } from '../shared/topics.js';
 import { onRefund, REFUND_MAX_RECONSUME_TIMES, type OrderRefunds, type RefundWorkerDeps } from './refund-worker.js';
 import { refundBreakerOpenMs } from './payment-client.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConsumeResult, Messaging, MessageView, PushConsumer } from '../../mq/index.js';
 import { isVendorError, type Refund, type VendorClient } from '../../third-parties/index.js';
-import { OrderStatus } from '../order/states.js';
+import { OrderStatus } from '../order/index.js';
 import { Groups, type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
 import { watchRefundDeadLetters } from './refund-dlq-watcher.js';
 

@@ -1,0 +1,2 @@
+/** The push (SMS) system's public API. */
+export { createPushSystem, type PushDB } from './push-system.js';
