@@ -14,6 +14,8 @@ export const DbErrorCode = {
   ACCESS_DENIED: 'DB_ACCESS_DENIED',
   OPEN_FAILED: 'DB_OPEN_FAILED',
   MIGRATION_FAILED: 'DB_MIGRATION_FAILED',
+  /** A single-instance role's lease is held by another live process (lease.ts). */
+  LEASE_HELD: 'DB_LEASE_HELD',
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 

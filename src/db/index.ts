@@ -34,5 +34,7 @@ export { insertIgnoreDuplicate } from './insert-ignore-duplicate.js';
 export type { ExecutableInsert } from './insert-ignore-duplicate.js';
 export { isUniqueViolation, isTransientDbError, isLockConflict } from './error-predicates.js';
 export { DbError, DbErrorCode, isDbError } from './errors.js';
+export { claimLease, keepLease, LeaseHeldError, DEFAULT_LEASE_TTL_MS } from './lease.js';
+export type { Lease, LeaseOptions } from './lease.js';
 export type { DbErrorOptions } from './errors.js';
 export type { DbLogger } from './logger.js';

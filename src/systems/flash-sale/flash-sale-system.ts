@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { DEFAULT_FLASH_SALE_USER_RATE, type Config } from '../../config.js';
-import { migrate, transactionsFor, type Database } from '../../db/index.js';
+import { claimLease, migrate, transactionsFor, type Database, type Lease } from '../../db/index.js';
 import { AppError, ErrorCode, notFound, validationFailed } from '../../errors.js';
 import type { Messaging } from '../../mq/index.js';
 import { Topics } from '../shared/topics.js';
@@ -53,6 +53,21 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
   const logger = deps.logger.child({ system: 'flash-sale' });
   await migrate(deps.database, flashSaleMigrations);
   const gate = await createStockGate({ redisUrl: deps.config.redisUrl, redisPrefix: deps.config.redisPrefix, logger });
+  // An in-process gate counts the units in this process's memory: a second process on the same MySQL database would
+  // admit every unit again, so it runs in one process only (a SQLite database is one process's own already).
+  let gateLease: Lease | undefined;
+  if (gate.kind === 'in-process' && deps.database.dialect === 'mysql') {
+    gateLease = await claimLease({
+      database: deps.database,
+      name: 'flash-sale-gate',
+      what: "the flash-sale system's in-process stock gate (REDIS_URL unset)",
+      hint: 'set the same REDIS_URL on every flash-sale process to share the gate in Redis, or run the flash-sale system in one process',
+      logger,
+    }).catch(async (error: unknown) => {
+      await gate.close();
+      throw error;
+    });
+  }
   const producer = await deps.mq.producer({ group: 'flash-sale', topics: [Topics.FLASH_SALE_ORDER] });
   const unsent = new Map<string, FlashSaleOrderEvent>();
   const send = (event: FlashSaleOrderEvent) => producer.send({ topic: Topics.FLASH_SALE_ORDER, keys: [event.ticketId], body: JSON.stringify(event) });
@@ -83,7 +98,7 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
       }
     },
   };
-  const closers: (() => Promise<unknown>)[] = [() => gate.close(), () => producer.close()];
+  const closers: (() => Promise<unknown>)[] = [() => gate.close(), async () => gateLease?.close(), () => producer.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer().catch((error: Error) => logger.error({ err: error }, 'closing the flash-sale system failed'));
   };

@@ -11,6 +11,8 @@ export interface ChangelogRelayOptions {
   logger: Pick<Logger, 'warn'>;
   pollMs?: number;
   batchSize?: number;
+  /** False while another process publishes the changelog (outbox-relay.ts). */
+  active?: () => boolean;
 }
 
 export type ChangelogRelay = OutboxRelay;
@@ -33,6 +35,7 @@ export function startChangelogRelay(options: ChangelogRelayOptions): ChangelogRe
     logger: options.logger,
     pollMs: options.pollMs,
     batchSize: options.batchSize,
+    active: options.active,
     publishRound: (limit) => publishOutbox(options.database, options.producer, limit),
   });
 }

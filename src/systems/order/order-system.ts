@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../../config.js';
-import { migrate, transactionsFor, type Database } from '../../db/index.js';
+import { keepLease, migrate, transactionsFor, type Database } from '../../db/index.js';
 import type { Messaging, MessageTrace, Producer, PushConsumer } from '../../mq/index.js';
 import { Groups, type OrderPaidEvent, type TopicName, Topics, topicTypesFor } from '../shared/topics.js';
 import { type ChangelogRelay, startChangelogRelay } from './changelog-relay.js';
@@ -91,8 +91,21 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     // One producer group, so one checker: each transactional topic has its own check-back.
     transactionChecker: (message) => (message.topic === Topics.ORDER_REFUND ? checkRefund(ctx, message) : checkPaid(ctx, message)),
   });
+  // Both relays publish from the one process of the deployment that holds this lease (a standby in every other order
+  // process takes over within its 10 s time to live): one sender keeps each outbox sent once, oldest row first.
+  const relayLease = keepLease({
+    database: deps.database,
+    name: 'order-relays',
+    logger: ctx.logger,
+    onChange: (held) => {
+      if (!held) return;
+      relay?.wake();
+      messageRelay?.wake();
+    },
+  });
+  const active = () => relayLease.held();
   // The change stream (docs/architecture.md, "The change stream"): publishes what every status change wrote to the outbox.
-  relay = startChangelogRelay({ database: deps.database, producer, logger: ctx.logger });
+  relay = startChangelogRelay({ database: deps.database, producer, logger: ctx.logger, active });
   // The message outbox (ORDERFLOW_ORDER_MESSAGES=outbox). Started in both modes, so that rows queued before a
   // switch back to transactional messages are still published; then nothing queues more, and a slow poll suffices.
   const topicTypes = topicTypesFor(deps.config.orderMessages);
@@ -101,6 +114,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     what: 'the order messages',
     logger: ctx.logger,
     pollMs: deps.config.orderMessages === 'outbox' ? undefined : LEFTOVER_POLL_MS,
+    active,
     publishRound: (limit) => publishMessageOutbox(deps.database, orderProducer, (topic) => topicTypes[topic as TopicName], limit),
   });
   if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock, deps.config.seedUsers);
@@ -167,6 +181,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
       for (const consumer of consumers) await consumer.close();
       await relay?.close();
       await messageRelay?.close();
+      await relayLease.close(); // released: a standby takes over at once rather than after the time to live
       await producer?.close();
     },
   };

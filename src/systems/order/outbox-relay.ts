@@ -24,6 +24,12 @@ export interface OutboxRelayOptions {
   logger: Pick<Logger, 'warn'>;
   pollMs?: number;
   batchSize?: number;
+  /**
+   * False while another process publishes this outbox (it holds the lease, db/lease.ts): rounds are skipped.
+   * Two relays on one outbox would lose nothing and keep each order's changes in order (a row is deleted only
+   * once sent, and a relay sends the oldest rows first), but would send most rows twice.
+   */
+  active?: () => boolean;
 }
 
 export interface OutboxRelay {
@@ -74,6 +80,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     clearTimeout(timer);
     woken = false;
     again = false;
+    if (options.active && !options.active()) {
+      schedule(pollMs); // standing by: look again at the next poll
+      return;
+    }
     running = (async () => {
       try {
         while (!closed && (await options.publishRound(batchSize)) === batchSize);
