@@ -12,7 +12,7 @@ import { createMessaging, type Messaging, type Producer } from '../../src/mq/ind
 import { closeExpiredByScan, onOrderTimeout } from '../../src/systems/order/close-expired-orders.js';
 import type { OrderContext } from '../../src/systems/order/context.js';
 import { SCAN_INTERVAL_MS } from '../../src/systems/order/order-system.js';
-import { Groups, Tags, TOPIC_TYPES, Topics } from '../../src/systems/shared/topics.js';
+import { Groups, Tags, TOPIC_TYPE_BY_NAME, Topics } from '../../src/systems/shared/topics.js';
 import { checkRun, type Checks } from './checks.js';
 import { copyForRun, PAY_TIMEOUT_MS, type Dataset } from './data.js';
 import { diff, openMetered, type Execution, type Snapshot, type StatementStats } from './metered-db.js';
@@ -98,7 +98,7 @@ export async function runDesign(design: Design, o: RunOptions): Promise<RunResul
 
   if (design === 'delay') {
     const mq = await createMessaging({ engine: 'embedded', dataDir: path.join(o.dir, design, 'mq'), logger });
-    await mq.admin.createTopic({ name: Topics.ORDER_TIMEOUT, type: TOPIC_TYPES[Topics.ORDER_TIMEOUT] });
+    await mq.admin.createTopic({ name: Topics.ORDER_TIMEOUT, type: TOPIC_TYPE_BY_NAME[Topics.ORDER_TIMEOUT] });
     const producer = await mq.producer({ group: 'order-system', topics: [Topics.ORDER_TIMEOUT] });
     const ctx = orderContext(m.database, 'delay', mq, producer, logger, onClosed);
     // What placeOrder sends for each order; the final orders' messages were consumed long ago.

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { migrate, type Database } from '../../db/index.js';
 import { dbTestTargets } from '../../db/testing.js';
 import { createMessaging, type Message, type Messaging, type Producer } from '../../mq/index.js';
-import { type OrderChangeEvent, TOPIC_TYPES, Topics } from '../shared/topics.js';
+import { type OrderChangeEvent, TOPIC_TYPE_BY_NAME, Topics } from '../shared/topics.js';
 import { startChangelogRelay } from './changelog-relay.js';
 import { placeTestOrder, T0 } from './outbox.fixture.js';
 import { transition } from './repository.js';
@@ -37,7 +37,7 @@ async function setup(open: (system: string) => Promise<Database<OrderDB>>, syste
   await migrate(database, orderMigrations);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-relay-'));
   const mq: Messaging = await createMessaging({ engine: 'embedded', dataDir });
-  await mq.admin.createTopic({ name: Topics.ORDER_CHANGELOG, type: TOPIC_TYPES.order_changelog });
+  await mq.admin.createTopic({ name: Topics.ORDER_CHANGELOG, type: TOPIC_TYPE_BY_NAME.order_changelog });
   const producer = await mq.producer();
   const received: Received[] = [];
   await mq.pushConsumer({

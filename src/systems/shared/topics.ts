@@ -19,8 +19,11 @@ export const Topics = {
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
-/** The topics' types when the order system sends transactional messages (ORDERFLOW_ORDER_MESSAGES=transactional, the default). */
-export const TOPIC_TYPES: Record<TopicName, TopicType> = {
+/**
+ * Each topic's type when the order system sends transactional messages (ORDERFLOW_ORDER_MESSAGES=transactional,
+ * the default); topicTypesFor gives them for either setting. (The messaging API's TOPIC_TYPES is the list of types.)
+ */
+export const TOPIC_TYPE_BY_NAME: Record<TopicName, TopicType> = {
   order_paid: 'TRANSACTION',
   order_timeout: 'DELAY',
   order_refund: 'TRANSACTION',
@@ -34,8 +37,8 @@ export const TOPIC_TYPES: Record<TopicName, TopicType> = {
  * NORMAL topics; a broker refuses a plain message on a TRANSACTION topic and the reverse.
  */
 export function topicTypesFor(orderMessages: 'transactional' | 'outbox'): Record<TopicName, TopicType> {
-  if (orderMessages === 'transactional') return TOPIC_TYPES;
-  return { ...TOPIC_TYPES, order_paid: 'NORMAL', order_refund: 'NORMAL' };
+  if (orderMessages === 'transactional') return TOPIC_TYPE_BY_NAME;
+  return { ...TOPIC_TYPE_BY_NAME, order_paid: 'NORMAL', order_refund: 'NORMAL' };
 }
 
 export const Tags = {

@@ -42,7 +42,8 @@ import {
 
 const TOPIC_NAME = /^[%|a-zA-Z0-9_-]{1,127}$/; // TopicValidator: these characters, at most 127
 const GROUP_NAME = /^[%|a-zA-Z0-9_-]{1,255}$/;
-const TOPIC_TYPES: readonly BrokerTopicType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'];
+/** The broker's topic types (its message.type attribute): the messaging API's TOPIC_TYPES, plus MIXED (enableMixedMessageType). */
+const BROKER_TOPIC_TYPES: readonly BrokerTopicType[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'];
 /**
  * The group PULL_MESSAGE runs as: the broker needs an existing group (autoCreateSubscriptionGroup would make it,
  * we create it explicitly). Pulls never carry FLAG_COMMIT_OFFSET, and the pull offset the broker keeps is this
@@ -133,7 +134,7 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
 
     async createTopic(name, type, queues = 8) {
       if (!TOPIC_NAME.test(name)) throw invalidArgument('topic', `'${name}' must be 1-127 characters of [%|a-zA-Z0-9_-]`);
-      if (!TOPIC_TYPES.includes(type)) throw invalidArgument('type', `must be one of ${TOPIC_TYPES.join(', ')}, got '${type}'`);
+      if (!BROKER_TOPIC_TYPES.includes(type)) throw invalidArgument('type', `must be one of ${BROKER_TOPIC_TYPES.join(', ')}, got '${type}'`);
       if (!Number.isInteger(queues) || queues < 1 || queues > 1024) throw invalidArgument('queues', 'must be an integer in 1..1024');
       const targets = await masters();
       const extFields = {
