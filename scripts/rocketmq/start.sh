@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a local Apache RocketMQ 5.x: NameServer (9876) + Proxy in local mode with its embedded Broker
-# (gRPC 8081, remoting 8080, broker 10911), then creates orderflow's topics (create-topics.sh).
+# (gRPC 8081, remoting 8082, broker 10911), then creates orderflow's topics (create-topics.sh).
 # Resolves the jars from Maven Central on first use. See common.sh for the environment variables.
 # Idempotent: when already running it says so and exits 0.
 set -euo pipefail

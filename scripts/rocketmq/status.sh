@@ -15,7 +15,9 @@ for n in namesrv proxy; do
     ok=0
   fi
 done
-for p in $RMQ_NAMESRV_PORT $RMQ_GRPC_PORT $RMQ_REMOTING_PORT $RMQ_BROKER_PORT; do
+# The remoting port the running Proxy was started with (its conf), which an older start may have set differently.
+remoting_port=$(sed -n 's/.*"remotingListenPort": *\([0-9]*\).*/\1/p' "$RMQ_CONF/rmq-proxy.json" 2>/dev/null || true)
+for p in $RMQ_NAMESRV_PORT $RMQ_GRPC_PORT "${remoting_port:-$RMQ_REMOTING_PORT}" $RMQ_BROKER_PORT; do
   if rmq_port_open "$p"; then echo "port $p: listening"; else echo "port $p: closed"; ok=0; fi
 done
 ((ok)) || exit 1
