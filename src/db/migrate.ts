@@ -1,4 +1,4 @@
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration as KyselyMigration } from 'kysely';
 import { portableTypes } from './column-types.js';
 import type { PortableTypes } from './column-types.js';
@@ -23,6 +23,11 @@ export interface MigrationContext {
 export interface Migration {
   up(db: Kysely<any>, context: MigrationContext): Promise<void>;
   down?(db: Kysely<any>, context: MigrationContext): Promise<void>;
+  /**
+   * Names this migration was recorded under before it was renamed (renumbered, say). A database that ran it
+   * under one of them has its record renamed before migrating, so the migration is not run again there.
+   */
+  formerNames?: readonly string[];
 }
 
 /**
@@ -52,6 +57,7 @@ export async function migrate<DB>(database: Database<DB>, migrations: Record<str
     migrationLockTableName: `${table}_lock`,
     provider: { getMigrations: async () => bindContext(migrations, context) },
   });
+  await adoptFormerNames(database, table, migrations);
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
@@ -67,6 +73,27 @@ export async function migrate<DB>(database: Database<DB>, migrations: Record<str
 
 function applied(results: ReadonlyArray<{ migrationName: string; status: string }>): string[] {
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/**
+ * Renames the records of migrations that ran under a former name. Kysely refuses a database whose records
+ * name a migration it is not given, and would run the renamed one again: the records must follow the names.
+ * One transaction, before Kysely's run; doing it twice (two processes starting at once) changes nothing more.
+ */
+async function adoptFormerNames<DB>(database: Database<DB>, table: string, migrations: Record<string, Migration>): Promise<void> {
+  const renames = Object.entries(migrations).flatMap(([name, migration]) => (migration.formerNames ?? []).map((former) => ({ former, name })));
+  if (renames.length === 0) return;
+  const reused = renames.find(({ former }) => former in migrations);
+  if (reused) {
+    throw new DbError(DbErrorCode.INVALID_ARGUMENT, `migration '${reused.name}' of system '${database.system}' lists '${reused.former}' as a former name, which is still a migration's name`, {
+      details: { system: database.system, migration: reused.name, formerName: reused.former },
+    });
+  }
+  const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((found) => found.name === table)) return; // a new database: no migration has run under any name
+  await database.db.transaction().execute(async (trx) => {
+    for (const { former, name } of renames) await sql`UPDATE ${sql.table(table)} SET name = ${name} WHERE name = ${former}`.execute(trx);
+  });
 }
 
 /** Kysely calls `up(db)` only; hand each migration its context as well. */

@@ -91,7 +91,8 @@ export const orderMigrations: Record<string, Migration> = {
     },
   },
   '002_outbox': outboxMigration,
-  '002_outbox_history_seq': historySeqMigration,
-  '003_refunds': refundsMigration,
-  '004_message_outbox': messageOutboxMigration,
+  // Renumbered (two were numbered 002); a database that ran them under their former names keeps its history.
+  '003_outbox_history_seq': { ...historySeqMigration, formerNames: ['002_outbox_history_seq'] },
+  '004_refunds': { ...refundsMigration, formerNames: ['003_refunds'] },
+  '005_message_outbox': { ...messageOutboxMigration, formerNames: ['004_message_outbox'] },
 };
