@@ -21,7 +21,9 @@ export interface MigrationContext {
  * `database.db`): the migrator holds the connection, and on SQLite there is only one.
  */
 export interface Migration {
+  // biome-ignore lint/suspicious/noExplicitAny: a migration is frozen in time, not typed by today's tables (above)
   up(db: Kysely<any>, context: MigrationContext): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: as for up
   down?(db: Kysely<any>, context: MigrationContext): Promise<void>;
   /**
    * Names this migration was recorded under before it was renamed (renumbered, say). A database that ran it

@@ -1,4 +1,4 @@
-import type { Generated, Kysely, Transaction } from 'kysely';
+import type { Generated, Transaction } from 'kysely';
 import type { Database, Migration } from '../../db/index.js';
 import { preparedQuery } from '../../db/index.js';
 import type { Message, Producer, TopicType } from '../../mq/index.js';
@@ -27,7 +27,7 @@ export interface OrderMessagesTable {
 }
 
 export const messageOutboxMigration: Migration = {
-  async up(db: Kysely<any>, { types }) {
+  async up(db, { types }) {
     await db.schema
       .createTable('order_messages')
       // AUTOINCREMENT on SQLite: ids are never reused, even when the relay has emptied the table.

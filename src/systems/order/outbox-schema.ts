@@ -1,4 +1,4 @@
-import { sql, type Generated, type Kysely } from 'kysely';
+import { sql, type Generated } from 'kysely';
 import type { Migration } from '../../db/index.js';
 import type { OrderStatus } from './states.js';
 
@@ -21,7 +21,7 @@ export interface OrderOutboxTable {
 }
 
 export const outboxMigration: Migration = {
-  async up(db: Kysely<any>, { types }) {
+  async up(db, { types }) {
     await db.schema
       .createTable('order_outbox')
       // AUTOINCREMENT on SQLite: ids are never reused, even when the relay has emptied the table.
@@ -51,7 +51,7 @@ export const outboxMigration: Migration = {
  * the history table (on MySQL that read locks neighbouring rows and gaps, see `addHistory`).
  */
 export const historySeqMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db) {
     await db.schema.alterTable('orders').addColumn('history_seq', 'integer', (c) => c.notNull().defaultTo(1)).execute();
     await sql`
       UPDATE orders SET history_seq = (SELECT max(h.seq) FROM order_history h WHERE h.order_id = orders.order_id)

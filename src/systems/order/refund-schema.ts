@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { Migration } from '../../db/index.js';
 
 /**
@@ -25,7 +24,7 @@ export interface OrderRefundsTable {
 export const REFUND_TEXT_MAX = 255;
 
 export const refundsMigration: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db) {
     await db.schema
       .createTable('order_refunds')
       .addColumn('refund_id', 'varchar(64)', (c) => c.primaryKey())

@@ -1,4 +1,4 @@
-import type { Generated, Kysely } from 'kysely';
+import type { Generated } from 'kysely';
 import type { Migration } from '../../db/index.js';
 import { historySeqMigration, type OrderOutboxTable, outboxMigration } from './outbox-schema.js';
 import { messageOutboxMigration, type OrderMessagesTable } from './message-outbox.js';
@@ -35,7 +35,7 @@ export interface OrderDB {
 
 export const orderMigrations: Record<string, Migration> = {
   '001_orders': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await db.schema
         .createTable('users')
         .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey())
