@@ -18,7 +18,7 @@ import { Connections, runCrowd } from '../../flash-sale/crowd.js';
 import { round, summarize } from '../../peers/stats.js';
 import type { Figure } from '../../peers/types.js';
 import { cpuSpeedProbeMs, printTable, saveResults, type Section } from '../../report.js';
-import { ADMIN_TOKEN, type Deployment, type Servers, startDeployment } from './deployment.js';
+import { type Deployment, type Servers, startDeployment } from './deployment.js';
 import { FLOOR_TOPICS, type Floors, measureBrokerFloors, measureDatabaseFloors } from './floors.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);

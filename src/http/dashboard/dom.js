@@ -89,7 +89,7 @@ export function every(ms, tick) {
       if (!stopped) timer = setTimeout(run, ms);
     }
   };
-  run();
+  void run();
   return () => {
     stopped = true;
     clearTimeout(timer);

@@ -34,7 +34,7 @@ export function startKnobs({ token }) {
 
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      withButton(form.querySelector('button'), error, async () => {
+      void withButton(form.querySelector('button'), error, async () => {
         const f = form.elements;
         const patch = { latencyMs: Number(f.latencyMs.value), jitterMs: Number(f.jitterMs.value), failureRate: Number(f.failureRate.value), down: f.down.checked };
         const reply = await api('PUT', `/api/admin/third-parties/${vendor.name}`, { body: patch, auth: 'admin' });

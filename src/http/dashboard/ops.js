@@ -1,7 +1,7 @@
 // Operations panels behind the admin token: backlog per topic and consumer group (a table and a chart
 // over time), the dead-letter queue with Replay, and what analytics built from the change stream.
 import { api, session } from './api.js';
-import { byId, clockTime, el, every, fill, money, showError, statusBadge, withButton } from './dom.js';
+import { byId, clockTime, el, every, fill, money, statusBadge, withButton } from './dom.js';
 import { createLineChart } from './line-chart.js';
 
 const QUEUES_POLL_MS = 1500;

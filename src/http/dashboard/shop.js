@@ -24,7 +24,7 @@ export function startShop({ orderView }) {
   byId('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const form = event.currentTarget;
-    withButton(form.querySelector('button'), byId('login-error'), async () => {
+    void withButton(form.querySelector('button'), byId('login-error'), async () => {
       const userId = form.elements.userId.value.trim();
       const reply = await api('POST', '/api/auth/login', { body: { userId, password: form.elements.password.value } });
       session.user = { userId: reply.userId, token: reply.token };
@@ -69,7 +69,7 @@ export function startShop({ orderView }) {
 
   byId('order-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    withButton(byId('place-order'), byId('place-error'), async () => {
+    void withButton(byId('place-order'), byId('place-error'), async () => {
       const items = [...rows.entries()]
         .map(([skuId, { quantity }]) => ({ skuId, quantity: Number(quantity.value) }))
         .filter((item) => item.quantity > 0);
@@ -96,7 +96,7 @@ export function startShop({ orderView }) {
           class: o.orderId === orderView.current ? 'selected clickable' : 'clickable', dataset: { order: o.orderId },
           onclick: () => {
             orderView.show(o.orderId);
-            refreshOrders();
+            void refreshOrders();
           },
         }, el('td', {}, el('code', {}, o.orderId)), el('td', {}, statusBadge(o.status)), el('td', { class: 'num' }, money(o.totalCents)), el('td', {}, clockTime(o.createdAt)))));
       showError(byId('my-orders-error'), null);

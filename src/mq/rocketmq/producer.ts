@@ -170,7 +170,7 @@ export class RocketProducer implements Producer {
       // broker's check-back, which asks the transactionChecker. Waiting would add a round trip to every
       // transactional send (the order system's pay). close() waits for the ends still on their way.
       const ending = resolution === 'COMMIT' ? transaction.commit() : transaction.rollback();
-      this.#track(
+      void this.#track(
         ending.catch((error: unknown) => {
           this.#options.logger.warn({ err: error, messageId: half.messageId }, 'ending the transaction failed: left to the check-back');
         }),
