@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { Config } from './config.js';
@@ -25,6 +25,7 @@ import { startDownstreamWorker } from './workers/downstream-host.js';
 import type { ConsumingSystem } from './workers/downstream-worker.js';
 import { createVendorClient, openThirdParties, type ThirdPartiesHandle } from './third-parties/index.js';
 import { loadOrCreateTokenSecret } from './http/token-secret.js';
+import { createLogger } from './logger.js';
 
 /** Vendor calls may take a second (the 1,000 ms scenario) and still succeed; past this they fail and are retried. */
 export const VENDOR_TIMEOUT_MS = 5_000;
@@ -118,7 +119,7 @@ function fromRocketMQ(config: Readonly<Config>, error: unknown): boolean {
 }
 
 export async function startApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? Date.now;
   const closers: { name: string; close: () => Promise<unknown> }[] = [];
   const onClose = (name: string, close: () => Promise<unknown>) => void closers.push({ name, close });

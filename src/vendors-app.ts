@@ -7,10 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { thirdPartyRoutes } from './admin/third-party-routes.js';
 import { ConfigError, type VendorsConfig } from './config.js';
 import { createHttpServer, routePlugin } from './http/index.js';
+import { createLogger } from './logger.js';
 import { sameThreadHandle, startThirdParties, urlHost, type ThirdParties, type ThirdPartyName } from './third-parties/index.js';
 
 export interface VendorsApp {
@@ -26,7 +27,7 @@ export interface VendorsApp {
 const PORT_OFFSET: Record<ThirdPartyName, number> = { sms: 1, logistics: 2, payment: 3 };
 
 export async function startVendorsApp(config: Readonly<VendorsConfig>, overrides: { logger?: Logger } = {}): Promise<VendorsApp> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   let simulators: ThirdParties | undefined;
   let http: FastifyInstance | undefined;
   const close = async () => {

@@ -7,7 +7,6 @@
  * burst the consumers fall behind and catch up later instead of slowing payment down.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
 import { openDatabase, type Database } from '../db/index.js';
 import { type AnalyticsSystem, createAnalyticsSystem, type FaultSpec } from '../systems/analytics/index.js';
 import { createCouponsSystem } from '../systems/coupons/index.js';
@@ -16,6 +15,7 @@ import { createPushSystem } from '../systems/push/index.js';
 import { createWarehouseSystem } from '../systems/warehouse/index.js';
 import { type ConsumingMessaging, createMessaging, type Messaging } from '../mq/index.js';
 import { createVendorClient } from '../third-parties/index.js';
+import { createLogger } from '../logger.js';
 import { remoteMessaging } from './mq-bridge.js';
 import { createRpc, type Rpc } from './rpc.js';
 import { workerDataOf } from './spawn-worker.js';
@@ -44,7 +44,7 @@ export interface DownstreamWorkerData {
 const port = parentPort;
 if (!port) throw new Error('downstream-worker runs only as a worker thread');
 const data = workerDataOf<DownstreamWorkerData>(workerData);
-const logger = pino({ level: data.logLevel }).child({ thread: 'downstream' });
+const logger = createLogger({ level: data.logLevel }).child({ thread: 'downstream' });
 lowerThisThreadsPriority(logger);
 const systems = new Map<string, { forOrder(orderId: string): Promise<unknown>; close(): Promise<unknown> }>();
 const databases: Database<unknown>[] = [];
