@@ -1,0 +1,31 @@
+/**
+ * The secrets every process of the cluster shares: the user-token secret (each instance accepts the tokens the
+ * others issue) and the admin token. Taken from ORDERFLOW_TOKEN_SECRET / ORDERFLOW_ADMIN_TOKEN when set, else
+ * generated once and kept in the cluster's directory (mode 0600), so a restarted cluster keeps its sessions.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Secrets } from './plan.js';
+
+export function loadOrCreateSecrets(dir: string, env: Record<string, string | undefined>): Secrets {
+  const file = path.join(dir, 'secrets.json');
+  let kept: Partial<Secrets> = {};
+  try {
+    kept = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is not readable JSON: remove it to have new secrets generated`);
+  }
+  const secrets: Secrets = {
+    ORDERFLOW_TOKEN_SECRET: kept.ORDERFLOW_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
+    ORDERFLOW_ADMIN_TOKEN: kept.ORDERFLOW_ADMIN_TOKEN ?? randomBytes(16).toString('hex'),
+  };
+  if (kept.ORDERFLOW_TOKEN_SECRET === undefined || kept.ORDERFLOW_ADMIN_TOKEN === undefined) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
+  return {
+    ORDERFLOW_TOKEN_SECRET: env.ORDERFLOW_TOKEN_SECRET?.trim() || secrets.ORDERFLOW_TOKEN_SECRET,
+    ORDERFLOW_ADMIN_TOKEN: env.ORDERFLOW_ADMIN_TOKEN?.trim() || secrets.ORDERFLOW_ADMIN_TOKEN,
+  };
+}
