@@ -191,7 +191,7 @@ const ALTERNATING = 'pay, vendors alternated on one server';
  * fastest of --vendor-ms every `blockSeconds`, in the order slow, fast, fast, slow (a drift of the
  * machine's speed during the phase weighs on both alike), pays at `rate` throughout, latencies pooled
  * per setting. The scenarios' own ratio compares two servers started minutes apart, and the p99 of the
- * same scenario moves by more than 1.2× from one server to the next (docs/benchmarks.md, "core-flow").
+ * same scenario moves by more than 1.2× from one server to the next (docs/benchmarks.md, on core-flow).
  */
 async function alternateVendors(server: ServerProcess, token: string, rate: number, blockSeconds: number, vendorMs: number[]) {
   const slow = Math.max(...vendorMs);
