@@ -8,22 +8,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { adminRoutes } from './admin/admin-routes.js';
-import type { Config } from './config.js';
+import type { Config, SystemName } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { createHttpServer, DASHBOARD_ASSETS_DIR, routePlugin } from './http/index.js';
 import { createMessaging, type Messaging, MqError, MqErrorCode } from './mq/index.js';
 import { analyticsRoutes, type AnalyticsSystem } from './systems/analytics/index.js';
-import { createCouponsSystem } from './systems/coupons/index.js';
-import { createFlashSaleSystem, flashSaleRoutes, type FlashSaleSystem } from './systems/flash-sale/index.js';
-import { createOrderSystem, DEMO_USERS, orderRoutes, type OrderSystem } from './systems/order/index.js';
-import { createPointsSystem } from './systems/points/index.js';
-import { createPushSystem } from './systems/push/index.js';
-import { createRefundPaymentClient, createRefundWorker } from './systems/refund/index.js';
+import { composeSystems } from './systems/compose.js';
+import { flashSaleRoutes, type FlashSaleSystem } from './systems/flash-sale/index.js';
+import { orderRoutes, type OrderSystem } from './systems/order/index.js';
 import { Topics, topicTypesFor } from './systems/shared/topics.js';
-import { createWarehouseSystem } from './systems/warehouse/index.js';
-import { startDownstreamWorker } from './workers/downstream-host.js';
-import type { ConsumingSystem } from './workers/downstream-worker.js';
-import { createVendorClient, openThirdParties, type ThirdPartiesHandle } from './third-parties/index.js';
+import { type ConsumingSystem, startDownstreamWorker } from './workers/downstream-host.js';
+import { openThirdParties, type ThirdPartiesHandle } from './third-parties/index.js';
 import { loadOrCreateTokenSecret } from './http/token-secret.js';
 import { createLogger } from './logger.js';
 
@@ -154,63 +149,61 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const thirdParties = await openThirdParties({ external: config.vendors, adminToken: config.adminToken });
     onClose('third parties', () => thirdParties.close());
     const apiKeys = config.vendors?.apiKeys ?? {};
-    const vendor = (name: 'sms' | 'logistics' | 'payment') =>
-      createVendorClient({ name, baseUrl: thirdParties.urls[name], apiKey: apiKeys[name], timeoutMs: VENDOR_TIMEOUT_MS, logger: logger.child({ vendor: name }) });
 
-    // The old design calls the downstream systems inline, so they must not also consume the message.
+    // Consuming systems run in a worker thread at a lower CPU priority: the other core, and never the payment path's
+    // time. The old design calls the downstream systems inline, so there they stay here and do not consume.
     const consume = config.flow === 'async';
     const inWorker = consume && has('push') && has('warehouse') && has('points') && has('coupons');
-    const coupons = await createCouponsSystem({
-      database: await open('coupons'), mq, clock, logger, consume: consume && has('coupons') && !inWorker, seedUsers: config.seedDemo ? DEMO_USERS : 0,
-    });
-    onClose('coupons', () => coupons.close());
-    let orders: OrderSystem | undefined;
-    if (has('order')) {
-      orders = await createOrderSystem({ database: await open('order'), mq, clock, logger, config, coupons: coupons.forOrders, registry });
-      onClose('order system', () => (orders as OrderSystem).close());
-      // Refunds (async in both flows): the worker reports to the order system in this process.
-      const payment = createRefundPaymentClient({ baseUrl: thirdParties.urls.payment, apiKey: apiKeys.payment, timeoutMs: VENDOR_TIMEOUT_MS, retryBackoffScale: config.retryBackoffScale, logger: logger.child({ vendor: 'payment' }) });
-      const refundWorker = await createRefundWorker({ mq, payment, orders: orders.refunds, logger });
-      onClose('refund worker', () => refundWorker.close());
-    }
-    // The warehouse reports shipments through the order system's public API: in this process, or over HTTP (distributed mode).
-    const reportShipped = orders
-      ? (orderId: string, trackingNo: string) => (orders as OrderSystem).markShipped(orderId, trackingNo)
-      : reportShippedOverHttp(config.orderUrl ?? '', config.adminToken);
-    orders?.addDownstreamView({ system: 'coupons', forOrder: coupons.forOrder });
-    // Consuming systems run in a worker thread at a lower CPU priority: the other core, and never the payment path's time.
-    const workerSystems: ConsumingSystem[] = [...(inWorker ? (['push', 'warehouse', 'points', 'coupons'] as const) : []), ...(has('analytics') ? (['analytics'] as const) : [])];
-    const downstream = workerSystems.length === 0 ? undefined : await startDownstreamWorker({
+    const workerSystems: ConsumingSystem[] = [
+      ...(inWorker ? (['push', 'warehouse', 'points', 'coupons'] as const) : []),
+      ...(has('analytics') ? (['analytics'] as const) : []),
+    ];
+    // Here: the coupon system always (the order system locks coupons through it), push, warehouse and points unless
+    // the worker runs them (the order view reads them), and the order and flash-sale systems where configured.
+    const here: SystemName[] = [
+      'coupons',
+      ...(has('order') ? (['order'] as const) : []),
+      ...(inWorker ? [] : (['points', 'push', 'warehouse'] as const)),
+      ...(has('flash-sale') ? (['flash-sale'] as const) : []),
+    ];
+    const systems = await composeSystems({
+      systems: here,
+      consumes: (system) => consume && has(system) && !(workerSystems as readonly string[]).includes(system),
       mq,
-      markShipped: reportShipped,
+      messaging: mq,
+      open,
+      vendors: { urls: thirdParties.urls, apiKeys, timeoutMs: VENDOR_TIMEOUT_MS },
+      // The warehouse reports shipments through the order system's public API: in this process, or over HTTP (distributed mode).
+      reportShipped: reportShippedOverHttp(config.orderUrl ?? '', config.adminToken),
+      clock,
       logger,
-      data: { systems: workerSystems, db: config.db, dataDir: config.dataDir, logLevel: config.logLevel, vendorTimeoutMs: VENDOR_TIMEOUT_MS, urls: thirdParties.urls, apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics },
-        rocketmq: config.mq === 'rocketmq' ? { endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv } : undefined },
+      config,
+      registry,
+      onClose,
     });
+    const { orders, flashSales } = systems;
+    const downstream =
+      workerSystems.length === 0
+        ? undefined
+        : await startDownstreamWorker({
+            mq,
+            markShipped: systems.reportShipped,
+            logger,
+            data: {
+              systems: workerSystems,
+              db: config.db,
+              dataDir: config.dataDir,
+              logLevel: config.logLevel,
+              vendorTimeoutMs: VENDOR_TIMEOUT_MS,
+              urls: thirdParties.urls,
+              apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics },
+              rocketmq: config.mq === 'rocketmq' ? { endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv } : undefined,
+            },
+          });
     if (downstream) onClose('downstream worker', () => downstream.close());
     for (const view of downstream?.views ?? []) orders?.addDownstreamView(view);
-    if (!inWorker) {
-      const points = await createPointsSystem({ database: await open('points'), mq, clock, logger, consume: consume && has('points') });
-      onClose('points', () => points.close());
-      const push = await createPushSystem({ database: await open('push'), mq, sms: vendor('sms'), clock, logger, consume: consume && has('push') });
-      onClose('push', () => push.close());
-      const warehouse = await createWarehouseSystem({
-        database: await open('warehouse'), mq, logistics: vendor('logistics'), reportShipped, clock, logger, consume: consume && has('warehouse'),
-      });
-      onClose('warehouse', () => warehouse.close());
-      orders?.addDownstreamView({ system: 'push', forOrder: push.forOrder });
-      orders?.addDownstreamView({ system: 'warehouse', forOrder: warehouse.forOrder });
-      orders?.addDownstreamView({ system: 'points', forOrder: points.forOrder });
-      // The old design (ORDERFLOW_FLOW=sync): pay calls every downstream system inline.
-      if (config.flow === 'sync') orders?.setInlineHandlers([points.handlePaid, coupons.handlePaid, push.handlePaid, warehouse.handlePaid]);
-    }
-
-    // The change stream's consumer, in the worker: its own database, fed by order_changelog alone.
+    // The change stream's consumer runs in the worker: its own database, fed by order_changelog alone.
     const analytics = downstream?.analytics;
-
-    // Flash sales: gate and tickets in their own database; the order creator runs where the order system does.
-    const flashSales = has('flash-sale') ? await createFlashSaleSystem({ database: await open('flash-sale'), mq, clock, logger, config, registry, orders }) : undefined;
-    if (flashSales) onClose('flash sales', () => flashSales.close());
 
     const http = await createHttpServer({
       logger,

@@ -1,6 +1,11 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { internalError } from '../errors.js';
 
-type Handler = (...args: any[]) => unknown;
+/**
+ * What one side serves the other: method name → function. Arguments and results cross by structured clone
+ * (Buffers arrive as Uint8Arrays), so they are plain data; a result may be a promise.
+ */
+export type Procedures<T> = { [K in keyof T]: (...args: never[]) => unknown };
 
 interface Request {
   rpc: 'call';
@@ -20,9 +25,9 @@ interface Batch {
   items: (Request | Response)[];
 }
 
-/** Calls across a thread boundary: each side serves its handlers and calls the other's. */
-export interface Rpc {
-  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+/** Calls across a thread boundary to the other side's procedures, checked against their types. */
+export interface Rpc<Remote extends Procedures<Remote>> {
+  call<M extends keyof Remote & string>(method: M, ...args: Parameters<Remote[M]>): Promise<Awaited<ReturnType<Remote[M]>>>;
 }
 
 /**
@@ -34,7 +39,7 @@ export interface Rpc {
  * together, and each port message costs a serialisation, a wake-up and an event on both threads —
  * on the main thread, time taken from payments.
  */
-export function createRpc(port: MessagePort | Worker, handlers: Record<string, Handler>): Rpc {
+export function createRpc<Local extends Procedures<Local>, Remote extends Procedures<Remote>>(port: MessagePort | Worker, handlers: Local): Rpc<Remote> {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   let outgoing: (Request | Response)[] = [];
@@ -57,9 +62,10 @@ export function createRpc(port: MessagePort | Worker, handlers: Record<string, H
       return;
     }
     if (message?.rpc !== 'call') return;
-    const handler = handlers[message.method];
+    // What arrives is untyped data: the method is looked up, and its arguments are what the caller's types allowed.
+    const handler = Object.hasOwn(handlers, message.method) ? (handlers[message.method as keyof Local] as unknown as (...args: unknown[]) => unknown) : undefined;
     try {
-      if (!handler) throw new Error(`no handler for '${message.method}'`);
+      if (!handler) throw internalError(`no handler for '${message.method}'`, { method: message.method });
       post({ rpc: 'reply', id: message.id, value: await handler(...message.args) });
     } catch (error) {
       const e = error as Error & { code?: string };
@@ -71,10 +77,10 @@ export function createRpc(port: MessagePort | Worker, handlers: Record<string, H
     else void receive(message);
   });
   return {
-    call<T>(method: string, ...args: unknown[]) {
+    call(method, ...args) {
       const id = ++nextId;
-      return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
         post({ rpc: 'call', id, method, args });
       });
     },
