@@ -83,13 +83,17 @@ function applied(results: ReadonlyArray<{ migrationName: string; status: string 
  * One transaction, before Kysely's run; doing it twice (two processes starting at once) changes nothing more.
  */
 async function adoptFormerNames<DB>(database: Database<DB>, table: string, migrations: Record<string, Migration>): Promise<void> {
-  const renames = Object.entries(migrations).flatMap(([name, migration]) => (migration.formerNames ?? []).map((former) => ({ former, name })));
+  const renames = Object.entries(migrations).flatMap(([name, migration]) =>
+    (migration.formerNames ?? []).map((former) => ({ former, name })),
+  );
   if (renames.length === 0) return;
   const reused = renames.find(({ former }) => former in migrations);
   if (reused) {
-    throw new DbError(DbErrorCode.INVALID_ARGUMENT, `migration '${reused.name}' of system '${database.system}' lists '${reused.former}' as a former name, which is still a migration's name`, {
-      details: { system: database.system, migration: reused.name, formerName: reused.former },
-    });
+    throw new DbError(
+      DbErrorCode.INVALID_ARGUMENT,
+      `migration '${reused.name}' of system '${database.system}' lists '${reused.former}' as a former name, which is still a migration's name`,
+      { details: { system: database.system, migration: reused.name, formerName: reused.former } },
+    );
   }
   const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((found) => found.name === table)) return; // a new database: no migration has run under any name

@@ -6,7 +6,11 @@ import { dbTestTargets } from './testing.js';
 
 /** A migration that fails if it runs twice: its table exists after the first run. */
 const createTable = (table: string): Migration => ({
-  up: (db) => db.schema.createTable(table).addColumn('id', 'integer', (c) => c.primaryKey()).execute(),
+  up: (db) =>
+    db.schema
+      .createTable(table)
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .execute(),
 });
 
 for (const target of dbTestTargets(process.env.MYSQL_URL)) {
@@ -26,7 +30,7 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       assert.deepEqual(await migrate(database, { '002_b': { ...createTable('b'), formerNames: ['001_b'] } }), ['002_b']);
     });
 
-    it('a former name that is still a migration\'s name is refused before anything runs', async () => {
+    it("a former name that is still a migration's name is refused before anything runs", async () => {
       const database = await target.open('renamed-clash');
       const clash = { '001_a': createTable('a'), '002_a': { ...createTable('a2'), formerNames: ['001_a'] } };
       await assert.rejects(migrate(database, clash), (error: unknown) => {

@@ -16,7 +16,11 @@ const FORMER_NAMES: Record<string, string> = {
 
 /** The first `count` migrations under their former names: what the code before the renumbering ran. */
 function formerMigrations(count: number): Record<string, Migration> {
-  return Object.fromEntries(Object.entries(FORMER_NAMES).slice(0, count).map(([former, now]) => [former, { up: orderMigrations[now].up }]));
+  return Object.fromEntries(
+    Object.entries(FORMER_NAMES)
+      .slice(0, count)
+      .map(([former, now]) => [former, { up: orderMigrations[now].up }]),
+  );
 }
 
 async function recordedNames(database: Database<OrderDB>): Promise<string[]> {
