@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { Config, SystemName } from './config.js';
-import { openDatabase, type Database } from './db/index.js';
+import { CheckpointingThread, openDatabase, type Database } from './db/index.js';
 import { createHttpServer, DASHBOARD_ASSETS_DIR, routePlugin } from './http/index.js';
 import { createMessaging, type Messaging, MqError, MqErrorCode } from './mq/index.js';
 import { analyticsRoutes, type AnalyticsSystem } from './systems/analytics/index.js';
@@ -139,8 +139,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const has = (system: Config['systems'][number]) => config.systems.includes(system);
+    // The systems' SQLite files share one checkpointing thread (the downstream worker's have their own).
+    const checkpointing = new CheckpointingThread();
     const open = async <DB>(system: string): Promise<Database<DB>> => {
-      const database = await openDatabase<DB>({ url: config.db, dataDir: config.dataDir, system, logger: logger.child({ db: system }) });
+      const database = await openDatabase<DB>({ url: config.db, dataDir: config.dataDir, system, logger: logger.child({ db: system }), checkpointing });
       onClose(`database ${system}`, () => database.close());
       return database;
     };

@@ -20,6 +20,8 @@ export { parseDatabaseUrl, redactUrl, DEFAULT_MYSQL_PORT } from './url.js';
 export type { DatabaseUrl } from './url.js';
 export { DEFAULT_POOL_SIZE, mysqlDatabaseName } from './mysql.js';
 export { SQLITE_BUSY_TIMEOUT_MS } from './sqlite.js';
+// The SQLite checkpointing thread is the embedded broker's: src/mq imports nothing of ours, so db imports it from there.
+export { CheckpointingThread } from '../mq/embedded/sqlite-checkpointer.js';
 export { migrate } from './migrate.js';
 export type { Migration, MigrationContext } from './migrate.js';
 export { portableTypes } from './column-types.js';

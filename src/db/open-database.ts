@@ -4,6 +4,7 @@ import { DbError, DbErrorCode } from './errors.js';
 import { silentLogger } from './logger.js';
 import type { DbLogger } from './logger.js';
 import { openMysql } from './mysql.js';
+import type { CheckpointingThread } from '../mq/embedded/sqlite-checkpointer.js';
 import { openSqlite, type SlowStatement, type SqliteTarget } from './sqlite.js';
 import { checkSystemName } from './system-name.js';
 import { parseDatabaseUrl } from './url.js';
@@ -33,6 +34,11 @@ export interface OpenDatabaseOptions {
   pool?: number;
   /** A query slower than this is logged at warn (default 250 ms); 0 turns it off. */
   slowQueryMs?: number;
+  /**
+   * SQLite: the thread that checkpoints the file, shared by the caller's databases (one new CheckpointingThread() for them all); without
+   * one, the file gets a thread of its own, ended when it closes. Unused for MySQL.
+   */
+  checkpointing?: CheckpointingThread;
 }
 
 export const DEFAULT_SLOW_QUERY_MS = 250;
@@ -58,7 +64,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   // SQLite times its statements itself (cheaper, see sqlite.ts); MySQL's are timed by Kysely's log.
   const target =
     url.kind === 'sqlite'
-      ? openSqlite(options.dataDir, system, slowQueryMs > 0 ? { thresholdMs: slowQueryMs, report: reportSlow } : undefined)
+      ? openSqlite(options.dataDir, system, slowQueryMs > 0 ? { thresholdMs: slowQueryMs, report: reportSlow } : undefined, options.checkpointing)
       : await openMysql(url, system, pool);
   const log = url.kind === 'mysql' && slowQueryMs > 0 ? slowQueryLog(reportSlow, slowQueryMs) : undefined;
   const db = new Kysely<DB>({ dialect: target.dialect, log });

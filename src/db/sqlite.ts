@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Dialect, DialectAdapter, Driver, QueryResult, SqliteDatabase, SqliteDialectConfig } from 'kysely';
 import { DbError, DbErrorCode } from './errors.js';
 // The checkpointing thread lives with the embedded broker, its other user: orderflow/mq is published alone and
 // may import nothing outside src/mq, so the dependency points this way (db → mq), never the reverse.
-import { startCheckpointer } from '../mq/embedded/sqlite-checkpointer.js';
+import { CheckpointingThread } from '../mq/embedded/sqlite-checkpointer.js';
 
 /**
  * How long a connection waits for another process's write lock before SQLITE_BUSY. Inside
@@ -34,9 +34,10 @@ export interface SlowQueryLog {
 
 /**
  * Opens (creating if needed) `${dataDir}/${system}.sqlite`: one file per system, so no system can read another's tables.
- * `slow` (with its threshold in ms) is told of statements at least that slow.
+ * `slow` (with its threshold in ms) is told of statements at least that slow. `checkpointing` is the thread that
+ * copies its WAL back, shared with the caller's other files; without one the file gets a thread of its own.
  */
-export function openSqlite(dataDir: string, system: string, slow?: SlowQueryLog): SqliteTarget {
+export function openSqlite(dataDir: string, system: string, slow?: SlowQueryLog, checkpointing?: CheckpointingThread): SqliteTarget {
   const file = resolve(join(dataDir, `${system}.sqlite`));
   let database: BetterSqlite3.Database | undefined;
   try {
@@ -52,7 +53,7 @@ export function openSqlite(dataDir: string, system: string, slow?: SlowQueryLog)
     );
   }
   const opened = database;
-  const checkpointer = startCheckpointer(file, CHECKPOINT_INTERVAL_MS, (message) =>
+  const checkpointer = (checkpointing ?? new CheckpointingThread()).watch(file, CHECKPOINT_INTERVAL_MS, (message) =>
     console.warn(`orderflow: checkpointing ${file} failed (${message}); the WAL grows until a checkpoint succeeds`),
   );
   let closing: Promise<void> | undefined;
@@ -160,10 +161,8 @@ export class ImmediateTransactionSqliteDialect extends SqliteDialect {
   }
 
   override createAdapter(): DialectAdapter {
-    const adapter = super.createAdapter();
     const database = this.#config.database;
-    if (typeof database !== 'function') directRunners.set(adapter, directRunner(database as unknown as CachedDatabase));
-    return adapter;
+    return typeof database === 'function' ? super.createAdapter() : new DirectSqliteAdapter(directRunner(database as unknown as CachedDatabase));
   }
 
   override createDriver(): Driver {
@@ -196,11 +195,16 @@ interface CachedDatabase {
  */
 export type DirectRunner = (sql: string, parameters: readonly unknown[], inTransaction: boolean) => QueryResult<unknown> | undefined;
 
-const directRunners = new WeakMap<DialectAdapter, DirectRunner>();
+/** Kysely's SQLite adapter, carrying its database's direct runner (one adapter per dialect, shared by its transactions). */
+class DirectSqliteAdapter extends SqliteAdapter {
+  constructor(readonly directRunner: DirectRunner) {
+    super();
+  }
+}
 
 /** The direct runner of a Kysely instance's SQLite database (by its adapter, which its transactions share); undefined on other dialects. */
 export function directRunnerOf(adapter: DialectAdapter): DirectRunner | undefined {
-  return directRunners.get(adapter);
+  return adapter instanceof DirectSqliteAdapter ? adapter.directRunner : undefined;
 }
 
 function directRunner(database: CachedDatabase): DirectRunner {

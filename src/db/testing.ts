@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { mysqlDatabaseName } from './mysql.js';
+import { CheckpointingThread } from '../mq/embedded/sqlite-checkpointer.js';
 import { openDatabase } from './open-database.js';
 import type { Database, DialectName, OpenDatabaseOptions } from './open-database.js';
 import { MAX_BASENAME_LENGTH, parseDatabaseUrl } from './url.js';
@@ -48,13 +49,14 @@ export function dbTestTargets(mysqlUrl: string | undefined): DbTestTarget[] {
 function sandbox(dialect: DialectName, url: string): DbTestTarget {
   const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-db-test-'));
   const opened: Array<Database<unknown>> = [];
+  const checkpointing = new CheckpointingThread(); // the sandbox's SQLite files share one, as an app's do
   return {
     dialect,
     skip: false,
     url,
     dataDir,
     async open<DB>(system: string, options = {}) {
-      const database = await openDatabase<DB>({ ...options, url, dataDir, system });
+      const database = await openDatabase<DB>({ checkpointing, ...options, url, dataDir, system });
       opened.push(database as Database<unknown>);
       return database;
     },

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { openDatabase } from '../db/index.js';
+import { CheckpointingThread, openDatabase } from '../db/index.js';
 import { internalError } from '../errors.js';
 import { type ConsumingMessaging, createMessaging } from '../mq/index.js';
 import { type ComposedSystems, composeSystems } from '../systems/compose.js';
@@ -27,6 +27,8 @@ lowerThisThreadsPriority(logger);
 /** What this thread started, closed in reverse by the host's `close`. */
 const closers: { name: string; close: () => Promise<unknown> }[] = [];
 let systems: ComposedSystems | undefined;
+/** This thread's SQLite files share one checkpointing thread. */
+const checkpointing = new CheckpointingThread();
 const analyticsHere = () => systems?.analytics ?? notHere('analytics');
 const bridge = remoteMessaging(() => host);
 const host = createRpc<DownstreamWorkerProcedures, DownstreamHostProcedures & StartupProcedures<void>>(port, {
@@ -53,7 +55,7 @@ try {
     consumes: () => true, // the coupon system's lock/release API stays in the main thread; its consumer runs here
     mq,
     open: async <DB,>(system: string) => {
-      const database = await openDatabase<DB>({ url: data.db, dataDir: data.dataDir, system, logger: logger.child({ db: system }) });
+      const database = await openDatabase<DB>({ url: data.db, dataDir: data.dataDir, system, logger: logger.child({ db: system }), checkpointing });
       closers.push({ name: `database ${system}`, close: () => database.close() });
       return database;
     },

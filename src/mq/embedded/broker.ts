@@ -9,7 +9,7 @@ import { GroupCursor } from './group-cursor.js';
 import { messageIdGenerator } from './message-ids.js';
 import type { ResolvedEmbeddedOptions } from './options.js';
 import { isSystemTopic, retryTopicOf } from './internal-props.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { type Checkpointer, CheckpointingThread } from './sqlite-checkpointer.js';
 import { MessageIds, openStore, type MessageRow, type OpenedStore } from './store.js';
 import { TailCache } from './tail-cache.js';
 import { Waiters } from './waiters.js';
@@ -44,7 +44,8 @@ export class Broker {
     this.options = options;
     this.#store = openStore(options);
     this.db = this.#store.db;
-    this.#checkpointer = startCheckpointer(this.#store.file, 50, (message) =>
+    // A checkpointing thread of its own: it ends when the broker closes.
+    this.#checkpointer = new CheckpointingThread().watch(this.#store.file, 50, (message) =>
       options.logger.warn({ message }, 'embedded broker: WAL checkpoint failed; will retry'),
     );
     this.ids = new MessageIds(this.db);

@@ -2,11 +2,11 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /**
- * Copies WAL files back into their databases from one worker thread per thread that asks, each
+ * Copies WAL files back into their databases from a worker thread (CheckpointingThread below), each
  * file with the worker's own connection (PASSIVE: never blocks the writer). Done by the writer
  * itself (SQLite's auto-checkpoint), a checkpoint stalls the commit that crosses the threshold
  * for milliseconds — the p99 of a send or a payment would be that stall. Used by the embedded
- * broker's store and by every system database on SQLite.
+ * broker's store and by every system database on SQLite. The worker's code:
  */
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
@@ -47,43 +47,60 @@ interface Watch {
   onStopped?: () => void;
 }
 
-/** One checkpointing thread per thread that opens SQLite files, shared by all of them. */
-let shared: { worker: Worker; watches: Map<number, Watch>; nextId: number; stopping: number } | undefined;
+/**
+ * A thread that checkpoints SQLite files, shared by the files its owner opens: the embedded broker has one for its
+ * store, the app one per thread for the systems' databases. It starts with the first file watched and ends once the
+ * last is stopped, so nothing of it outlives its files; while idle between checkpoints it keeps no process alive.
+ */
+export class CheckpointingThread {
+  #worker: Worker | undefined;
+  readonly #watches = new Map<number, Watch>();
+  #nextId = 1;
+  /** Stops asked for and not yet answered: the process stays alive for them. */
+  #stopping = 0;
 
-function checkpointingThread() {
-  if (shared) return shared;
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const created = { worker: new Worker(WORKER, { eval: true, workerData: { driver } }), watches: new Map<number, Watch>(), nextId: 1, stopping: 0 };
-  created.worker.on('message', ({ id, error, stopped }: { id: number; error?: string; stopped?: boolean }) => {
-    const watch = created.watches.get(id);
-    if (error) watch?.onError(error);
-    if (!stopped) return;
-    created.watches.delete(id);
-    watch?.onStopped?.();
-    if (--created.stopping === 0) created.worker.unref(); // idle again: never what keeps a process alive
-  });
-  created.worker.on('error', (error) => {
-    for (const watch of created.watches.values()) watch.onError(error.message);
-  });
-  created.worker.unref();
-  shared = created;
-  return created;
-}
+  /** Whether the thread runs: from the first watch until the last stop. */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
 
-/** Checkpoints `file` every `intervalMs` until stopped; the writer must run with `wal_autocheckpoint = 0`. */
-export function startCheckpointer(file: string, intervalMs: number, onError: (message: string) => void): Checkpointer {
-  const thread = checkpointingThread();
-  const id = thread.nextId++;
-  const watch: Watch = { onError };
-  thread.watches.set(id, watch);
-  thread.worker.postMessage({ op: 'watch', id, file, intervalMs });
-  let stopped: Promise<void> | undefined;
-  return {
-    stop: () =>
-      (stopped ??= new Promise<void>((resolve) => {
-        watch.onStopped = resolve;
-        if (thread.stopping++ === 0) thread.worker.ref(); // keep the process alive until the last checkpoint is done
-        thread.worker.postMessage({ op: 'stop', id });
-      })),
-  };
+  /** Checkpoints `file` every `intervalMs` until stopped; the writer must run with `wal_autocheckpoint = 0`. */
+  watch(file: string, intervalMs: number, onError: (message: string) => void): Checkpointer {
+    this.#worker ??= this.#start();
+    const worker = this.#worker;
+    const id = this.#nextId++;
+    const watch: Watch = { onError };
+    this.#watches.set(id, watch);
+    worker.postMessage({ op: 'watch', id, file, intervalMs });
+    let stopped: Promise<void> | undefined;
+    return {
+      stop: () =>
+        (stopped ??= new Promise<void>((resolve) => {
+          watch.onStopped = resolve;
+          if (this.#stopping++ === 0) worker.ref(); // keep the process alive until the last checkpoint is done
+          worker.postMessage({ op: 'stop', id });
+        })),
+    };
+  }
+
+  #start(): Worker {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WORKER, { eval: true, workerData: { driver } });
+    worker.on('message', ({ id, error, stopped }: { id: number; error?: string; stopped?: boolean }) => {
+      const watch = this.#watches.get(id);
+      if (error) watch?.onError(error);
+      if (!stopped) return;
+      this.#watches.delete(id);
+      if (--this.#stopping === 0) worker.unref(); // idle again: never what keeps a process alive
+      if (this.#watches.size > 0) return watch?.onStopped?.();
+      // The last file let go: the thread ends (the next watch starts another).
+      this.#worker = undefined;
+      void worker.terminate().then(() => watch?.onStopped?.());
+    });
+    worker.on('error', (error) => {
+      for (const watch of this.#watches.values()) watch.onError(error.message);
+    });
+    worker.unref();
+    return worker;
+  }
 }

@@ -4,16 +4,14 @@ import { fromRocketError } from './errors.js';
 import { clientLogger } from './options.js';
 
 const require = createRequire(import.meta.url);
-let loggerPatched = false;
 
 /**
  * The client's consume services build their own file logger (under ~/logs/rocketmq) whatever
  * logger we pass, and its 1-s timer keeps the process alive after shutdown (seen: still alive
- * after 125 s; a test run would never end). Its factory is pointed at our logger, once.
+ * after 125 s; a test run would never end). Its factory is pointed at our logger before each push
+ * consumer starts (the client's module is the process's own: the consumer starting last names the logger).
  */
 export function patchClientLogger(logger: MqLogger): void {
-  if (loggerPatched) return;
-  loggerPatched = true;
   const module = require('rocketmq-client-nodejs/dist/client/Logger.js') as { getDefaultLogger: () => unknown };
   module.getDefaultLogger = () => clientLogger(logger);
 }

@@ -30,22 +30,23 @@ export async function findItems(db: OrderTx, orderId: string): Promise<{ sku_id:
 }
 
 type TransitionParams = { orderId: string; from: OrderStatus; to: OrderStatus; at: number; payment_id: string | null; tracking_no: string | null };
-/** One prepared UPDATE per set of patched columns (none, payment_id, tracking_no). */
-const transitionQueries = new Map<string, ReturnType<typeof preparedQuery<OrderDB, TransitionParams>>>();
-function transitionQuery(patched: ('payment_id' | 'tracking_no')[]) {
-  const key = patched.join(',');
-  let query = transitionQueries.get(key);
-  if (!query) {
-    query = preparedQuery<OrderDB, TransitionParams>((db, param) =>
+type PatchedColumn = 'payment_id' | 'tracking_no';
+const PATCHABLE: readonly PatchedColumn[] = ['payment_id', 'tracking_no'];
+/** One prepared UPDATE per set of patched columns, all four built up front: none, payment_id, tracking_no, both. */
+const TRANSITION_QUERIES: ReadonlyMap<string, ReturnType<typeof preparedQuery<OrderDB, TransitionParams>>> = new Map(
+  ([[], ['payment_id'], ['tracking_no'], ['payment_id', 'tracking_no']] as PatchedColumn[][]).map((patched) => [
+    patched.join(','),
+    preparedQuery<OrderDB, TransitionParams>((db, param) =>
       db
         .updateTable('orders')
         .set((eb) => ({ status: param('to'), updated_at: param('at'), history_seq: eb('history_seq', '+', 1), ...Object.fromEntries(patched.map((column) => [column, param(column)])) }))
         .where('order_id', '=', param('orderId'))
         .where('status', '=', param('from')),
-    );
-    transitionQueries.set(key, query);
-  }
-  return query;
+    ),
+  ]),
+);
+function transitionQuery(patched: PatchedColumn[]) {
+  return TRANSITION_QUERIES.get(patched.join(',')) as ReturnType<typeof preparedQuery<OrderDB, TransitionParams>>;
 }
 
 /**
@@ -64,7 +65,7 @@ export async function transition(
   patch: Partial<Pick<OrderRow, 'payment_id' | 'tracking_no'>> = {},
   note: string | null = null,
 ): Promise<boolean> {
-  const patched = (['payment_id', 'tracking_no'] as const).filter((column) => patch[column] !== undefined);
+  const patched = PATCHABLE.filter((column) => patch[column] !== undefined);
   const result = await transitionQuery(patched)(db, { orderId, from, to, at, payment_id: patch.payment_id ?? null, tracking_no: patch.tracking_no ?? null });
   if (changedRows(result) !== 1) return false;
   await addHistory(db, orderId, from, to, at, note);
