@@ -28,7 +28,10 @@ const host = createRpc<SimulatorsProcedures, StartupProcedures<SimulatorsReady>>
 try {
   const parties = await startThirdParties(workerDataOf<ThirdPartiesOptions>(workerData));
   thirdParties = parties;
-  await host.call('ready', { urls: { ...parties.urls }, knobs: Object.fromEntries(THIRD_PARTY_NAMES.map((n) => [n, parties.getKnobs(n)])) as SimulatorsReady['knobs'] });
+  await host.call('ready', {
+    urls: { ...parties.urls },
+    knobs: Object.fromEntries(THIRD_PARTY_NAMES.map((n) => [n, parties.getKnobs(n)])) as SimulatorsReady['knobs'],
+  });
 } catch (error) {
   await host.call('failed', (error as Error).message);
 }

@@ -46,7 +46,12 @@ const host = createRpc<DownstreamWorkerProcedures, DownstreamHostProcedures & St
 try {
   // On RocketMQ the worker's own client (data.rocketmq); on the embedded broker, the main thread's, through the bridge.
   const own = data.rocketmq
-    ? await createMessaging({ engine: 'rocketmq', endpoints: data.rocketmq.endpoints, namesrv: data.rocketmq.namesrv, logger: logger.child({ component: 'mq' }) })
+    ? await createMessaging({
+        engine: 'rocketmq',
+        endpoints: data.rocketmq.endpoints,
+        namesrv: data.rocketmq.namesrv,
+        logger: logger.child({ component: 'mq' }),
+      })
     : undefined;
   if (own) closers.push({ name: 'messaging', close: () => own.close() });
   const mq: ConsumingMessaging = own ?? bridge.messaging;
@@ -54,8 +59,14 @@ try {
     systems: data.systems,
     consumes: () => true, // the coupon system's lock/release API stays in the main thread; its consumer runs here
     mq,
-    open: async <DB,>(system: string) => {
-      const database = await openDatabase<DB>({ url: data.db, dataDir: data.dataDir, system, logger: logger.child({ db: system }), checkpointing });
+    open: async <DB>(system: string) => {
+      const database = await openDatabase<DB>({
+        url: data.db,
+        dataDir: data.dataDir,
+        system,
+        logger: logger.child({ db: system }),
+        checkpointing,
+      });
       closers.push({ name: `database ${system}`, close: () => database.close() });
       return database;
     },

@@ -26,7 +26,10 @@ test('rpc: calls made in one turn cross as one port message, each gets its own a
   const caller = createRpc<Record<never, never>, Served>(port1, {});
   try {
     const doubled = await Promise.all(Array.from({ length: 100 }, (_, i) => caller.call('double', i)));
-    assert.deepEqual(doubled, Array.from({ length: 100 }, (_, i) => i * 2));
+    assert.deepEqual(
+      doubled,
+      Array.from({ length: 100 }, (_, i) => i * 2),
+    );
     assert.equal(portMessages, 1, 'the 100 calls of one turn are one port message');
     assert.deepEqual(await Promise.all([caller.call('later', 1), caller.call('double', 4)]), [2, 8]);
     await assert.rejects(caller.call('refuse'), { message: 'no such order', code: 'NOT_FOUND' });

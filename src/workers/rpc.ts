@@ -39,7 +39,10 @@ export interface Rpc<Remote extends Procedures<Remote>> {
  * together, and each port message costs a serialisation, a wake-up and an event on both threads —
  * on the main thread, time taken from payments.
  */
-export function createRpc<Local extends Procedures<Local>, Remote extends Procedures<Remote>>(port: MessagePort | Worker, handlers: Local): Rpc<Remote> {
+export function createRpc<Local extends Procedures<Local>, Remote extends Procedures<Remote>>(
+  port: MessagePort | Worker,
+  handlers: Local,
+): Rpc<Remote> {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   let outgoing: (Request | Response)[] = [];
@@ -57,13 +60,16 @@ export function createRpc<Local extends Procedures<Local>, Remote extends Proced
       const waiter = pending.get(message.id);
       pending.delete(message.id);
       if (!waiter) return;
-      if (message.error) waiter.reject(Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'Error' }));
+      if (message.error)
+        waiter.reject(Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'Error' }));
       else waiter.resolve(message.value);
       return;
     }
     if (message?.rpc !== 'call') return;
     // What arrives is untyped data: the method is looked up, and its arguments are what the caller's types allowed.
-    const handler = Object.hasOwn(handlers, message.method) ? (handlers[message.method as keyof Local] as unknown as (...args: unknown[]) => unknown) : undefined;
+    const handler = Object.hasOwn(handlers, message.method)
+      ? (handlers[message.method as keyof Local] as unknown as (...args: unknown[]) => unknown)
+      : undefined;
     try {
       if (!handler) throw internalError(`no handler for '${message.method}'`, { method: message.method });
       post({ rpc: 'reply', id: message.id, value: await handler(...message.args) });

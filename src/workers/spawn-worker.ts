@@ -64,7 +64,8 @@ export async function startWorker<Local extends Procedures<Local>, Remote extend
   let onExit: ((code: number) => void) | undefined;
   try {
     const ready = await new Promise<Ready>((resolve, reject) => {
-      onError = (error) => reject(new AppError(ErrorCode.INTERNAL, `${options.what} failed while starting: ${error.message}`, { cause: error }));
+      onError = (error) =>
+        reject(new AppError(ErrorCode.INTERNAL, `${options.what} failed while starting: ${error.message}`, { cause: error }));
       onExit = (code) => reject(new AppError(ErrorCode.INTERNAL, `${options.what} exited (code ${code}) while starting`));
       worker.once('error', onError);
       worker.once('exit', onExit);

@@ -7,9 +7,11 @@ import { linuxThreadId } from './thread-priority.js';
 /** Field 19 of /proc/<pid>/task/<tid>/stat: the task's niceness. */
 const niceness = (tid: number) => Number(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
 
-test('a worker thread lowers its own priority and no other thread\'s', { skip: process.platform !== 'linux' && 'thread priorities are set through Linux task ids' }, async () => {
+test("a worker thread lowers its own priority and no other thread's", {
+  skip: process.platform !== 'linux' && 'thread priorities are set through Linux task ids',
+}, async () => {
   const mainTid = linuxThreadId() as number;
-  assert.equal(mainTid, process.pid, 'the main thread\'s task id is the process id');
+  assert.equal(mainTid, process.pid, "the main thread's task id is the process id");
   const before = niceness(mainTid);
   const worker = spawnWorker(siblingModule(import.meta.url, 'thread-priority.fixture'), { niceness: 7 });
   const tid = await new Promise<number>((resolve, reject) => worker.once('message', resolve).once('error', reject));
