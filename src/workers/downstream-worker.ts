@@ -8,9 +8,9 @@
  * The systems are composed by composeSystems, as on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
 import { CheckpointingThread, openDatabase } from '../db/index.js';
 import { internalError } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { type ConsumingMessaging, createMessaging } from '../mq/index.js';
 import { type ComposedSystems, composeSystems } from '../systems/compose.js';
 import type { DownstreamHostProcedures, DownstreamWorkerData, DownstreamWorkerProcedures } from './downstream-protocol.js';
@@ -22,7 +22,7 @@ import { lowerThisThreadsPriority } from './thread-priority.js';
 const port = parentPort;
 if (!port) throw new Error('downstream-worker runs only as a worker thread');
 const data = workerDataOf<DownstreamWorkerData>(workerData);
-const logger = pino({ level: data.logLevel }).child({ thread: 'downstream' });
+const logger = createLogger({ level: data.logLevel }).child({ thread: 'downstream' });
 lowerThisThreadsPriority(logger);
 /** What this thread started, closed in reverse by the host's `close`. */
 const closers: { name: string; close: () => Promise<unknown> }[] = [];
