@@ -50,10 +50,25 @@ function reportShippedOverHttp(orderUrl: string, adminToken: string) {
       body: JSON.stringify({ trackingNo }),
       signal: AbortSignal.timeout(VENDOR_TIMEOUT_MS),
     });
-    // Failing throws: the warehouse's listener answers RETRY_LATER and the MQ retries.
-    if (!res.ok) throw new Error(`reporting shipment of ${orderId} to ${orderUrl}: HTTP ${res.status} ${await res.text()}`);
-    return true;
+    // Failing throws: the warehouse's listener answers RETRY_LATER and the MQ retries — except for a refusal it
+    // understands (the order's error code is kept: INVALID_STATE means there is nothing to ship).
+    if (!res.ok) {
+      const text = await res.text();
+      const code = errorCodeOf(text);
+      throw Object.assign(new Error(`reporting shipment of ${orderId} to ${orderUrl}: HTTP ${res.status} ${text}`), code === undefined ? {} : { code });
+    }
+    return res.json();
   };
+}
+
+/** The `error.code` of an API error body, if it is one. */
+function errorCodeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The one-process default keeps its token secret in the data dir, so sessions survive a restart. */

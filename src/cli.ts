@@ -100,22 +100,8 @@ async function runVendors(flags: Record<string, string>): Promise<void> {
     `  ORDERFLOW_SMS_URL=${urls.sms} ORDERFLOW_LOGISTICS_URL=${urls.logistics} ORDERFLOW_PAYMENT_URL=${urls.payment} ORDERFLOW_VENDORS_URL=${adminUrl}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    vendors.logger.info({ signal }, 'vendors shutting down');
-    setTimeout(() => {
-      process.stderr.write(`orderflow vendors: shutdown did not finish within ${SHUTDOWN_LIMIT_MS} ms; exiting anyway\n`);
-      process.exit(1);
-    }, SHUTDOWN_LIMIT_MS).unref();
-    vendors.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // The same bounded stop as `orderflow start`: the first signal closes, a second one exits at once.
+  exitGracefullyOnSignals({ close: () => vendors.close(), stillRunning: () => 'the vendors\' HTTP servers', logger: vendors.logger, timeoutMs: SHUTDOWN_LIMIT_MS });
 }
 
 main().catch((error: unknown) => {

@@ -21,6 +21,8 @@ const ERROR_STATUS = {
   SKU_NOT_FOUND: 404,
   FLASH_SALE_NOT_FOUND: 404,
   TICKET_NOT_FOUND: 404,
+  /** The client took too long to send its request (Node's request timeout). */
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   STOCK_INSUFFICIENT: 409,
   /** An order transition that the order's current status does not allow. */
@@ -31,8 +33,12 @@ const ERROR_STATUS = {
   FLASH_SALE_NOT_RUNNING: 409,
   COUPON_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** A path parameter longer than the router accepts (no id is that long). */
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** Request headers over Node's limit (16 KB by default). */
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;

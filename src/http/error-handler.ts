@@ -82,9 +82,19 @@ export function installErrorHandling(app: FastifyInstance): void {
     return res.code(out.status).headers(out.headers).send(out.body);
   });
   app.setNotFoundHandler((request, res) => {
-    const out = fromAppError(new AppError(ErrorCode.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`));
+    const out = fromAppError(noRoute(request));
     return res.code(out.status).send(out.body);
   });
+}
+
+/** Paths echoed in a 404 are cut here: a client's kilobytes of URL are not worth sending back. */
+const ECHOED_PATH_LENGTH = 120;
+
+/** 404 NOT_FOUND for a request no route (or dashboard file) answers, naming its method and path (cut short). */
+export function noRoute(request: { method: string; url: string }): AppError {
+  const path = request.url.split('?')[0];
+  const shown = path.length > ECHOED_PATH_LENGTH ? `${path.slice(0, ECHOED_PATH_LENGTH)}…` : path;
+  return new AppError(ErrorCode.NOT_FOUND, `no route ${request.method} ${shown}`);
 }
 
 function fromAppError(error: AppError): ErrorReply {

@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { DEFAULT_TOKEN_TTL_SECONDS, requireAdmin, requireUser, signToken } from './auth.js';
 import { installDashboard } from './dashboard.js';
 import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './framework-errors.js';
 import { installHealth, type HealthCheck } from './health.js';
 import { installJsonOnly } from './json-body.js';
 import { installMetrics } from './metrics.js';
@@ -68,6 +69,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     requestIdHeader: 'x-request-id',
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
+    // Requests refused before any route (bad path, oversized headers) answer in the API's error shape too.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   // close(): in-flight requests finish (HTTP_DRAIN_TIMEOUT_MS at most), idle and never-used connections end at once.

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { DEFAULT_FLASH_SALE_USER_RATE, type Config } from '../../config.js';
 import { claimLease, migrate, transactionsFor, type Database, type Lease } from '../../db/index.js';
-import { AppError, ErrorCode, notFound, validationFailed } from '../../errors.js';
+import { AppError, ErrorCode, notFound, stockInsufficient, validationFailed } from '../../errors.js';
+import { SKU_ID_PATTERN } from '../shared/sku-id.js';
 import type { Messaging } from '../../mq/index.js';
 import { Topics } from '../shared/topics.js';
 import type { FlashSaleContext, FlashSaleOrderEvent } from './context.js';
@@ -155,11 +156,23 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
         })),
       );
     },
-    /** Creates a sale (its id is new, never reused; it starts now unless told) and opens it in the gate. */
+    /**
+     * Creates a sale (its id is new, never reused; it starts now unless told) and opens it in the gate. Its SKU must
+     * exist in the order system with at least the sale's units available now (404 SKU_NOT_FOUND, 409 STOCK_INSUFFICIENT):
+     * otherwise the gate would admit buyers whose tickets can only fail. Checked through the order system in this
+     * process — it shares no database with this system — so a process without it cannot create sales (503).
+     */
     async createSale(input: { skuId: string; priceCents: number; stock: number; startsAt?: number; endsAt: number }): Promise<Sale> {
       const now = deps.clock();
       const sale: Sale = { id: newSaleId(now), ...input, startsAt: input.startsAt ?? now };
+      if (!SKU_ID_PATTERN.test(sale.skuId)) throw validationFailed([{ path: 'skuId', message: 'is not a SKU id' }]);
       if (sale.endsAt <= sale.startsAt) throw validationFailed([{ path: 'endsAt', message: 'must be after startsAt' }]);
+      if (!deps.orders) {
+        throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'the order system does not run in this process: create flash sales through a process that runs it (it checks the SKU and its stock)');
+      }
+      const sku = await deps.orders.findSku(sale.skuId);
+      if (!sku) throw notFound('sku', sale.skuId);
+      if (sku.available < sale.stock) throw stockInsufficient(sale.skuId, sale.stock, sku.available);
       await db
         .insertInto('flash_sales')
         .values({ sale_id: sale.id, sku_id: sale.skuId, price_cents: sale.priceCents, stock: sale.stock, starts_at: sale.startsAt, ends_at: sale.endsAt, created_at: now })

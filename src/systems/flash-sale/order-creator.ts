@@ -7,9 +7,11 @@ import { findTicket, insertTicket, settleTicket } from './repository.js';
 import { TicketStatus } from './states.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** What the creator needs of the order system (its public module API). */
+/** What the flash-sale system needs of the order system (its public module API): the creator places orders, a new sale's SKU is looked up. */
 export interface OrdersForFlashSales {
   placeFlashSaleOrder(input: FlashSaleOrderInput): Promise<FlashSaleOrder>;
+  /** The SKU's units available now; undefined when there is no such SKU. */
+  findSku(skuId: string): Promise<{ skuId: string; available: number } | undefined>;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { forbidden } from '../../errors.js';
 import { route } from '../../http/index.js';
+import { SkuId } from '../shared/sku-id.js';
 import type { FlashSaleSystem } from './flash-sale-system.js';
 
 const SaleParams = z.object({ id: z.string().min(1).max(64) });
@@ -9,7 +10,7 @@ const TicketParams = z.object({ ticketId: z.string().min(1).max(32) });
 const RequestBody = z.object({ userId: z.string().min(1).max(64) });
 const SaleReply = z.object({ id: z.string(), skuId: z.string(), stock: z.number(), startsAt: z.string(), endsAt: z.string(), priceCents: z.number(), totalStock: z.number() });
 const NewSaleBody = z.object({
-  skuId: z.string().min(1).max(64),
+  skuId: SkuId,
   priceCents: z.number().int().min(0),
   stock: z.number().int().min(1).max(10_000_000),
   /** Default: now. */
@@ -37,7 +38,7 @@ export function flashSaleRoutes(flashSales: FlashSaleSystem): RouteOptions[] {
     }),
     route({
       method: 'POST', url: '/admin/flash-sales', auth: 'admin', status: 201, tags: ['admin', 'flash sales'],
-      summary: 'Create a flash sale (a new id; its gate opens at once). The SKU\'s stock in the order system is not checked: keep it ≥ the sale\'s',
+      summary: 'Create a flash sale (a new id; its gate opens at once). 404 SKU_NOT_FOUND for an unknown SKU, 409 STOCK_INSUFFICIENT when the SKU has fewer units available than the sale',
       schema: { body: NewSaleBody, response: { 201: SaleReply } },
       handler: async ({ body }) => {
         const startsAt = body.startsAt === undefined ? undefined : Date.parse(body.startsAt);

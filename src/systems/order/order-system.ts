@@ -13,7 +13,7 @@ import { cancelOrder, markShipped } from './end-unpaid-order.js';
 import { checkPaid, payOrder } from './pay-order.js';
 import { placeFlashSaleOrder, type FlashSaleOrderInput } from './place-flash-sale-order.js';
 import { placeOrder, type PlaceOrderInput } from './place-order.js';
-import { getOrder, listOrders, listSkus } from './queries.js';
+import { findSku, getOrder, listOrders, listSkus } from './queries.js';
 import { checkRefund, refundOrder } from './refund-order.js';
 import { type OrderDB, orderMigrations } from './schema.js';
 import { seedOrderDemo } from './seed.js';
@@ -144,6 +144,8 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     context: ctx,
     authenticate: (userId: string, password: string) => authenticate(ctx, userId, password),
     listSkus: () => listSkus(ctx),
+    /** Public API for the flash-sale system: a SKU's available units, undefined if there is no such SKU. */
+    findSku: (skuId: string) => findSku(ctx, skuId),
     placeOrder: (input: PlaceOrderInput) => placeOrder(ctx, input),
     /** Public API for the flash-sale order creator: one unit at the sale price, idempotent per ticket. */
     placeFlashSaleOrder: (input: FlashSaleOrderInput) => placeFlashSaleOrder(ctx, input),

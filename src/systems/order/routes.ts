@@ -2,6 +2,7 @@ import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { forbidden } from '../../errors.js';
 import { route, signToken } from '../../http/index.js';
+import { SkuId } from '../shared/sku-id.js';
 import { OrderStatus } from './states.js';
 import type { OrderSystem } from './order-system.js';
 
@@ -10,7 +11,7 @@ const OrderIdParams = z.object({ id: z.string().min(1).max(64) });
 const PlaceOrderBody = z.object({
   userId: z.string().min(1).max(64),
   items: z
-    .array(z.object({ skuId: z.string().min(1).max(64), quantity: z.number().int().min(1).max(1000) }))
+    .array(z.object({ skuId: SkuId, quantity: z.number().int().min(1).max(1000) }))
     .min(1)
     .max(50),
   couponId: z.string().min(1).max(64).optional(),
@@ -42,9 +43,14 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }):
     }),
     route({
       method: 'POST', url: '/admin/orders/:id/shipped', auth: 'admin', tags: ['admin'],
-      summary: 'The warehouse reports a shipment (when it runs in another process): PAID → SHIPPED, idempotent',
-      schema: { params: OrderIdParams, body: ShippedBody },
-      handler: async ({ params, body }) => ({ orderId: params.id, shipped: await orders.markShipped(params.id, body.trackingNo) }),
+      summary: 'The warehouse reports a shipment (when it runs in another process): PAID → SHIPPED',
+      description:
+        'Idempotent: the same report again answers 200 with alreadyShipped. 404 ORDER_NOT_FOUND for an unknown order; 409 INVALID_STATE for one never paid or refunded before it shipped (nothing to ship); 409 CONFLICT for one shipped under another tracking number.',
+      schema: {
+        params: OrderIdParams, body: ShippedBody,
+        response: { 200: z.object({ orderId: z.string(), status: z.string(), trackingNo: z.string(), alreadyShipped: z.boolean() }) },
+      },
+      handler: ({ params, body }) => orders.markShipped(params.id, body.trackingNo),
     }),
     route({
       method: 'GET', url: '/skus', auth: 'none', tags: ['orders'], summary: 'SKUs with price and stock',

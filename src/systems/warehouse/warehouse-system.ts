@@ -51,7 +51,13 @@ export async function createWarehouseSystem(deps: {
       );
       shipment = { tracking_no: trackingNo };
     }
-    await deps.reportShipped(event.orderId, shipment.tracking_no); // idempotent on the order side
+    try {
+      await deps.reportShipped(event.orderId, shipment.tracking_no); // idempotent on the order side
+    } catch (error) {
+      // The order left PAID without shipping (refunded first): there is nothing to report, and retrying cannot change that.
+      if ((error as { code?: unknown }).code !== 'INVALID_STATE') throw error;
+      deps.logger.warn({ orderId: event.orderId, err: error }, 'warehouse: the order can no longer be shipped; its shipment is not reported');
+    }
   };
   const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.WAREHOUSE, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY) : undefined;
   return {
