@@ -114,7 +114,7 @@ export function printStatus(status: ClusterStatus): void {
     p.healthy ? 'healthy' : 'DOWN',
     p.backlog === undefined ? '' : String(p.backlog),
     p.url ?? '',
-    p.startedByCluster ? (p.log ? path.relative(process.cwd(), p.log) : '') : '(reused, not stopped by cluster:stop)',
+    p.startedByCluster ? shortPath(p.log ?? '') : '(reused, not stopped by cluster:stop)',
   ]);
   const header = ['process', 'role', 'pid', 'health', 'backlog', 'url', 'log'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -126,4 +126,10 @@ export function printStatus(status: ClusterStatus): void {
     for (const g of status.groups) out.push(`  ${g.group.padEnd(20)} ${g.topic.padEnd(18)} ${g.backlog} / ${g.inFlight} / ${g.deadLettered}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Relative to the current directory when inside it, else absolute. */
+export function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return file === '' || relative.startsWith('..') ? file : relative;
 }

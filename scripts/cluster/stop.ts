@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Role } from './plan.js';
 import { type ClusterState, isRunning, readState, type RecordedProcess, stateFile, stopProcess } from './processes.js';
 import { progress } from './servers.js';
+import { shortPath } from './status.js';
 import { REPO_DIR, type ClusterSettings } from './settings.js';
 
 const GRACE_MS = 20_000;
@@ -20,7 +21,7 @@ const TIERS: Role[][] = [['lb'], ['order'], ['push', 'warehouse', 'points', 'cou
 export async function stopCluster(settings: ClusterSettings): Promise<number> {
   const state = readState(settings.dir);
   if (!state) {
-    progress(`not running (no ${path.relative(process.cwd(), stateFile(settings.dir))})`);
+    progress(`not running (no ${shortPath(stateFile(settings.dir))})`);
     return 0;
   }
   const left = await stopRecorded(state, progress);
@@ -29,7 +30,7 @@ export async function stopCluster(settings: ClusterSettings): Promise<number> {
     return 1;
   }
   fs.rmSync(stateFile(settings.dir), { force: true });
-  progress('stopped; logs and data are kept in ' + path.relative(process.cwd(), settings.dir));
+  progress(`stopped; logs and data are kept in ${shortPath(settings.dir)}`);
   return 0;
 }
 
