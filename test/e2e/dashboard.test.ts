@@ -21,6 +21,8 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  /** What the browser refused under the page's content security policy (it says so on the console). */
+  const policyViolations: string[] = [];
 
   before(async () => {
     if (!browserPresent) throw new Error(`ORDERFLOW_REQUIRE_BROWSER=1 but there is no Chromium at ${executablePath}`);
@@ -29,6 +31,9 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+    });
     await page.goto(t.app.url);
   });
   after(async () => {
@@ -48,6 +53,9 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     assert.equal(index.status, 200);
     assert.match(index.headers.get('content-type') ?? '', /^text\/html/);
     assert.match(await index.text(), /<script type="module" src="main.js">/);
+    // Served with a policy allowing its own scripts and styles only: no inline script, no other origin.
+    assert.match(index.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
+    assert.match(index.headers.get('content-security-policy') ?? '', /style-src 'self'(;|$)/);
     const unknown = await fetch(`${t.app.url}/api/no-such-route`);
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
@@ -137,7 +145,8 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     assert.equal(knobs.body.down, false);
   });
 
-  test('no script error in the page', () => {
+  test('no script error in the page, and nothing it does is refused by its content security policy', () => {
     assert.deepEqual(pageErrors, []);
+    assert.deepEqual(policyViolations, []);
   });
 });

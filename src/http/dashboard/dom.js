@@ -12,6 +12,8 @@ export function el(tag, attrs = {}, ...children) {
     if (name === 'dataset') Object.assign(node.dataset, value);
     else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
     else if (name === 'class') node.className = value;
+    // Through the CSSOM: the content security policy refuses inline style attributes, not this.
+    else if (name === 'style') node.style.cssText = value;
     else if (name in node && typeof value !== 'string') node[name] = value;
     else node.setAttribute(name, value === true ? '' : String(value));
   }
