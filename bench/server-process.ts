@@ -37,7 +37,8 @@ export async function startServer(env: Record<string, string>, port: number, nod
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-app-'));
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli.ts'), 'start'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), ORDERFLOW_DATA_DIR: dataDir, ORDERFLOW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ORDERFLOW_SEED: 'true', LOG_LEVEL: 'warn', ...env },
+    // The embedded default as `npm start` runs it (the demo: its seeded users log in with the demo password).
+    env: { ...process.env, PORT: String(port), ORDERFLOW_DATA_DIR: dataDir, ORDERFLOW_DEMO: 'true', ORDERFLOW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ORDERFLOW_SEED: 'true', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { Config, SystemName } from './config.js';
-import { CheckpointingThread, openDatabase, type Database } from './db/index.js';
-import { createHttpServer, DASHBOARD_ASSETS_DIR, routePlugin } from './http/index.js';
+import { CheckpointingThread, openDatabase, pingDatabase, type Database } from './db/index.js';
+import { createHttpServer, DASHBOARD_ASSETS_DIR, dependencyHealth, type Probe, routePlugin } from './http/index.js';
 import { createMessaging, type Messaging, MqError, MqErrorCode } from './mq/index.js';
 import { analyticsRoutes, type AnalyticsSystem } from './systems/analytics/index.js';
 import { composeSystems } from './systems/compose.js';
@@ -156,9 +156,11 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const has = (system: Config['systems'][number]) => config.systems.includes(system);
     // The systems' SQLite files share one checkpointing thread (the downstream worker's have their own).
     const checkpointing = new CheckpointingThread();
+    const probes: Record<string, Probe> = { mq: () => mq.ping() };
     const open = async <DB>(system: string): Promise<Database<DB>> => {
       const database = await openDatabase<DB>({ url: config.db, dataDir: config.dataDir, system, logger: logger.child({ db: system }), checkpointing });
       onClose(`database ${system}`, () => database.close());
+      probes[`db.${system}`] = () => pingDatabase(database);
       return database;
     };
 
@@ -218,6 +220,8 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
             },
           });
     if (downstream) onClose('downstream worker', () => downstream.close());
+    if (downstream) probes.worker = () => downstream.ping();
+    if (flashSales?.gateKind === 'redis') probes.redis = () => flashSales.pingGate();
     for (const view of downstream?.views ?? []) orders?.addDownstreamView(view);
     // The change stream's consumer runs in the worker: its own database, fed by order_changelog alone.
     const analytics = downstream?.analytics;
@@ -228,6 +232,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       tokenSecret,
       metrics: registry,
       dashboardDir: DASHBOARD_ASSETS_DIR,
+      loginLimits: { perUser: config.loginUserRate, perAddress: config.loginAddressRate },
       routes: [
         routePlugin([
           ...(orders ? orderRoutes(orders, { tokenSecret }) : []),
@@ -236,7 +241,11 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
           ...adminRoutes({ mq, thirdParties }),
         ]),
       ],
-      health: async () => ({ ok: true, details: { systems: config.systems, mq: mq.engine, db: config.db === 'sqlite' ? 'sqlite' : 'mysql', flow: config.flow } }),
+      health: dependencyHealth({
+        probes,
+        info: { systems: config.systems, mq: mq.engine, db: config.db === 'sqlite' ? 'sqlite' : 'mysql', flow: config.flow },
+        logger,
+      }),
     });
     onClose('http', () => http.close()); // closes first: in-flight requests finish, then consumers, then stores
     httpServer = http;

@@ -3,7 +3,7 @@
  * mirrors an environment variable (config.ts). `orderflow vendors [--port 3900]`: the simulated
  * vendors as a process of their own. Bad configuration prints one clear line, no stack.
  */
-import { ConfigError, FLAG_TO_VARIABLE, loadConfig, loadVendorsConfig, VENDORS_FLAG_TO_VARIABLE } from './config.js';
+import { ConfigError, DEMO_PASSWORD, FLAG_TO_VARIABLE, loadConfig, loadVendorsConfig, VENDORS_FLAG_TO_VARIABLE } from './config.js';
 import { exitGracefullyOnSignals } from './graceful-shutdown.js';
 
 /** A shutdown that has not finished by then is abandoned: a stuck socket must not keep a stopped process alive. */
@@ -14,10 +14,13 @@ const flagList = (table: Record<string, string>) =>
     .map(([flag, variable]) => `  --${flag.padEnd(20)} ${variable}`)
     .join('\n');
 
-const HELP = `usage: orderflow start [options]
-       orderflow vendors [--port 3900] [--host 127.0.0.1]
+const HELP = `usage: orderflow start [--demo] [options]
+       orderflow vendors [--demo] [--port 3900] [--host 127.0.0.1]
 
 orderflow start: every system in one process on the embedded defaults, or the systems named.
+--demo (what \`npm start\` runs) allows the demo admin token, the demo users and a token secret kept in the
+data dir; without it orderflow needs ORDERFLOW_ADMIN_TOKEN and ORDERFLOW_TOKEN_SECRET, and seeds users only
+with ORDERFLOW_SEED_PASSWORD.
 
 options (each mirrors an environment variable):
 ${flagList(FLAG_TO_VARIABLE)}
@@ -31,6 +34,10 @@ options:
 ${flagList(VENDORS_FLAG_TO_VARIABLE)}
 `;
 
+/** Flags that may stand alone. */
+const SWITCHES = new Set(['demo']);
+const SWITCH_VALUES = /^(1|0|true|false|yes|no|on|off)$/i;
+
 export function parseFlags(argv: string[]): { command?: string; flags: Record<string, string> } {
   const flags: Record<string, string> = {};
   let command: string | undefined;
@@ -42,6 +49,11 @@ export function parseFlags(argv: string[]): { command?: string; flags: Record<st
       continue;
     }
     const [name, inline] = arg.slice(2).split('=', 2);
+    // `--demo` alone is `--demo true`; a value after it is taken only if it is one a switch takes.
+    if (SWITCHES.has(name) && inline === undefined && !SWITCH_VALUES.test(argv[i + 1] ?? '')) {
+      flags[name] = 'true';
+      continue;
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
     flags[name] = value;
@@ -74,8 +86,11 @@ async function main(): Promise<void> {
     const where = knobsAt === 'in-process' ? 'simulated in this process' : knobsAt === 'none' ? 'external, no knobs' : `external, knobs at ${knobsAt}`;
     lines.push(`  vendors    sms ${urls.sms}, logistics ${urls.logistics}, payment ${urls.payment} (${where})`);
   }
-  if (config.seedDemo) lines.push('  demo users user1 … user100, password "demo"');
-  if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (demo default: set ORDERFLOW_ADMIN_TOKEN in production)`);
+  if (config.seedDemo) {
+    const password = config.demo && config.seedPassword === DEMO_PASSWORD ? `password "${DEMO_PASSWORD}"` : 'password from ORDERFLOW_SEED_PASSWORD';
+    lines.push(`  demo users user1 … user${config.seedUsers}, ${password}`);
+  }
+  if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (the demo's: outside the demo, ORDERFLOW_ADMIN_TOKEN is required)`);
   process.stdout.write(`${lines.join('\n')}\n`);
   exitGracefullyOnSignals({ close: () => app.close(), stillRunning: () => app.stillClosing(), logger: app.logger });
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, MIN_TOKEN_SECRET_LENGTH } from './config.js';
+import { ConfigError, loadConfig as loadAnyConfig, MIN_TOKEN_SECRET_LENGTH } from './config.js';
+
+/** These tests are about one setting each: they run in the demo, where the others may be left unset (config-safe-defaults.test.ts covers production). */
+const loadConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) => loadAnyConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
 
 const SECRET = 'a-deployment-wide-secret';
 

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, DEFAULT_VENDORS_PORT, loadConfig, loadVendorsConfig } from './config.js';
+import { ConfigError, DEFAULT_VENDORS_PORT, loadConfig as loadAnyConfig, loadVendorsConfig as loadAnyVendorsConfig } from './config.js';
+
+/** These tests are about one setting each: they run in the demo, where the others may be left unset (config-safe-defaults.test.ts covers production). */
+const loadConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) => loadAnyConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
+const loadVendorsConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) => loadAnyVendorsConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
 
 const URLS = {
   ORDERFLOW_SMS_URL: 'http://127.0.0.1:3901',

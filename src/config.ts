@@ -30,8 +30,19 @@ export const DEFAULT_SEED_USERS = 100;
 export const MIN_TOKEN_SECRET_LENGTH = 16;
 /** `orderflow vendors`: its admin API on this port, the SMS vendor, logistics company and payment provider on the next three. */
 export const DEFAULT_VENDORS_PORT = 3900;
+/** The password of the seeded users user1 … userN in the demo: printed in the README, so refused outside it. */
+export const DEMO_PASSWORD = 'demo';
+/** Login attempts a minute for one user id (ORDERFLOW_LOGIN_USER_RATE): a person mistyping stays under it, a password guesser does not. */
+export const DEFAULT_LOGIN_USER_RATE = 10;
+/** Login attempts a minute from one client address (ORDERFLOW_LOGIN_ADDRESS_RATE), whatever the user ids tried. */
+export const DEFAULT_LOGIN_ADDRESS_RATE = 60;
 
 export interface Config {
+  /**
+   * The demo (ORDERFLOW_DEMO, `orderflow start --demo`, what `npm start` runs): the demo admin token, the demo users
+   * and a token secret kept in the data dir are allowed. Off, orderflow refuses to start with any of them.
+   */
+  demo: boolean;
   port: number;
   host: string;
   dataDir: string;
@@ -76,6 +87,11 @@ export interface Config {
   seedStock?: number;
   /** Demo users user1 … userN seeded (default 100); flash-sale benchmarks need more buyers than units. */
   seedUsers: number;
+  /** Their password (ORDERFLOW_SEED_PASSWORD): `demo` in the demo, required and anything else outside it. */
+  seedPassword: string;
+  /** Login attempts a minute per user id and per client address (ORDERFLOW_LOGIN_USER_RATE / _ADDRESS_RATE); 0: no limit. */
+  loginUserRate: number;
+  loginAddressRate: number;
   logLevel: string;
   /** Embedded broker only: multiplies the retry back-off (tests and demos use 0.01). */
   retryBackoffScale: number;
@@ -93,6 +109,7 @@ type Source = Record<string, string | undefined>;
 
 /** CLI flags that mirror variables: `--port 8080` is PORT=8080. */
 export const FLAG_TO_VARIABLE: Record<string, string> = {
+  demo: 'ORDERFLOW_DEMO',
   port: 'PORT',
   host: 'HOST',
   'data-dir': 'ORDERFLOW_DATA_DIR',
@@ -110,6 +127,8 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
   'flash-sale-user-rate': 'ORDERFLOW_FLASH_SALE_USER_RATE',
   'seed-users': 'ORDERFLOW_SEED_USERS',
+  'login-user-rate': 'ORDERFLOW_LOGIN_USER_RATE',
+  'login-address-rate': 'ORDERFLOW_LOGIN_ADDRESS_RATE',
   flow: 'ORDERFLOW_FLOW',
   'order-messages': 'ORDERFLOW_ORDER_MESSAGES',
   close: 'ORDERFLOW_CLOSE',
@@ -144,7 +163,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
   }
   const adminToken = adminTokenOf(get);
   const systemNames = systems(get('ORDERFLOW_SYSTEMS'));
+  const demo = bool('ORDERFLOW_DEMO', get('ORDERFLOW_DEMO'), false);
   const config: Config = {
+    demo,
     port: port(get('PORT')),
     host: get('HOST') ?? '127.0.0.1',
     dataDir: path.resolve(get('ORDERFLOW_DATA_DIR') ?? DEFAULT_DATA_DIR),
@@ -166,16 +187,55 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     tokenSecret: tokenSecret(get('ORDERFLOW_TOKEN_SECRET'), systemNames),
     vendors: externalVendors(get),
     systems: systemNames,
-    seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), db === 'sqlite'),
+    seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), demo && db === 'sqlite'),
     seedStock: get('ORDERFLOW_SEED_STOCK') === undefined ? undefined : positiveInteger('ORDERFLOW_SEED_STOCK', get('ORDERFLOW_SEED_STOCK') as string),
     seedUsers: boundedInteger('ORDERFLOW_SEED_USERS', get('ORDERFLOW_SEED_USERS') ?? String(DEFAULT_SEED_USERS), 1, 1_000_000),
+    seedPassword: seedPasswordOf(get) ?? DEMO_PASSWORD,
+    loginUserRate: boundedInteger('ORDERFLOW_LOGIN_USER_RATE', get('ORDERFLOW_LOGIN_USER_RATE') ?? String(DEFAULT_LOGIN_USER_RATE), 0, 1_000_000),
+    loginAddressRate: boundedInteger('ORDERFLOW_LOGIN_ADDRESS_RATE', get('ORDERFLOW_LOGIN_ADDRESS_RATE') ?? String(DEFAULT_LOGIN_ADDRESS_RATE), 0, 1_000_000),
     retryBackoffScale: positiveNumber('ORDERFLOW_RETRY_SCALE', get('ORDERFLOW_RETRY_SCALE') ?? '1'),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
   if (config.systems.includes('warehouse') && !config.systems.includes('order') && config.orderUrl === undefined) {
     throw new ConfigError('ORDERFLOW_ORDER_URL', 'is needed when this process runs the warehouse without the order system (the warehouse reports shipments to it), e.g. http://127.0.0.1:3000');
   }
+  if (!demo) {
+    refuseDemoAdminToken(adminToken);
+    if (config.tokenSecret === undefined) {
+      throw new ConfigError(
+        'ORDERFLOW_TOKEN_SECRET',
+        `is required outside the demo: set a secret of at least ${MIN_TOKEN_SECRET_LENGTH} characters (e.g. from \`openssl rand -hex 32\`), the same on every process of the deployment, or start the demo with \`orderflow start --demo\``,
+      );
+    }
+    if (config.seedDemo && seedPasswordOf(get) === undefined) {
+      throw new ConfigError(
+        'ORDERFLOW_SEED',
+        `would create the demo users user1 … user${config.seedUsers} with the password '${DEMO_PASSWORD}': outside the demo set ORDERFLOW_SEED_PASSWORD to give them one of your own, or leave ORDERFLOW_SEED off`,
+      );
+    }
+  }
   return Object.freeze(config);
+}
+
+/**
+ * Outside the demo (ORDERFLOW_DEMO off), the admin token everyone can read in the README is refused, set or not.
+ * The token itself is never echoed.
+ */
+function refuseDemoAdminToken(adminToken: string | undefined): void {
+  if (adminToken !== undefined && adminToken !== DEFAULT_ADMIN_TOKEN) return;
+  throw new ConfigError(
+    'ORDERFLOW_ADMIN_TOKEN',
+    `${adminToken === undefined ? 'is not set, so the admin API would take' : 'is'} the demo token '${DEFAULT_ADMIN_TOKEN}': outside the demo set a token of your own (e.g. from \`openssl rand -hex 16\`), or start the demo with \`orderflow start --demo\``,
+  );
+}
+
+/** ORDERFLOW_SEED_PASSWORD: at least 8 characters, never the demo's; never echoed. */
+function seedPasswordOf(get: (name: string) => string | undefined): string | undefined {
+  const password = get('ORDERFLOW_SEED_PASSWORD');
+  if (password === undefined) return undefined;
+  if (password === DEMO_PASSWORD) throw new ConfigError('ORDERFLOW_SEED_PASSWORD', `is the demo password: choose another, or unset it for the demo's`);
+  if (password.length < 8) throw new ConfigError('ORDERFLOW_SEED_PASSWORD', `must be at least 8 characters (it has ${password.length})`);
+  return password;
 }
 
 /** '15m', '2s', '500ms', '1h' or plain milliseconds → milliseconds. */
@@ -349,6 +409,8 @@ export interface VendorsConfig {
   /** Per vendor: when set, its endpoints require `Authorization: Bearer <key>` (the same variables orderflow sends). */
   apiKeys: Partial<Record<ThirdPartyName, string>>;
   logLevel: string;
+  /** The demo (ORDERFLOW_DEMO): only then is the demo admin token accepted. */
+  demo: boolean;
 }
 
 export const VENDORS_FLAG_TO_VARIABLE: Record<string, string> = {
@@ -356,19 +418,24 @@ export const VENDORS_FLAG_TO_VARIABLE: Record<string, string> = {
   host: 'HOST',
   'admin-token': 'ORDERFLOW_ADMIN_TOKEN',
   'log-level': 'LOG_LEVEL',
+  demo: 'ORDERFLOW_DEMO',
 };
 
 export function loadVendorsConfig(env: Source = process.env, flags: Source = {}): Readonly<VendorsConfig> {
   const get = settings(env, flags, VENDORS_FLAG_TO_VARIABLE);
   const adminToken = adminTokenOf(get);
-  return Object.freeze({
+  const demo = bool('ORDERFLOW_DEMO', get('ORDERFLOW_DEMO'), false);
+  const config: VendorsConfig = {
+    demo,
     port: vendorsPort(get('ORDERFLOW_VENDORS_PORT')),
     host: get('HOST') ?? '127.0.0.1',
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
     adminTokenIsDefault: adminToken === undefined,
     apiKeys: apiKeysOf(get),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-  });
+  };
+  if (!demo) refuseDemoAdminToken(adminToken);
+  return Object.freeze(config);
 }
 
 function vendorsPort(text: string | undefined): number {

@@ -51,6 +51,8 @@ export interface PlannedProcess {
 export interface Secrets {
   ORDERFLOW_TOKEN_SECRET: string;
   ORDERFLOW_ADMIN_TOKEN: string;
+  /** The seeded users' password: outside the demo orderflow refuses `demo`. */
+  ORDERFLOW_SEED_PASSWORD: string;
 }
 
 export interface Plan {

@@ -1,7 +1,8 @@
 /**
  * The secrets every process of the cluster shares: the user-token secret (each instance accepts the tokens the
- * others issue) and the admin token. Taken from ORDERFLOW_TOKEN_SECRET / ORDERFLOW_ADMIN_TOKEN when set, else
- * generated once and kept in the cluster's directory (mode 0600), so a restarted cluster keeps its sessions.
+ * others issue), the admin token and the seeded users' password. Taken from ORDERFLOW_TOKEN_SECRET /
+ * ORDERFLOW_ADMIN_TOKEN / ORDERFLOW_SEED_PASSWORD when set, else generated once and kept in the cluster's directory
+ * (mode 0600), so a restarted cluster keeps its sessions and its users' password.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,13 +20,15 @@ export function loadOrCreateSecrets(dir: string, env: Record<string, string | un
   const secrets: Secrets = {
     ORDERFLOW_TOKEN_SECRET: kept.ORDERFLOW_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     ORDERFLOW_ADMIN_TOKEN: kept.ORDERFLOW_ADMIN_TOKEN ?? randomBytes(16).toString('hex'),
+    ORDERFLOW_SEED_PASSWORD: kept.ORDERFLOW_SEED_PASSWORD ?? randomBytes(9).toString('base64url'),
   };
-  if (kept.ORDERFLOW_TOKEN_SECRET === undefined || kept.ORDERFLOW_ADMIN_TOKEN === undefined) {
+  if (kept.ORDERFLOW_TOKEN_SECRET === undefined || kept.ORDERFLOW_ADMIN_TOKEN === undefined || kept.ORDERFLOW_SEED_PASSWORD === undefined) {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
   return {
     ORDERFLOW_TOKEN_SECRET: env.ORDERFLOW_TOKEN_SECRET?.trim() || secrets.ORDERFLOW_TOKEN_SECRET,
     ORDERFLOW_ADMIN_TOKEN: env.ORDERFLOW_ADMIN_TOKEN?.trim() || secrets.ORDERFLOW_ADMIN_TOKEN,
+    ORDERFLOW_SEED_PASSWORD: env.ORDERFLOW_SEED_PASSWORD?.trim() || secrets.ORDERFLOW_SEED_PASSWORD,
   };
 }

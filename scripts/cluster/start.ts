@@ -77,7 +77,7 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
   printStatus(await clusterStatus(settings));
   process.stdout.write(
     `\norderflow cluster is up: ${plan.publicUrl}/   (API ${plan.publicUrl}/api, load balancer's view ${plan.publicUrl}/lb/stats)\n` +
-      `  demo users user1 … user100, password "demo"; admin token in ${path.join(settings.dir, 'secrets.json')}\n` +
+      `  users user1 … user100; their password (ORDERFLOW_SEED_PASSWORD) and the admin token in ${path.join(settings.dir, 'secrets.json')}\n` +
       `  logs in ${path.join(settings.dir, 'logs')}; npm run cluster:status [-- --json]; npm run cluster:stop\n`,
   );
   return 0;

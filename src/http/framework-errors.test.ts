@@ -34,7 +34,7 @@ describe('requests refused before any route answer in the API error shape, echoi
       logger: pino({ level: 'silent' }),
       adminToken: 'admin-token',
       tokenSecret: 'a-secret-of-sixteen-characters',
-      health: async () => ({ ok: true }),
+      health: async () => ({ ok: true, details: {} }),
       routes: [
         routePlugin([
           route({ method: 'POST', url: '/orders/:id/pay', auth: 'none', schema: { params: z.object({ id: z.string() }) }, handler: ({ params }) => ({ id: params.id }) }),

@@ -4,6 +4,7 @@
  * environment, so every setting is validated in one place) and does not listen: the composition root calls `listen()` and `close()`.
  */
 import { randomUUID } from 'node:crypto';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type preHandlerAsyncHookHandler } from 'fastify';
@@ -15,6 +16,7 @@ import { installErrorHandling } from './error-handler.js';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './framework-errors.js';
 import { installHealth, type HealthCheck } from './health.js';
 import { installJsonOnly } from './json-body.js';
+import { loginRateLimit, type LimitLogin, type LoginLimits } from './login-rate-limit.js';
 import { installMetrics } from './metrics.js';
 import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 
@@ -27,6 +29,8 @@ declare module 'fastify' {
     issueToken(userId: string, ttlSeconds?: number): string;
     /** Connections and requests still open (what a slow shutdown waits for). */
     openConnections: ConnectionDrain['open'];
+    /** The login route's first step: 429 RATE_LIMITED past the limits per user and per address (`loginLimits`). */
+    limitLogin: LimitLogin;
   }
 }
 
@@ -47,6 +51,8 @@ export interface HttpServerOptions {
   /** Static files served at `/` when given. */
   dashboardDir?: string;
   bodyLimitBytes?: number;
+  /** Login attempts a minute per user id and per client address; absent or 0: no limit. */
+  loginLimits?: LoginLimits;
 }
 
 /**
@@ -100,6 +106,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.decorate('issueToken', (userId: string, ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS) =>
     signToken(userId, options.tokenSecret, ttlSeconds),
   );
+  // Counters only where a route asks (`global: false`): the login route, through limitLogin.
+  await app.register(fastifyRateLimit, { global: false });
+  app.decorate('limitLogin', loginRateLimit(app, options.loginLimits ?? { perUser: 0, perAddress: 0 }));
   // Auth declared as data (`config.auth`) is turned into a guard here, once, for every route registered after.
   app.addHook('onRoute', (routeOptions) => {
     const auth = routeOptions.config?.auth;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { dbTestTargets } from '../../src/db/testing.js';
-import { startOrderflowProcess } from '../support/orderflow-process.js';
+import { SEED_PASSWORD, startOrderflowProcess } from '../support/orderflow-process.js';
 import { CLI } from '../support/vendors-process.js';
 
 const [, mysql] = dbTestTargets(process.env.MYSQL_URL);
@@ -25,6 +25,8 @@ test('cli: a second process claiming the in-process flash-sale gate on the same 
     ORDERFLOW_SYSTEMS: 'flash-sale',
     ORDERFLOW_DB: mysql.url,
     ORDERFLOW_TOKEN_SECRET: 'single-instance-role-test-secret',
+    ORDERFLOW_ADMIN_TOKEN: 'single-instance-role-admin-token',
+    ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD,
     ORDERFLOW_DATA_DIR: path.join(dir, name),
     ORDERFLOW_SEED: 'true',
   });

@@ -16,7 +16,7 @@ import { loadConfig, SYSTEMS } from '../../src/config.js';
 import { Groups } from '../../src/systems/shared/topics.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const secrets = { ORDERFLOW_TOKEN_SECRET: 's'.repeat(64), ORDERFLOW_ADMIN_TOKEN: 'a'.repeat(32) };
+const secrets = { ORDERFLOW_TOKEN_SECRET: 's'.repeat(64), ORDERFLOW_ADMIN_TOKEN: 'a'.repeat(32), ORDERFLOW_SEED_PASSWORD: 'p'.repeat(12) };
 
 test('the default plan: two order-system instances and two of each downstream system, each in its own process on its own port, sharing one deployment', () => {
   const settings = loadClusterSettings({});

@@ -30,7 +30,7 @@ const services = compose.services;
 const orderflowServices = Object.entries(services).filter(([, service]) => service.build !== undefined);
 
 /** What `docker compose` makes of `${VAR:?message}` and `${VAR:-default}`, with the secrets an operator would give. */
-const given: Record<string, string> = { MYSQL_ROOT_PASSWORD: 'root-password', ORDERFLOW_TOKEN_SECRET: 'a'.repeat(64), ORDERFLOW_ADMIN_TOKEN: 'b'.repeat(32) };
+const given: Record<string, string> = { MYSQL_ROOT_PASSWORD: 'root-password', ORDERFLOW_TOKEN_SECRET: 'a'.repeat(64), ORDERFLOW_ADMIN_TOKEN: 'b'.repeat(32), ORDERFLOW_SEED_PASSWORD: 'c'.repeat(16) };
 function interpolate(value: string): string {
   return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
     if (given[name] !== undefined) return given[name];
@@ -58,7 +58,7 @@ test("every orderflow service's settings pass orderflow's own configuration chec
 });
 
 test('every variable a service sets is one orderflow reads (a misspelt one would be ignored silently)', () => {
-  const known = new Set([...Object.values(FLAG_TO_VARIABLE), ...Object.values(VENDORS_FLAG_TO_VARIABLE), 'ORDERFLOW_TOKEN_SECRET', 'ORDERFLOW_SMS_API_KEY', 'ORDERFLOW_LOGISTICS_API_KEY', 'ORDERFLOW_PAYMENT_API_KEY']);
+  const known = new Set([...Object.values(FLAG_TO_VARIABLE), ...Object.values(VENDORS_FLAG_TO_VARIABLE), 'ORDERFLOW_TOKEN_SECRET', 'ORDERFLOW_SEED_PASSWORD', 'ORDERFLOW_SMS_API_KEY', 'ORDERFLOW_LOGISTICS_API_KEY', 'ORDERFLOW_PAYMENT_API_KEY']);
   for (const [name, service] of orderflowServices) {
     for (const variable of Object.keys(service.environment ?? {})) assert.ok(known.has(variable), `service ${name} sets ${variable}, which orderflow does not read`);
   }

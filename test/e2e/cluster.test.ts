@@ -88,6 +88,8 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
     ROCKETMQ_ENDPOINTS: ROCKETMQ_ENDPOINTS ?? '',
     ROCKETMQ_NAMESRV: process.env.ROCKETMQ_NAMESRV ?? '127.0.0.1:9876',
     LOG_LEVEL: 'warn',
+    // The seeded users' password (outside the demo, never "demo"); the cluster would otherwise generate one.
+    ORDERFLOW_SEED_PASSWORD: 'cluster-test-users-password',
   };
   const started = await cluster(['start'], env);
   assert.equal(started.code, 0, `cluster:start failed:\n${started.stdout}\n${started.stderr}`);
@@ -108,7 +110,7 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
     const res = await fetch(`${url}${route}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
     return { status: res.status, body: (await res.json()) as any };
   };
-  const login = await call('POST', '/api/auth/login', { userId: 'user1', password: 'demo' });
+  const login = await call('POST', '/api/auth/login', { userId: 'user1', password: env.ORDERFLOW_SEED_PASSWORD });
   assert.equal(login.status, 200);
   const token = login.body.token as string;
   const placed = await call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1001', quantity: 2 }], couponId: 'WELCOME-user1' }, token);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { Topics } from '../../src/systems/shared/topics.js';
+import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -55,6 +56,28 @@ describe('shipment reports', () => {
     assert.equal((await order(orderId, 'user2')).trackingNo, trackingNo);
   });
 
+  /** The warehouse's backlog on order_paid: settled when nothing is waiting or in flight. */
+  const warehouseSettled = async () => {
+    const queues = (await t.call('GET', '/api/admin/queues', { as: 'admin' })).body.queues as { topic: string; group: string; backlog: number; inFlight: number }[];
+    const warehouse = queues.find((q) => q.topic === 'order_paid' && q.group === 'warehouse');
+    return warehouse !== undefined && warehouse.backlog === 0 && warehouse.inFlight === 0;
+  };
+
+  test('an order_paid for an order the order system does not know: the warehouse settles it instead of retrying it into the DLQ', async () => {
+    const producer = await t.app.mq.producer({ group: 'test-stray-order-paid', transactionChecker: () => 'COMMIT' });
+    try {
+      const orderId = 'O-NOT-IN-THIS-DATABASE';
+      const body = JSON.stringify({ orderId, userId: 'user9', phone: '+15550000009', paymentId: 'P-1', totalCents: 100, couponId: null, items: [{ skuId: 'SKU-1003', quantity: 1, priceCents: 100 }], paidAt: Date.now() });
+      await sendLikeTheOrderSystem(t.app.mq, producer, { topic: Topics.ORDER_PAID, keys: [orderId], body });
+      assert.ok(await waitUntil(async () => (await t.app.mq.admin.findMessagesByKey(Topics.ORDER_PAID, orderId)).length === 1, 5_000, 50));
+      assert.ok(await waitUntil(warehouseSettled, 15_000, 100), 'settled, not retried');
+      const dlq = (await t.call('GET', '/api/admin/dlq?group=warehouse', { as: 'admin' })).body as unknown[];
+      assert.deepEqual(dlq, []);
+    } finally {
+      await producer.close();
+    }
+  });
+
   test('an order refunded before it shipped: 409 for a report, and the warehouse, once its logistics company answers, drops its shipment report instead of retrying it', async () => {
     const down = await t.call('PUT', '/api/admin/third-parties/logistics', { as: 'admin', body: { down: true } });
     assert.equal(down.status, 200, JSON.stringify(down.body));
@@ -72,11 +95,7 @@ describe('shipment reports', () => {
     }
     // The warehouse books the shipment on its next try, is told the order cannot ship, and settles the message.
     assert.ok(await waitUntil(async () => (await order(orderId, 'user3')).downstream?.warehouse != null, 30_000, 100), 'the warehouse booked it');
-    const settled = await waitUntil(async () => {
-      const queues = (await t.call('GET', '/api/admin/queues', { as: 'admin' })).body.queues as { topic: string; group: string; backlog: number; inFlight: number }[];
-      const warehouse = queues.find((q) => q.topic === 'order_paid' && q.group === 'warehouse');
-      return warehouse !== undefined && warehouse.backlog === 0 && warehouse.inFlight === 0;
-    }, 15_000, 100);
+    const settled = await waitUntil(warehouseSettled, 15_000, 100);
     assert.ok(settled, 'the order_paid message is settled, not retried');
     const final = await order(orderId, 'user3');
     assert.equal(final.status, 'REFUNDED');

@@ -19,6 +19,10 @@ export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite
   const base = `of_e2e_${randomBytes(4).toString('hex')}`;
   const mysqlUrl = db === 'mysql' ? `${(process.env.MYSQL_URL as string).replace(/\/[^/]*$/, '')}/${base}` : undefined;
   const config = loadConfig({
+    // The demo: seeded users with the demo password, as the tests log in; a test of production mode says ORDERFLOW_DEMO=false.
+    ORDERFLOW_DEMO: 'true',
+    // Every test logs in from 127.0.0.1, some a hundred users at once; the limit per user stays on.
+    ORDERFLOW_LOGIN_ADDRESS_RATE: '0',
     PORT: '0',
     ORDERFLOW_DATA_DIR: dataDir,
     ORDERFLOW_DB: mysqlUrl ?? 'sqlite',

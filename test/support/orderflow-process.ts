@@ -14,11 +14,18 @@ export interface OrderflowProcess {
   kill(): void;
 }
 
-/** Runs `orderflow start` (the real command, from the sources) in a process group of its own and waits for its banner. */
+/** The password of the users these processes seed: outside the demo, ORDERFLOW_SEED needs one that is not `demo`. */
+export const SEED_PASSWORD = 'seeded-users-password';
+
+/**
+ * Runs `orderflow start` (the real command, from the sources) in a process group of its own and waits for its banner.
+ * It runs as in production (no --demo): with an admin token, a token secret and a seed password of its own unless
+ * `env` gives them.
+ */
 export async function startOrderflowProcess(env: Record<string, string>): Promise<OrderflowProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env: { ...inherited, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...inherited, PORT: '0', LOG_LEVEL: 'warn', ORDERFLOW_ADMIN_TOKEN: 'orderflow-process-admin-token', ORDERFLOW_TOKEN_SECRET: 'orderflow-process-test-token-secret', ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -53,8 +60,8 @@ export class KeepAliveClient {
   #token?: string;
   constructor(readonly url: string) {}
 
-  async login(userId: string): Promise<void> {
-    const res = await this.call('POST', '/api/auth/login', { userId, password: 'demo' });
+  async login(userId: string, password = SEED_PASSWORD): Promise<void> {
+    const res = await this.call('POST', '/api/auth/login', { userId, password });
     if (res.status !== 200) throw new Error(`login ${userId}: ${res.status} ${JSON.stringify(res.body)}`);
     this.#token = res.body.token;
   }

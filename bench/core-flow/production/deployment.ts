@@ -16,6 +16,8 @@ import { jsonCaller } from '../../server-process.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = path.join(root, 'src/cli.ts');
 export const ADMIN_TOKEN = 'bench-admin-token';
+/** The seeded users' password: a production start refuses the demo's. */
+export const SEED_PASSWORD = 'bench-seeded-users-password';
 
 export interface Servers {
   rocketmqEndpoints: string;
@@ -122,7 +124,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     const orderSide = await spawnOrderflow(
       'order side',
       ['start'],
-      { ...common, PORT: String(options.port), ORDERFLOW_DATA_DIR: path.join(dataDir, 'order'), ORDERFLOW_SYSTEMS: 'order,coupons,analytics,flash-sale', ORDERFLOW_SEED: 'true', ORDERFLOW_SEED_STOCK: '100000000' },
+      { ...common, PORT: String(options.port), ORDERFLOW_DATA_DIR: path.join(dataDir, 'order'), ORDERFLOW_SYSTEMS: 'order,coupons,analytics,flash-sale', ORDERFLOW_SEED: 'true', ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD, ORDERFLOW_SEED_STOCK: '100000000' },
       up,
       nodeArgs,
     );

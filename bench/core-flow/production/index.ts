@@ -18,7 +18,7 @@ import { Connections, runCrowd } from '../../flash-sale/crowd.js';
 import { round, summarize } from '../../peers/stats.js';
 import type { Figure } from '../../peers/types.js';
 import { cpuSpeedProbeMs, printTable, saveResults, type Section } from '../../report.js';
-import { type Deployment, type Servers, startDeployment } from './deployment.js';
+import { type Deployment, SEED_PASSWORD, type Servers, startDeployment } from './deployment.js';
 import { FLOOR_TOPICS, type Floors, measureBrokerFloors, measureDatabaseFloors } from './floors.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -166,7 +166,7 @@ function floorSection(floors: Floors, clients: number): Section {
 }
 
 async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlServer: string) {
-  const token = (await deployment.call('POST', '/api/auth/login', { userId: 'user1', password: 'demo' })).body.token as string;
+  const token = (await deployment.call('POST', '/api/auth/login', { userId: 'user1', password: SEED_PASSWORD })).body.token as string;
   const place = async () => {
     const res = await deployment.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
     if (res.status !== 201) throw new Error(`placing an order: ${res.status} ${JSON.stringify(res.body)}`);

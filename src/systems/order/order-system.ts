@@ -19,7 +19,7 @@ import { type OrderDB, orderMigrations } from './schema.js';
 import { seedOrderDemo } from './seed.js';
 import type { OrderStatus } from './states.js';
 import { completeRefund, failRefund, refundStatus, refundView } from './settle-refund.js';
-import { authenticate } from './users.js';
+import { authenticate, refuseDemoUsers } from './users.js';
 import { serviceUnavailable } from '../../errors.js';
 
 /** What a downstream system shows about one order (its public module API, read-only). */
@@ -39,7 +39,7 @@ export interface OrderSystemDeps {
   mq: Messaging;
   clock: () => number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers'>;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers' | 'seedPassword' | 'demo'>;
   coupons: CouponsForOrders;
   registry: Registry;
 }
@@ -117,7 +117,8 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     active,
     publishRound: (limit) => publishMessageOutbox(deps.database, orderProducer, (topic) => topicTypes[topic as TopicName], limit),
   });
-  if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock, deps.config.seedUsers);
+  if (deps.config.seedDemo) await seedOrderDemo(ctx, deps.config.seedStock, deps.config.seedUsers, deps.config.seedPassword);
+  if (!deps.config.demo) await refuseDemoUsers(ctx);
   const consumers: PushConsumer[] = [];
   let scanner: NodeJS.Timeout | undefined;
   if (deps.config.close === 'scan') {

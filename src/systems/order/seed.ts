@@ -1,8 +1,8 @@
 import type { OrderContext } from './context.js';
+import { DEMO_PASSWORD } from '../../config.js';
 import { hashPassword } from './users.js';
 
 export const DEMO_USERS = 100;
-export const DEMO_PASSWORD = 'demo';
 
 const DEMO_SKUS = [
   { sku_id: 'SKU-1001', name: 'Espresso beans 1 kg', price_cents: 2490, available: 500 },
@@ -14,12 +14,13 @@ const DEMO_SKUS = [
 
 /** Demo data: users user1 … user100 (password `demo`) with a phone each, and a small catalogue. Idempotent.
  * `stock` overrides every SKU's starting stock (ORDERFLOW_SEED_STOCK, for benchmarks); `users` the number
- * of demo users (ORDERFLOW_SEED_USERS: a flash sale of 500 units needs more than 500 buyers). */
-export async function seedOrderDemo(ctx: OrderContext, stock?: number, users = DEMO_USERS): Promise<void> {
+ * of demo users (ORDERFLOW_SEED_USERS: a flash sale of 500 units needs more than 500 buyers); `password` their
+ * password (ORDERFLOW_SEED_PASSWORD: outside the demo, `demo` is refused). */
+export async function seedOrderDemo(ctx: OrderContext, stock?: number, users = DEMO_USERS, password = DEMO_PASSWORD): Promise<void> {
   const db = ctx.database.db;
   const existing = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   if (Number(existing?.n ?? 0) === 0) {
-    const hash = await hashPassword(DEMO_PASSWORD); // one hash for all demo users: seeding stays fast
+    const hash = await hashPassword(password); // one hash for all demo users: seeding stays fast
     const now = ctx.clock();
     for (let from = 0; from < users; from += 500) {
       await db

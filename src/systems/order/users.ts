@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { ConfigError, DEMO_PASSWORD } from '../../config.js';
 import { unauthorized } from '../../errors.js';
 import type { OrderContext } from './context.js';
 
@@ -22,4 +23,18 @@ async function verifyPassword(password: string, stored: string): Promise<boolean
 export async function authenticate(ctx: OrderContext, userId: string, password: string): Promise<void> {
   const user = await ctx.database.db.selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
   if (!user || !(await verifyPassword(password, user.password_hash))) throw unauthorized('unknown user or wrong password');
+}
+
+/**
+ * Outside the demo, orderflow does not start on a database holding the demo users: user1 … with the password printed
+ * in the README would let anyone in. The seed always makes user1 first, so one hash checked tells.
+ */
+export async function refuseDemoUsers(ctx: OrderContext): Promise<void> {
+  const user = await ctx.database.db.selectFrom('users').select('password_hash').where('user_id', '=', 'user1').executeTakeFirst();
+  if (user && (await verifyPassword(DEMO_PASSWORD, user.password_hash))) {
+    throw new ConfigError(
+      'ORDERFLOW_DB',
+      `its order database holds the demo users (user1 has the password '${DEMO_PASSWORD}'), seeded by a demo start: outside the demo use another database, or start the demo with \`orderflow start --demo\``,
+    );
+  }
 }

@@ -54,9 +54,11 @@ export async function createWarehouseSystem(deps: {
     try {
       await deps.reportShipped(event.orderId, shipment.tracking_no); // idempotent on the order side
     } catch (error) {
-      // The order left PAID without shipping (refunded first): there is nothing to report, and retrying cannot change that.
-      if ((error as { code?: unknown }).code !== 'INVALID_STATE') throw error;
-      deps.logger.warn({ orderId: event.orderId, err: error }, 'warehouse: the order can no longer be shipped; its shipment is not reported');
+      // The order left PAID without shipping (refunded first), or the order system does not know it: there is nothing
+      // to report, and retrying cannot change that. Anything else (the order system unreachable) is retried.
+      const code = (error as { code?: unknown }).code;
+      if (code !== 'INVALID_STATE' && code !== 'ORDER_NOT_FOUND') throw error;
+      deps.logger.warn({ orderId: event.orderId, code, err: error }, 'warehouse: the order cannot be shipped; its shipment is not reported');
     }
   };
   const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.WAREHOUSE, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY) : undefined;
