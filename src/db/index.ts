@@ -15,6 +15,7 @@
  * Test support (dbTestTargets) lives in ./testing.js and is deliberately not exported here.
  */
 export { openDatabase, DEFAULT_SLOW_QUERY_MS } from './open-database.js';
+export { pingDatabase } from './ping.js';
 export type { Database, DialectName, OpenDatabaseOptions } from './open-database.js';
 export { parseDatabaseUrl, redactUrl, DEFAULT_MYSQL_PORT } from './url.js';
 export type { DatabaseUrl } from './url.js';

@@ -2,6 +2,8 @@
 export { createHttpServer, API_PREFIX, DEFAULT_BODY_LIMIT_BYTES } from './server.js';
 export type { HttpServerOptions } from './server.js';
 export type { HealthCheck } from './health.js';
+export { dependencyHealth, HEALTH_PROBE_TIMEOUT_MS } from './dependency-health.js';
+export type { Probe } from './dependency-health.js';
 export { route, routePlugin } from './route.js';
 export type { RouteAuth, RouteContext, RouteDefinition, RouteSchemas } from './route.js';
 export { parse, fieldIssues, isZodError, toDocSchema } from './validation.js';

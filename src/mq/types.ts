@@ -275,6 +275,12 @@ export interface Messaging {
   producer(options?: ProducerOptions): Promise<Producer>;
   pushConsumer(options: PushConsumerOptions): Promise<PushConsumer>;
   pullConsumer(options: PullConsumerOptions): Promise<PullConsumer>;
+  /**
+   * Resolves once the engine answered a cheap request, for health checks; rejects with an MqError otherwise. The
+   * embedded broker: it is open. RocketMQ: the Proxy answered gRPC and the NameServer has a broker registered
+   * (each asked with the request timeout).
+   */
+  ping(): Promise<void>;
   /** Closes every producer and consumer made by this instance, then the engine. */
   close(): Promise<void>;
 }

@@ -14,6 +14,8 @@ export interface DownstreamWorker {
   views: DownstreamView[];
   /** The analytics system, when the worker runs it. */
   analytics?: AnalyticsSystem;
+  /** Resolves once the worker thread answered, and its databases did (the health check's "worker"). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startDownstreamWorker(deps: {
           close: async () => {}, // closed with the worker
         }
       : undefined,
+    ping: () => call.call('ping'),
     async close() {
       gate.close();
       await call.call('close').catch((error: Error) => deps.logger.warn({ err: error }, 'closing the downstream worker'));

@@ -35,5 +35,7 @@ export interface DownstreamWorkerProcedures extends ListenerProcedures {
   analyticsForOrder(orderId: string): ReturnType<AnalyticsSystem['forOrder']>;
   analyticsInjectFaults(spec: FaultSpec | undefined): Promise<void>;
   analyticsFaultsInjected(): Promise<number>;
+  /** Resolves once the worker answered and its databases (and its own RocketMQ client) did: the health check's. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

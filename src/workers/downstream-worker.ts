@@ -8,8 +8,8 @@
  * The systems are composed by composeSystems, as on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CheckpointingThread, openDatabase } from '../db/index.js';
-import { internalError } from '../errors.js';
+import { CheckpointingThread, openDatabase, pingDatabase } from '../db/index.js';
+import { AppError, ErrorCode, internalError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { type ConsumingMessaging, createMessaging } from '../mq/index.js';
 import { type ComposedSystems, composeSystems } from '../systems/compose.js';
@@ -26,6 +26,8 @@ const logger = createLogger({ level: data.logLevel }).child({ thread: 'downstrea
 lowerThisThreadsPriority(logger);
 /** What this thread started, closed in reverse by the host's `close`. */
 const closers: { name: string; close: () => Promise<unknown> }[] = [];
+/** What this thread depends on, for the host's health check: its databases and its own RocketMQ client. */
+const pings: { name: string; ping: () => Promise<unknown> }[] = [];
 let systems: ComposedSystems | undefined;
 /** This thread's SQLite files share one checkpointing thread. */
 const checkpointing = new CheckpointingThread();
@@ -38,6 +40,7 @@ const host = createRpc<DownstreamWorkerProcedures, DownstreamHostProcedures & St
   analyticsForOrder: (orderId) => analyticsHere().forOrder(orderId),
   analyticsInjectFaults: (spec) => analyticsHere().injectFaults(spec),
   analyticsFaultsInjected: () => analyticsHere().faultsInjected(),
+  ping: () => pingAll(),
   async close() {
     for (const closer of closers.reverse()) await closer.close();
   },
@@ -53,7 +56,10 @@ try {
         logger: logger.child({ component: 'mq' }),
       })
     : undefined;
-  if (own) closers.push({ name: 'messaging', close: () => own.close() });
+  if (own) {
+    closers.push({ name: 'messaging', close: () => own.close() });
+    pings.push({ name: 'mq', ping: () => own.ping() });
+  }
   const mq: ConsumingMessaging = own ?? bridge.messaging;
   systems = await composeSystems({
     systems: data.systems,
@@ -68,6 +74,7 @@ try {
         checkpointing,
       });
       closers.push({ name: `database ${system}`, close: () => database.close() });
+      pings.push({ name: `db.${system}`, ping: () => pingDatabase(database) });
       return database;
     },
     vendors: { urls: data.urls, apiKeys: data.apiKeys ?? {}, timeoutMs: data.vendorTimeoutMs },
@@ -79,6 +86,15 @@ try {
   await host.call('ready', undefined);
 } catch (error) {
   await host.call('failed', (error as Error).message);
+}
+
+/** Every dependency at once; a failure names the ones that failed. */
+async function pingAll(): Promise<void> {
+  const outcomes = await Promise.allSettled(pings.map(({ ping }) => ping()));
+  const failed = pings.filter((_, i) => outcomes[i]?.status === 'rejected').map(({ name }) => name);
+  const first = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (!first) return;
+  throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the downstream worker's ${failed.join(', ')} did not answer`, { cause: first.reason, retriable: true });
 }
 
 function notHere(system: string): never {

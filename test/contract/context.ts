@@ -4,6 +4,8 @@ import type { Messaging } from '../../src/mq/index.js';
 export interface ContractContext {
   /** The engine instance of the running suite. */
   mq(): Messaging;
+  /** Another instance of the same engine, for a case that closes it (closed again after the suite). */
+  open(): Promise<Messaging>;
   /** Why a case is skipped on this engine (only for declared capability gaps). */
   skipReason(capability: string): string;
   /** How long an empty receive may block before returning []. */

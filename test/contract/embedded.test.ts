@@ -5,6 +5,7 @@ import { after, before, describe } from 'node:test';
 import { createMessaging, retryDelayMs, type Messaging } from '../../src/mq/index.js';
 import { sendThenKill } from '../support/kill-child.js';
 import { consumeCases } from './cases-consume.js';
+import { pingCases } from './cases-ping.js';
 import { sendCases } from './cases-send.js';
 import { traceCases } from './cases-trace.js';
 import { typedCases } from './cases-typed.js';
@@ -37,6 +38,7 @@ describe('messaging contract: embedded engine', () => {
 
   const ctx: ContractContext = {
     mq: () => mq,
+    open: async () => createMessaging(options(tempDir())).then((m) => (closeLater.push(m), m)),
     skipReason: (capability) => `the embedded engine declares no ${capability}`,
     emptyReceiveMs: 200,
     invisibleMs: 300,
@@ -60,4 +62,5 @@ describe('messaging contract: embedded engine', () => {
   consumeCases(ctx);
   typedCases(ctx);
   traceCases(ctx);
+  pingCases(ctx);
 });

@@ -2,6 +2,7 @@ import { after, before, describe } from 'node:test';
 import { createMessaging, type Messaging, type MessagingOptions } from '../../src/mq/index.js';
 import { sendThenKill } from '../support/kill-child.js';
 import { consumeCases } from './cases-consume.js';
+import { pingCases } from './cases-ping.js';
 import { sendCases } from './cases-send.js';
 import { traceCases } from './cases-trace.js';
 import { typedCases } from './cases-typed.js';
@@ -34,6 +35,7 @@ describe('messaging contract: RocketMQ engine', { skip: endpoints ? false : 'ROC
   });
   const ctx: ContractContext = {
     mq: () => mq,
+    open: async () => createMessaging(options).then((m) => (reopened.push(m), m)),
     skipReason: (capability) => GAPS[capability] ?? `the RocketMQ engine declares no ${capability}`,
     emptyReceiveMs: 1_500,
     invisibleMs: 3_000,
@@ -58,4 +60,5 @@ describe('messaging contract: RocketMQ engine', { skip: endpoints ? false : 'ROC
   consumeCases(ctx);
   typedCases(ctx);
   traceCases(ctx);
+  pingCases(ctx);
 });

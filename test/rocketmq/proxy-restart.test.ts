@@ -18,7 +18,7 @@ function restartProxy(): Promise<void> {
 }
 
 test(
-  'RocketMQ proxy killed and restarted under load: sends fail with a typed error while it is down, succeed after; the consumer resumes; the process lives',
+  'RocketMQ proxy killed and restarted under load: sends fail with a typed error while it is down, succeed after; the consumer resumes; ping (the health check) fails while it is down and answers after; the process lives',
   { skip: endpoints ? false : 'ROCKETMQ_ENDPOINTS is not set (npm run rocketmq:start)', timeout: 240_000 },
   async () => {
     const mq = await createMessaging(options);
@@ -45,12 +45,25 @@ test(
           await sleep(20);
         }
       })();
+      // What GET /api/health asks of the engine, every 200 ms through the outage.
+      const pingFailures: unknown[] = [];
+      const pinging = (async () => {
+        while (loading) {
+          await mq.ping().catch((error: unknown) => pingFailures.push(error));
+          await sleep(200);
+        }
+      })();
       await sleep(2_000);
+      await mq.ping();
       const before = acked.length;
       await restartProxy();
       assert.ok(await waitUntil(() => lastOutcome === 'ok' && acked.length > before + 20, 90_000, 100), `sends did not recover: ${failures.length} failures`);
       loading = false;
       await load;
+      await pinging;
+      assert.ok(pingFailures.length > 0, 'ping failed while the proxy was down');
+      assert.ok(pingFailures.every((error) => isMqError(error)), `typed ping failures, got ${pingFailures.map(String).join('; ')}`);
+      await mq.ping();
       assert.ok(failures.length > 0, 'sends failed while the proxy was down');
       for (const error of failures) {
         // While the broker re-registers, the NameServer has no route for a few seconds: TOPIC_NOT_FOUND.

@@ -33,6 +33,10 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
     async pullConsumer(consumerOptions: PullConsumerOptions): Promise<PullConsumer> {
       return track(await EmbeddedPullConsumer.start(broker, consumerOptions));
     },
+    // In this process: down only once closed.
+    async ping(): Promise<void> {
+      broker.assertOpen();
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         // Consumers first (in-flight messages finish), then producers (pending sends land), then the store.

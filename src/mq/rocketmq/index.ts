@@ -1,11 +1,13 @@
 import { Closables } from '../closables.js';
 import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
+import { MqError, MqErrorCode } from '../errors.js';
 import { RocketAdmin } from './admin.js';
 import { resolveRocketMQOptions, type RocketMQOptions } from './options.js';
 import { guardProcess } from './process-guard.js';
 import { RocketProducer } from './producer.js';
 import { RocketPullConsumer } from './pull-consumer.js';
+import { pingProxy } from './proxy-ping.js';
 import { RocketPushConsumer } from './push-consumer.js';
 import { createRocketMQAdmin } from './remoting/index.js';
 
@@ -60,6 +62,15 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
     async pullConsumer(consumer: PullConsumerOptions): Promise<PullConsumer> {
       await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);
       return track(await RocketPullConsumer.start(options, consumer));
+    },
+    async ping(): Promise<void> {
+      if (closing) throw new MqError(MqErrorCode.CLOSED, 'this RocketMQ messaging is closed');
+      const brokers = async () => {
+        if (Object.keys(await remote.clusterBrokers()).length === 0) {
+          throw new MqError(MqErrorCode.UNAVAILABLE, `no broker is registered with the NameServer ${options.namesrv}`, { retriable: true });
+        }
+      };
+      await Promise.all([pingProxy(options.endpoints, options.requestTimeoutMs), brokers()]);
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -142,6 +142,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
   return {
     context: ctx,
     gateKind: gate.kind,
+    /** Whether the stock gate's store answers (Redis when REDIS_URL is set), for the health check. */
+    pingGate: () => gate.ping(),
     /** Sales with the units the gate has left. */
     async listSales() {
       return Promise.all(

@@ -30,6 +30,11 @@ export function stockGateCases(name: string, harness: GateHarness): void {
   const none = async () => [];
   const ticket = () => newTicketId(Date.now());
 
+  test(`${name}: ping answers while the gate's store is up`, async () => {
+    const gate = track(await harness.fresh());
+    assert.equal(await gate.ping(), undefined);
+  });
+
   test(`${name}: 300 concurrent requests from 100 users for 50 units admit exactly 50 buyers, one unit each`, async () => {
     const gate = track(await harness.fresh());
     const s = sale(50);

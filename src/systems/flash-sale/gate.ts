@@ -47,6 +47,8 @@ export interface StockGate {
   remaining(saleId: string): Promise<number | undefined>;
   /** Every admission of the sale, userId → ticketId (recovery compares them with the tickets). */
   admissions(saleId: string): Promise<Map<string, string>>;
+  /** Resolves once the gate's store answered (health checks): Redis a PING, the in-process gate at once. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

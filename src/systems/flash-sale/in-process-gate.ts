@@ -61,6 +61,8 @@ export class InProcessGate implements StockGate {
     return new Map(this.#sales.get(saleId)?.users ?? []);
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.#sales.clear();
   }

@@ -111,6 +111,14 @@ export class RedisGate implements StockGate {
     return new Map(Object.entries(await this.#redis.hgetall(this.#keys(saleId).admitted)));
   }
 
+  /** Fails at once while the connection is down (ioredis would queue the PING until it is back). */
+  async ping(): Promise<void> {
+    if (this.#redis.status !== 'ready') {
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the flash-sale gate's Redis connection is ${this.#redis.status}`, { retriable: true });
+    }
+    await this.#redis.ping();
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
