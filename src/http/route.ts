@@ -96,7 +96,8 @@ function docSchema<B, Q, P, A extends RouteAuth, R>(def: RouteDefinition<B, Q, P
   if (def.summary) schema.summary = def.summary;
   if (def.description) schema.description = def.description;
   if (def.tags) schema.tags = def.tags;
-  if (def.auth !== 'none') schema.security = [{ bearerAuth: [] }];
+  // Which token a route takes, in the document: a user's (bearerAuth) or the admin token (adminToken).
+  if (def.auth !== 'none') schema.security = [{ [def.auth === 'admin' ? 'adminToken' : 'bearerAuth']: [] }];
   if (zod.body) schema.body = toDocSchema(zod.body, 'input');
   if (zod.querystring) schema.querystring = toDocSchema(zod.querystring, 'input');
   if (zod.params) schema.params = toDocSchema(zod.params, 'input');

@@ -153,6 +153,7 @@ describe('http server', () => {
     const get = doc.paths['/api/orders/{id}'].get;
     assert.deepEqual(get.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`).sort(), ['path:id', 'query:limit']);
     assert.ok(doc.components.securitySchemes.bearerAuth);
+    assert.ok(doc.components.securitySchemes.adminToken);
     assert.deepEqual(doc.paths['/api/orders/{id}/pay'].post.security, [{ bearerAuth: [] }]);
     assert.equal(post.security, undefined);
     assert.equal(doc.paths['/metrics'], undefined, 'operational routes are hidden');

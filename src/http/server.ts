@@ -122,7 +122,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       openapi: '3.0.3',
       info: { title: 'orderflow', version: '0.1.0', description: 'Order system built around a message queue.' },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'user token from POST /api/auth/login, or the admin token' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'a user token from POST /api/auth/login' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'the admin token (ORDERFLOW_ADMIN_TOKEN)' },
+        },
       },
     },
   });
