@@ -78,3 +78,25 @@ test('login: past the attempts a minute for one user, 429 RATE_LIMITED with Retr
     await t.stop();
   }
 });
+
+test('login: an unknown user costs as long as a wrong password (the time does not tell which user ids exist)', async () => {
+  const t = await startTestApp({ ORDERFLOW_LOGIN_USER_RATE: '0' });
+  try {
+    const median = async (attempt: (i: number) => Promise<unknown>) => {
+      const times: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const started = performance.now();
+        await attempt(i);
+        times.push(performance.now() - started);
+      }
+      return times.sort((a, b) => a - b)[7];
+    };
+    await login(t, 'user1', 'warm-up');
+    const wrongPassword = await median(() => login(t, 'user1', 'not-the-password'));
+    const unknownUser = await median((i) => login(t, `nobody${i}`, 'not-the-password'));
+    // The password check is a scrypt of tens of milliseconds; a lookup alone is well under a millisecond.
+    assert.ok(unknownUser > wrongPassword * 0.5, `unknown user ${unknownUser.toFixed(1)} ms, wrong password ${wrongPassword.toFixed(1)} ms`);
+  } finally {
+    await t.stop();
+  }
+});

@@ -19,10 +19,20 @@ async function verifyPassword(password: string, stored: string): Promise<boolean
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-/** Checks a user's password; the same 401 for an unknown user and a wrong password. */
+/** Hashed in place of a password when the user does not exist (any salt does: the result is thrown away). */
+const NO_USER_SALT = Buffer.alloc(16);
+
+/**
+ * Checks a user's password; the same 401 for an unknown user and a wrong password — in the same time too: an unknown
+ * user's attempt costs the same scrypt, so how long a login takes does not tell which user ids exist.
+ */
 export async function authenticate(ctx: OrderContext, userId: string, password: string): Promise<void> {
   const user = await ctx.database.db.selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
-  if (!user || !(await verifyPassword(password, user.password_hash))) throw unauthorized('unknown user or wrong password');
+  if (!user) {
+    await scrypt(password, NO_USER_SALT, 32);
+    throw unauthorized('unknown user or wrong password');
+  }
+  if (!(await verifyPassword(password, user.password_hash))) throw unauthorized('unknown user or wrong password');
 }
 
 /**
