@@ -71,7 +71,7 @@ export function defaultLeaseOwner(): string {
  */
 export function keepLease<DB>(options: LeaseOptions<DB>): Lease {
   const lease = leaseOf(options);
-  lease.tick();
+  void lease.tick(); // tick logs its own failures and retries; nothing to await here
   return lease.handle;
 }
 
