@@ -49,7 +49,13 @@ export function printTable(sections: Section[]): void {
     }
   }
   const widths = rows[0].map((_, c) => Math.min(70, Math.max(...rows.map((r) => r[c].length))));
-  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : String(round(v)));

@@ -38,12 +38,24 @@ export async function startServer(env: Record<string, string>, port: number, nod
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli.ts'), 'start'], {
     cwd: root,
     // The embedded default as `npm start` runs it (the demo: its seeded users log in with the demo password).
-    env: { ...process.env, PORT: String(port), ORDERFLOW_DATA_DIR: dataDir, ORDERFLOW_DEMO: 'true', ORDERFLOW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ORDERFLOW_SEED: 'true', LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      ORDERFLOW_DATA_DIR: dataDir,
+      ORDERFLOW_DEMO: 'true',
+      ORDERFLOW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      ORDERFLOW_SEED: 'true',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => { output += d; if (process.env.BENCH_SERVER_LOG) fs.appendFileSync(process.env.BENCH_SERVER_LOG, d); });
+  child.stderr?.on('data', (d) => {
+    output += d;
+    if (process.env.BENCH_SERVER_LOG) fs.appendFileSync(process.env.BENCH_SERVER_LOG, d);
+  });
   const deadline = Date.now() + 60_000;
   while (!output.includes('orderflow is up')) {
     if (child.exitCode !== null || Date.now() > deadline) {

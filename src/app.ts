@@ -55,7 +55,10 @@ function reportShippedOverHttp(orderUrl: string, adminToken: string) {
     if (!res.ok) {
       const text = await res.text();
       const code = errorCodeOf(text);
-      throw Object.assign(new Error(`reporting shipment of ${orderId} to ${orderUrl}: HTTP ${res.status} ${text}`), code === undefined ? {} : { code });
+      throw Object.assign(
+        new Error(`reporting shipment of ${orderId} to ${orderUrl}: HTTP ${res.status} ${text}`),
+        code === undefined ? {} : { code },
+      );
     }
     return res.json();
   };
@@ -77,7 +80,10 @@ function tokenSecretFromDataDir(config: Readonly<Config>, logger: Logger): strin
   logger.info({ file }, created ? 'user-token secret generated and kept in the data dir' : 'user-token secret read from the data dir');
   if (config.mq === 'rocketmq') {
     // Replicas of a full process (one load balancer, one RocketMQ) each have their own data dir, hence their own secret.
-    logger.warn({ file }, 'user tokens are signed with this data dir\'s secret: other orderflow processes reject them unless all share ORDERFLOW_TOKEN_SECRET');
+    logger.warn(
+      { file },
+      "user tokens are signed with this data dir's secret: other orderflow processes reject them unless all share ORDERFLOW_TOKEN_SECRET",
+    );
   }
   return secret;
 }
@@ -99,8 +105,18 @@ async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<
   try {
     mq = await createMessaging(
       config.mq === 'embedded'
-        ? { engine: 'embedded', dataDir: path.join(config.dataDir, 'mq'), retryBackoffScale: config.retryBackoffScale, logger: logger.child({ component: 'mq' }) }
-        : { engine: 'rocketmq', endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, logger: logger.child({ component: 'mq' }) },
+        ? {
+            engine: 'embedded',
+            dataDir: path.join(config.dataDir, 'mq'),
+            retryBackoffScale: config.retryBackoffScale,
+            logger: logger.child({ component: 'mq' }),
+          }
+        : {
+            engine: 'rocketmq',
+            endpoints: config.rocketmqEndpoints,
+            namesrv: config.rocketmqNamesrv,
+            logger: logger.child({ component: 'mq' }),
+          },
     );
     const topicTypes = topicTypesFor(config.orderMessages);
     const ownsTypes = config.systems.includes('order');
@@ -120,12 +136,18 @@ async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<
 /** A start-up failure that came from talking to RocketMQ, with the settings that point at it. */
 function naming(config: Readonly<Config>, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
-  return new Error(`RocketMQ at ROCKETMQ_ENDPOINTS=${config.rocketmqEndpoints} / ROCKETMQ_NAMESRV=${config.rocketmqNamesrv}: ${message}`, { cause: error });
+  return new Error(`RocketMQ at ROCKETMQ_ENDPOINTS=${config.rocketmqEndpoints} / ROCKETMQ_NAMESRV=${config.rocketmqNamesrv}: ${message}`, {
+    cause: error,
+  });
 }
 
 /** True for an error of the RocketMQ engine's clients (they put the proxy's endpoints in its details). */
 function fromRocketMQ(config: Readonly<Config>, error: unknown): boolean {
-  return config.mq === 'rocketmq' && error instanceof MqError && typeof (error.details as { endpoints?: unknown } | undefined)?.endpoints === 'string';
+  return (
+    config.mq === 'rocketmq' &&
+    error instanceof MqError &&
+    typeof (error.details as { endpoints?: unknown } | undefined)?.endpoints === 'string'
+  );
 }
 
 export async function startApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
@@ -158,7 +180,13 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     const checkpointing = new CheckpointingThread();
     const probes: Record<string, Probe> = { mq: () => mq.ping() };
     const open = async <DB>(system: string): Promise<Database<DB>> => {
-      const database = await openDatabase<DB>({ url: config.db, dataDir: config.dataDir, system, logger: logger.child({ db: system }), checkpointing });
+      const database = await openDatabase<DB>({
+        url: config.db,
+        dataDir: config.dataDir,
+        system,
+        logger: logger.child({ db: system }),
+        checkpointing,
+      });
       onClose(`database ${system}`, () => database.close());
       probes[`db.${system}`] = () => pingDatabase(database);
       return database;

@@ -69,7 +69,8 @@ async function main(): Promise<void> {
   }
   const { command, flags } = parseFlags(argv);
   if (command === 'vendors') return runVendors(flags);
-  if (command !== 'start') throw new ConfigError(command ?? '(none)', "unknown command; try 'orderflow start', 'orderflow vendors' or 'orderflow --help'");
+  if (command !== 'start')
+    throw new ConfigError(command ?? '(none)', "unknown command; try 'orderflow start', 'orderflow vendors' or 'orderflow --help'");
   const config = loadConfig(process.env, flags);
   // Imported once the command is known: `orderflow vendors` and a bad setting need none of the systems.
   const { startApp } = await import('./app.js');
@@ -83,14 +84,17 @@ async function main(): Promise<void> {
   ];
   if (app.thirdParties) {
     const { urls, knobsAt } = app.thirdParties;
-    const where = knobsAt === 'in-process' ? 'simulated in this process' : knobsAt === 'none' ? 'external, no knobs' : `external, knobs at ${knobsAt}`;
+    const where =
+      knobsAt === 'in-process' ? 'simulated in this process' : knobsAt === 'none' ? 'external, no knobs' : `external, knobs at ${knobsAt}`;
     lines.push(`  vendors    sms ${urls.sms}, logistics ${urls.logistics}, payment ${urls.payment} (${where})`);
   }
   if (config.seedDemo) {
-    const password = config.demo && config.seedPassword === DEMO_PASSWORD ? `password "${DEMO_PASSWORD}"` : 'password from ORDERFLOW_SEED_PASSWORD';
+    const password =
+      config.demo && config.seedPassword === DEMO_PASSWORD ? `password "${DEMO_PASSWORD}"` : 'password from ORDERFLOW_SEED_PASSWORD';
     lines.push(`  demo users user1 … user${config.seedUsers}, ${password}`);
   }
-  if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (the demo's: outside the demo, ORDERFLOW_ADMIN_TOKEN is required)`);
+  if (config.adminTokenIsDefault)
+    lines.push(`  admin      token "${config.adminToken}" (the demo's: outside the demo, ORDERFLOW_ADMIN_TOKEN is required)`);
   process.stdout.write(`${lines.join('\n')}\n`);
   exitGracefullyOnSignals({ close: () => app.close(), stillRunning: () => app.stillClosing(), logger: app.logger });
 }
@@ -109,14 +113,20 @@ async function runVendors(flags: Record<string, string>): Promise<void> {
     `  knobs      ${adminUrl}/api/admin/third-parties/{sms,logistics,payment}   (GET knobs and counters, PUT knobs; admin token)`,
     `  API keys   ${keyed.length === 0 ? 'none required' : `required by ${keyed.join(', ')}`}`,
   ];
-  if (config.adminTokenIsDefault) lines.push(`  admin      token "${config.adminToken}" (demo default: set the deployment's ORDERFLOW_ADMIN_TOKEN)`);
+  if (config.adminTokenIsDefault)
+    lines.push(`  admin      token "${config.adminToken}" (demo default: set the deployment's ORDERFLOW_ADMIN_TOKEN)`);
   lines.push(
     'point every orderflow process at them with:',
     `  ORDERFLOW_SMS_URL=${urls.sms} ORDERFLOW_LOGISTICS_URL=${urls.logistics} ORDERFLOW_PAYMENT_URL=${urls.payment} ORDERFLOW_VENDORS_URL=${adminUrl}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   // The same bounded stop as `orderflow start`: the first signal closes, a second one exits at once.
-  exitGracefullyOnSignals({ close: () => vendors.close(), stillRunning: () => 'the vendors\' HTTP servers', logger: vendors.logger, timeoutMs: SHUTDOWN_LIMIT_MS });
+  exitGracefullyOnSignals({
+    close: () => vendors.close(),
+    stillRunning: () => "the vendors' HTTP servers",
+    logger: vendors.logger,
+    timeoutMs: SHUTDOWN_LIMIT_MS,
+  });
 }
 
 main().catch((error: unknown) => {

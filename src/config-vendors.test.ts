@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import { ConfigError, DEFAULT_VENDORS_PORT, loadConfig as loadAnyConfig, loadVendorsConfig as loadAnyVendorsConfig } from './config.js';
 
 /** These tests are about one setting each: they run in the demo, where the others may be left unset (config-safe-defaults.test.ts covers production). */
-const loadConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) => loadAnyConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
-const loadVendorsConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) => loadAnyVendorsConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
+const loadConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) =>
+  loadAnyConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
+const loadVendorsConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) =>
+  loadAnyVendorsConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
 
 const URLS = {
   ORDERFLOW_SMS_URL: 'http://127.0.0.1:3901',
@@ -15,7 +17,11 @@ const URLS = {
 /** A ConfigError naming `variable`, whose one-line message starts with it and contains `words`. */
 function refused(variable: string, words: RegExp) {
   return (error: unknown) =>
-    error instanceof ConfigError && error.variable === variable && error.message.startsWith(`${variable}: `) && !error.message.includes('\n') && words.test(error.message);
+    error instanceof ConfigError &&
+    error.variable === variable &&
+    error.message.startsWith(`${variable}: `) &&
+    !error.message.includes('\n') &&
+    words.test(error.message);
 }
 
 test('config: no vendor URL means simulators in this process (config.vendors undefined)', () => {
@@ -29,7 +35,10 @@ test('config: all three vendor URLs (env or flags) are used, trailing slash drop
     apiKeys: { sms: 'sk_live_123' },
     adminUrl: 'http://127.0.0.1:3900',
   });
-  const flagged = loadConfig({}, { 'sms-url': 'http://a:1', 'logistics-url': 'http://b:2', 'payment-url': 'https://c', 'vendors-url': 'http://d:3' });
+  const flagged = loadConfig(
+    {},
+    { 'sms-url': 'http://a:1', 'logistics-url': 'http://b:2', 'payment-url': 'https://c', 'vendors-url': 'http://d:3' },
+  );
   assert.deepEqual(flagged.vendors?.urls, { sms: 'http://a:1', logistics: 'http://b:2', payment: 'https://c' });
   assert.equal(flagged.vendors?.adminUrl, 'http://d:3');
   assert.equal(loadConfig(URLS).vendors?.adminUrl, undefined, 'real vendors: no knobs endpoint');
@@ -54,8 +63,14 @@ test('config: some vendor URLs but not all is refused, naming the first missing 
 });
 
 test('config: ORDERFLOW_VENDORS_URL or an API key without the vendor URLs is refused, not ignored', () => {
-  assert.throws(() => loadConfig({ ORDERFLOW_VENDORS_URL: 'http://127.0.0.1:3900' }), refused('ORDERFLOW_VENDORS_URL', /ORDERFLOW_SMS_URL.*are not/));
-  assert.throws(() => loadConfig({ ORDERFLOW_PAYMENT_API_KEY: 'pk_123' }), refused('ORDERFLOW_PAYMENT_API_KEY', /ORDERFLOW_PAYMENT_URL is not/));
+  assert.throws(
+    () => loadConfig({ ORDERFLOW_VENDORS_URL: 'http://127.0.0.1:3900' }),
+    refused('ORDERFLOW_VENDORS_URL', /ORDERFLOW_SMS_URL.*are not/),
+  );
+  assert.throws(
+    () => loadConfig({ ORDERFLOW_PAYMENT_API_KEY: 'pk_123' }),
+    refused('ORDERFLOW_PAYMENT_API_KEY', /ORDERFLOW_PAYMENT_URL is not/),
+  );
 });
 
 test('config: an API key that cannot go in a header is refused without echoing it', () => {
@@ -77,5 +92,8 @@ test('vendors config: port 3900 by default, --port / ORDERFLOW_VENDORS_PORT (0 =
     assert.throws(() => loadVendorsConfig({ ORDERFLOW_VENDORS_PORT: bad }), refused('ORDERFLOW_VENDORS_PORT', /the next three/), bad);
   }
   assert.throws(() => loadVendorsConfig({}, { 'sms-url': 'http://x' }), refused('--sms-url', /unknown option/));
-  assert.deepEqual(loadVendorsConfig({ ORDERFLOW_SMS_API_KEY: 'k1', ORDERFLOW_PAYMENT_API_KEY: 'k3' }).apiKeys, { sms: 'k1', payment: 'k3' });
+  assert.deepEqual(loadVendorsConfig({ ORDERFLOW_SMS_API_KEY: 'k1', ORDERFLOW_PAYMENT_API_KEY: 'k3' }).apiKeys, {
+    sms: 'k1',
+    payment: 'k3',
+  });
 });

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { ConfigError, DEFAULT_FLASH_SALE_USER_RATE, loadConfig as loadAnyConfig } from './config.js';
 
 /** These tests are about one setting each: they run in the demo, where the others may be left unset (config-safe-defaults.test.ts covers production). */
-const loadConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) => loadAnyConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
+const loadConfig = (env: Record<string, string | undefined> = {}, flags: Record<string, string> = {}) =>
+  loadAnyConfig({ ORDERFLOW_DEMO: 'true', ...env }, flags);
 
 test('config: ORDERFLOW_FLASH_SALE_USER_RATE defaults, accepts 0 (off) to 10,000, and a bad value names the variable', () => {
   assert.equal(loadConfig({}).flashSaleUserRate, DEFAULT_FLASH_SALE_USER_RATE);
@@ -12,7 +13,10 @@ test('config: ORDERFLOW_FLASH_SALE_USER_RATE defaults, accepts 0 (off) to 10,000
   for (const bad of ['-1', '2.5', 'fast', '10001']) {
     assert.throws(
       () => loadConfig({ ORDERFLOW_FLASH_SALE_USER_RATE: bad }),
-      (error: unknown) => error instanceof ConfigError && error.variable === 'ORDERFLOW_FLASH_SALE_USER_RATE' && error.message.startsWith(`ORDERFLOW_FLASH_SALE_USER_RATE: '${bad}'`),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === 'ORDERFLOW_FLASH_SALE_USER_RATE' &&
+        error.message.startsWith(`ORDERFLOW_FLASH_SALE_USER_RATE: '${bad}'`),
       bad,
     );
   }

@@ -100,7 +100,10 @@ export interface Config {
 /** A bad setting: the message names the variable and says what it must be. */
 export class ConfigError extends OrderflowError<'CONFIG_INVALID'> {
   override readonly name = 'ConfigError';
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super('CONFIG_INVALID', `${variable}: ${message}`, { details: { variable } });
   }
 }
@@ -146,7 +149,13 @@ function settings(env: Source, flags: Source, table: Record<string, string>): (n
   const source: Source = { ...env };
   for (const [flag, value] of Object.entries(flags)) {
     const variable = table[flag];
-    if (!variable) throw new ConfigError(`--${flag}`, `unknown option; known: ${Object.keys(table).map((f) => `--${f}`).join(', ')}`);
+    if (!variable)
+      throw new ConfigError(
+        `--${flag}`,
+        `unknown option; known: ${Object.keys(table)
+          .map((f) => `--${f}`)
+          .join(', ')}`,
+      );
     source[variable] = value;
   }
   return (name: string) => {
@@ -176,28 +185,60 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     redisUrl: redisUrl(get('REDIS_URL')),
     orderUrl: httpUrl('ORDERFLOW_ORDER_URL', get('ORDERFLOW_ORDER_URL')),
     redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
-    flashSaleRate: boundedInteger('ORDERFLOW_FLASH_SALE_RATE', get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE), 1, 100_000),
-    flashSaleUserRate: boundedInteger('ORDERFLOW_FLASH_SALE_USER_RATE', get('ORDERFLOW_FLASH_SALE_USER_RATE') ?? String(DEFAULT_FLASH_SALE_USER_RATE), 0, 10_000),
+    flashSaleRate: boundedInteger(
+      'ORDERFLOW_FLASH_SALE_RATE',
+      get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE),
+      1,
+      100_000,
+    ),
+    flashSaleUserRate: boundedInteger(
+      'ORDERFLOW_FLASH_SALE_USER_RATE',
+      get('ORDERFLOW_FLASH_SALE_USER_RATE') ?? String(DEFAULT_FLASH_SALE_USER_RATE),
+      0,
+      10_000,
+    ),
     flow: oneOf('ORDERFLOW_FLOW', get('ORDERFLOW_FLOW') ?? 'async', ['async', 'sync'] as const),
-    orderMessages: oneOf('ORDERFLOW_ORDER_MESSAGES', get('ORDERFLOW_ORDER_MESSAGES') ?? 'transactional', ['transactional', 'outbox'] as const),
+    orderMessages: oneOf('ORDERFLOW_ORDER_MESSAGES', get('ORDERFLOW_ORDER_MESSAGES') ?? 'transactional', [
+      'transactional',
+      'outbox',
+    ] as const),
     close: oneOf('ORDERFLOW_CLOSE', get('ORDERFLOW_CLOSE') ?? 'delay', ['delay', 'scan'] as const),
-    payTimeoutMs: get('ORDERFLOW_PAY_TIMEOUT') === undefined ? DEFAULT_PAY_TIMEOUT_MS : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
+    payTimeoutMs:
+      get('ORDERFLOW_PAY_TIMEOUT') === undefined
+        ? DEFAULT_PAY_TIMEOUT_MS
+        : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
     adminTokenIsDefault: adminToken === undefined,
     tokenSecret: tokenSecret(get('ORDERFLOW_TOKEN_SECRET'), systemNames),
     vendors: externalVendors(get),
     systems: systemNames,
     seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), demo && db === 'sqlite'),
-    seedStock: get('ORDERFLOW_SEED_STOCK') === undefined ? undefined : positiveInteger('ORDERFLOW_SEED_STOCK', get('ORDERFLOW_SEED_STOCK') as string),
+    seedStock:
+      get('ORDERFLOW_SEED_STOCK') === undefined
+        ? undefined
+        : positiveInteger('ORDERFLOW_SEED_STOCK', get('ORDERFLOW_SEED_STOCK') as string),
     seedUsers: boundedInteger('ORDERFLOW_SEED_USERS', get('ORDERFLOW_SEED_USERS') ?? String(DEFAULT_SEED_USERS), 1, 1_000_000),
     seedPassword: seedPasswordOf(get) ?? DEMO_PASSWORD,
-    loginUserRate: boundedInteger('ORDERFLOW_LOGIN_USER_RATE', get('ORDERFLOW_LOGIN_USER_RATE') ?? String(DEFAULT_LOGIN_USER_RATE), 0, 1_000_000),
-    loginAddressRate: boundedInteger('ORDERFLOW_LOGIN_ADDRESS_RATE', get('ORDERFLOW_LOGIN_ADDRESS_RATE') ?? String(DEFAULT_LOGIN_ADDRESS_RATE), 0, 1_000_000),
+    loginUserRate: boundedInteger(
+      'ORDERFLOW_LOGIN_USER_RATE',
+      get('ORDERFLOW_LOGIN_USER_RATE') ?? String(DEFAULT_LOGIN_USER_RATE),
+      0,
+      1_000_000,
+    ),
+    loginAddressRate: boundedInteger(
+      'ORDERFLOW_LOGIN_ADDRESS_RATE',
+      get('ORDERFLOW_LOGIN_ADDRESS_RATE') ?? String(DEFAULT_LOGIN_ADDRESS_RATE),
+      0,
+      1_000_000,
+    ),
     retryBackoffScale: positiveNumber('ORDERFLOW_RETRY_SCALE', get('ORDERFLOW_RETRY_SCALE') ?? '1'),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
   if (config.systems.includes('warehouse') && !config.systems.includes('order') && config.orderUrl === undefined) {
-    throw new ConfigError('ORDERFLOW_ORDER_URL', 'is needed when this process runs the warehouse without the order system (the warehouse reports shipments to it), e.g. http://127.0.0.1:3000');
+    throw new ConfigError(
+      'ORDERFLOW_ORDER_URL',
+      'is needed when this process runs the warehouse without the order system (the warehouse reports shipments to it), e.g. http://127.0.0.1:3000',
+    );
   }
   if (!demo) {
     refuseDemoAdminToken(adminToken);
@@ -233,7 +274,8 @@ function refuseDemoAdminToken(adminToken: string | undefined): void {
 function seedPasswordOf(get: (name: string) => string | undefined): string | undefined {
   const password = get('ORDERFLOW_SEED_PASSWORD');
   if (password === undefined) return undefined;
-  if (password === DEMO_PASSWORD) throw new ConfigError('ORDERFLOW_SEED_PASSWORD', `is the demo password: choose another, or unset it for the demo's`);
+  if (password === DEMO_PASSWORD)
+    throw new ConfigError('ORDERFLOW_SEED_PASSWORD', `is the demo password: choose another, or unset it for the demo's`);
   if (password.length < 8) throw new ConfigError('ORDERFLOW_SEED_PASSWORD', `must be at least 8 characters (it has ${password.length})`);
   return password;
 }
@@ -262,12 +304,14 @@ function positiveInteger(variable: string, text: string): number {
 
 function boundedInteger(variable: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(variable, `'${text}' is not a whole number from ${min} to ${max.toLocaleString('en')}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ConfigError(variable, `'${text}' is not a whole number from ${min} to ${max.toLocaleString('en')}`);
   return n;
 }
 
 function redisPrefix(text: string): string {
-  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(text)) throw new ConfigError('ORDERFLOW_REDIS_PREFIX', `'${text}' must be 1–64 letters, digits or ':_.-'`);
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(text))
+    throw new ConfigError('ORDERFLOW_REDIS_PREFIX', `'${text}' must be 1–64 letters, digits or ':_.-'`);
   return text;
 }
 
@@ -292,7 +336,8 @@ function endpoints(variable: string, text: string): string {
 
 function httpUrl(variable: string, text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text) || !URL.canParse(text)) throw new ConfigError(variable, `'${text}' is not a URL like http://127.0.0.1:3000`);
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text) || !URL.canParse(text))
+    throw new ConfigError(variable, `'${text}' is not a URL like http://127.0.0.1:3000`);
   return text.replace(/\/+$/, '');
 }
 
@@ -311,7 +356,10 @@ function bool(variable: string, text: string | undefined, fallback: boolean): bo
 
 function systems(text: string | undefined): SystemName[] {
   if (text === undefined || text === 'all') return [...SYSTEMS];
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(SYSTEMS as readonly string[]).includes(name)) {
       throw new ConfigError('ORDERFLOW_SYSTEMS', `'${name}' is not a system; known: ${SYSTEMS.join(', ')}`);
@@ -337,7 +385,10 @@ function adminTokenOf(get: (name: string) => string | undefined): string | undef
 function tokenSecret(text: string | undefined, systemNames: readonly SystemName[]): string | undefined {
   if (text !== undefined) {
     if (text.length < MIN_TOKEN_SECRET_LENGTH) {
-      throw new ConfigError('ORDERFLOW_TOKEN_SECRET', `must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (it has ${text.length}); e.g. the output of \`openssl rand -hex 32\``);
+      throw new ConfigError(
+        'ORDERFLOW_TOKEN_SECRET',
+        `must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (it has ${text.length}); e.g. the output of \`openssl rand -hex 32\``,
+      );
     }
     return text;
   }
@@ -358,7 +409,8 @@ function apiKeysOf(get: (name: string) => string | undefined): Partial<Record<Th
   for (const name of THIRD_PARTY_NAMES) {
     const key = get(vendorVariable(name, 'API_KEY'));
     if (key === undefined) continue;
-    if (!/^[\x21-\x7e]+$/.test(key)) throw new ConfigError(vendorVariable(name, 'API_KEY'), 'must be printable ASCII without spaces (it is sent in an HTTP header)');
+    if (!/^[\x21-\x7e]+$/.test(key))
+      throw new ConfigError(vendorVariable(name, 'API_KEY'), 'must be printable ASCII without spaces (it is sent in an HTTP header)');
     keys[name] = key;
   }
   return keys;
@@ -384,7 +436,11 @@ function externalVendors(get: (name: string) => string | undefined): ExternalVen
       );
     }
     const keyed = THIRD_PARTY_NAMES.find((name) => apiKeys[name] !== undefined);
-    if (keyed) throw new ConfigError(vendorVariable(keyed, 'API_KEY'), `is set but ${vendorVariable(keyed, 'URL')} is not: a key is sent only to an external vendor`);
+    if (keyed)
+      throw new ConfigError(
+        vendorVariable(keyed, 'API_KEY'),
+        `is set but ${vendorVariable(keyed, 'URL')} is not: a key is sent only to an external vendor`,
+      );
     return undefined;
   }
   const missing = THIRD_PARTY_NAMES.find((name) => urls[name] === undefined);
@@ -442,7 +498,10 @@ function vendorsPort(text: string | undefined): number {
   if (text === undefined) return DEFAULT_VENDORS_PORT;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65_532) {
-    throw new ConfigError('ORDERFLOW_VENDORS_PORT', `'${text}' is not a port from 1 to 65532 (the vendors take it and the next three), or 0 for free ports`);
+    throw new ConfigError(
+      'ORDERFLOW_VENDORS_PORT',
+      `'${text}' is not a port from 1 to 65532 (the vendors take it and the next three), or 0 for free ports`,
+    );
   }
   return n;
 }

@@ -46,9 +46,9 @@ const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** `ErrorCode.ORDER_NOT_FOUND === 'ORDER_NOT_FOUND'`; derived from the status table so a code cannot lack a status. */
-export const ErrorCode = Object.freeze(
-  Object.fromEntries(Object.keys(ERROR_STATUS).map((code) => [code, code])),
-) as { readonly [C in ErrorCode]: C };
+export const ErrorCode = Object.freeze(Object.fromEntries(Object.keys(ERROR_STATUS).map((code) => [code, code]))) as {
+  readonly [C in ErrorCode]: C;
+};
 
 /**
  * Statuses of codes carried by other modules' own errors (MqError, ThirdPartyError, VendorError), so they
@@ -109,8 +109,7 @@ export class AppError extends OrderflowError<ErrorCode> {
 }
 
 /** A broken invariant of our own (a bug, not the caller's fault): a 500 whose message stays in the log. */
-export const internalError = (message: string, details?: Record<string, unknown>) =>
-  new AppError(ErrorCode.INTERNAL, message, { details });
+export const internalError = (message: string, details?: Record<string, unknown>) => new AppError(ErrorCode.INTERNAL, message, { details });
 
 export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
   return error instanceof AppError && (code === undefined || error.code === code);

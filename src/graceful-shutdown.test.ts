@@ -8,7 +8,14 @@ function harness(close: () => Promise<void>, timeoutMs = 200) {
   const exits: number[] = [];
   const errors: { fields: object; message: string }[] = [];
   const logger: ShutdownOptions['logger'] = { info() {}, error: (fields, message) => void errors.push({ fields, message }) };
-  exitGracefullyOnSignals({ close, stillRunning: () => ({ step: 'downstream worker' }), logger, timeoutMs, signals, exit: (code) => void exits.push(code) });
+  exitGracefullyOnSignals({
+    close,
+    stillRunning: () => ({ step: 'downstream worker' }),
+    logger,
+    timeoutMs,
+    signals,
+    exit: (code) => void exits.push(code),
+  });
   return { signals, exits, errors };
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +40,10 @@ test('a close that never finishes: past the bound, what was still running is log
 });
 
 test('a second SIGTERM or SIGINT exits at once, with 128 + the signal number', async () => {
-  for (const [second, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [second, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     let closes = 0;
     const { signals, exits } = harness(() => (closes++, new Promise(() => {})), 500);
     signals.emit('SIGTERM');

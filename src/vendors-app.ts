@@ -69,7 +69,10 @@ async function listening<T>(start: () => Promise<T>, port: number): Promise<T> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new ConfigError('ORDERFLOW_VENDORS_PORT', `${port} to ${port + 3} must be free for the admin API and the three vendors: ${(error as Error).message}`);
+      throw new ConfigError(
+        'ORDERFLOW_VENDORS_PORT',
+        `${port} to ${port + 3} must be free for the admin API and the three vendors: ${(error as Error).message}`,
+      );
     }
     throw error;
   }

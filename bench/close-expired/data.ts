@@ -76,7 +76,9 @@ export async function buildDataset(dir: string, o: DataOptions): Promise<Dataset
   db.pragma('cache_size = -1000000');
   // Secondary indexes are built after the load (much faster than growing them row by row),
   // from their own CREATE INDEX text, so they are exactly the migration's.
-  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
+  const indexes = db
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' AND sql IS NOT NULL")
+    .all() as { name: string; sql: string }[];
   for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
 
   const windowSize = o.expiring + o.paidInWindow;
@@ -122,7 +124,18 @@ export async function buildDataset(dir: string, o: DataOptions): Promise<Dataset
       const orderId = newOrderId(createdAt);
       const paid = status !== OrderStatus.CLOSED && status !== OrderStatus.CANCELLED;
       const shipped = status === OrderStatus.SHIPPED || status === OrderStatus.COMPLETED || status === OrderStatus.REFUNDED;
-      insertOrder.run(orderId, user, phone, status, price * q, paid ? `PAY-${i}` : null, shipped ? `TRK-${i}` : null, createdAt + PAY_TIMEOUT_MS, createdAt, createdAt + 3_600_000);
+      insertOrder.run(
+        orderId,
+        user,
+        phone,
+        status,
+        price * q,
+        paid ? `PAY-${i}` : null,
+        shipped ? `TRK-${i}` : null,
+        createdAt + PAY_TIMEOUT_MS,
+        createdAt,
+        createdAt + 3_600_000,
+      );
       insertItem.run(orderId, skuId(i), q, price);
       return;
     }
@@ -137,7 +150,18 @@ export async function buildDataset(dir: string, o: DataOptions): Promise<Dataset
     if (paid) sold[sku] += q;
     else reserved[sku] += q;
     const status = paid ? OrderStatus.PAID : OrderStatus.WAIT_PAY;
-    insertOrder.run(orderId, user, phone, status, price * q, paid ? `PAY-${i}` : null, null, deadline, createdAt, paid ? deadline - 5_000 : createdAt);
+    insertOrder.run(
+      orderId,
+      user,
+      phone,
+      status,
+      price * q,
+      paid ? `PAY-${i}` : null,
+      null,
+      deadline,
+      createdAt,
+      paid ? deadline - 5_000 : createdAt,
+    );
     insertItem.run(orderId, skuId(i), q, price);
     insertHistory.run(orderId, 1, null, OrderStatus.WAIT_PAY, createdAt, null);
     if (paid) insertHistory.run(orderId, 2, OrderStatus.WAIT_PAY, OrderStatus.PAID, deadline - 5_000, null);
@@ -149,7 +173,9 @@ export async function buildDataset(dir: string, o: DataOptions): Promise<Dataset
     db.transaction(() => {
       for (let i = from; i < Math.min(o.orders, from + chunk); i++) put(i);
     })();
-    o.log(`  ${Math.round((100 * Math.min(o.orders, from + chunk)) / o.orders)}% of ${o.orders.toLocaleString('en-US')} orders written (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    o.log(
+      `  ${Math.round((100 * Math.min(o.orders, from + chunk)) / o.orders)}% of ${o.orders.toLocaleString('en-US')} orders written (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
   // Newer schemas number history on the order row (history_seq, default 1): the paid ones are at 2.
   const columns = (db.prepare('PRAGMA table_info(orders)').all() as { name: string }[]).map((c) => c.name);
@@ -157,14 +183,16 @@ export async function buildDataset(dir: string, o: DataOptions): Promise<Dataset
   const stockTotal = 100_000_000;
   const insertSku = db.prepare('INSERT INTO skus (sku_id, name, price_cents, available, reserved, sold) VALUES (?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
-    for (let s = 0; s < o.skus; s++) insertSku.run(skuId(s), `Bench SKU ${s}`, 1_000 + (s % 50) * 100, stockTotal - sold[s] - reserved[s], reserved[s], sold[s]);
+    for (let s = 0; s < o.skus; s++)
+      insertSku.run(skuId(s), `Bench SKU ${s}`, 1_000 + (s % 50) * 100, stockTotal - sold[s] - reserved[s], reserved[s], sold[s]);
   })();
   for (const index of indexes) {
     o.log(`  building index ${index.name}`);
     db.exec(index.sql);
   }
   const rowids = db.prepare('SELECT count(*) AS n, max(rowid) AS max FROM orders').get() as { n: number; max: number };
-  if (rowids.n !== o.orders || rowids.max !== o.orders) throw new Error(`expected rowids 1..${o.orders}, got ${rowids.n} rows up to ${rowids.max}`);
+  if (rowids.n !== o.orders || rowids.max !== o.orders)
+    throw new Error(`expected rowids 1..${o.orders}, got ${rowids.n} rows up to ${rowids.max}`);
   db.pragma('journal_mode = WAL');
   db.close();
   const mb = fs.statSync(file).size / 2 ** 20;
@@ -197,7 +225,9 @@ export function copyForRun(data: Dataset, dir: string, start: () => number, drop
   const at = start();
   const shift = at - data.storedStart;
   db.transaction(() => {
-    db.prepare('UPDATE orders SET pay_deadline = pay_deadline + ?, created_at = created_at + ?, updated_at = updated_at + ? WHERE rowid > ?').run(shift, shift, shift, data.lastOldRowid);
+    db.prepare(
+      'UPDATE orders SET pay_deadline = pay_deadline + ?, created_at = created_at + ?, updated_at = updated_at + ? WHERE rowid > ?',
+    ).run(shift, shift, shift, data.lastOldRowid);
     db.prepare('UPDATE order_history SET at = at + ? WHERE order_id >= ?').run(shift, data.firstWindowOrderId);
   })();
   db.close();

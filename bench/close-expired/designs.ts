@@ -106,13 +106,23 @@ export async function runDesign(design: Design, o: RunOptions): Promise<RunResul
     const pending: Promise<unknown>[] = [];
     for (const w of data.window) {
       const payDeadline = deadlines.get(w.orderId) as number;
-      pending.push(producer.send({ topic: Topics.ORDER_TIMEOUT, tag: Tags.TIMEOUT, keys: [w.orderId], body: JSON.stringify({ orderId: w.orderId, payDeadline }), deliverAt: payDeadline }));
+      pending.push(
+        producer.send({
+          topic: Topics.ORDER_TIMEOUT,
+          tag: Tags.TIMEOUT,
+          keys: [w.orderId],
+          body: JSON.stringify({ orderId: w.orderId, payDeadline }),
+          deliverAt: payDeadline,
+        }),
+      );
       if (pending.length >= 256) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
     messages = { sent: data.window.length, sendMs: performance.now() - t, handled: 0, retryLater: 0, early: 0 };
     const counts = messages;
-    o.log(`  ${counts.sent.toLocaleString('en-US')} order_timeout messages sent in ${Math.round(counts.sendMs)} ms (due from ${new Date(start).toISOString().slice(11, 23)})`);
+    o.log(
+      `  ${counts.sent.toLocaleString('en-US')} order_timeout messages sent in ${Math.round(counts.sendMs)} ms (due from ${new Date(start).toISOString().slice(11, 23)})`,
+    );
     const consumer = await mq.pushConsumer({
       group: Groups.ORDER_CLOSER,
       subscriptions: { [Topics.ORDER_TIMEOUT]: '*' },
@@ -141,7 +151,8 @@ export async function runDesign(design: Design, o: RunOptions): Promise<RunResul
     scans = records;
     let current: ScanRecord | undefined;
     m.meter.onExecution = (e, read, ms) => {
-      if (current && e.kind === 'scan for due orders') Object.assign(current, { returned: e.rows?.length ?? 0, rowsRead: read, selectMs: ms });
+      if (current && e.kind === 'scan for due orders')
+        Object.assign(current, { returned: e.rows?.length ?? 0, rowsRead: read, selectMs: ms });
     };
     // As order-system.ts runs it: every SCAN_INTERVAL_MS, skipped while the previous scan still runs.
     let scanning = false;
@@ -187,7 +198,9 @@ export async function runDesign(design: Design, o: RunOptions): Promise<RunResul
     if (Date.now() - shown >= 5_000) {
       shown = Date.now();
       const last = scans?.at(-1);
-      o.log(`  ${closedAt.size.toLocaleString('en-US')}/${expiring.toLocaleString('en-US')} closed${last ? `; ${scans?.length} scans, last one ${last.ms.toFixed(0)} ms, ${last.rowsRead.toLocaleString('en-US')} rows read` : ''}`);
+      o.log(
+        `  ${closedAt.size.toLocaleString('en-US')}/${expiring.toLocaleString('en-US')} closed${last ? `; ${scans?.length} scans, last one ${last.ms.toFixed(0)} ms, ${last.rowsRead.toLocaleString('en-US')} rows read` : ''}`,
+      );
     }
   }
   const wallMs = performance.now() - t0;
@@ -202,7 +215,24 @@ export async function runDesign(design: Design, o: RunOptions): Promise<RunResul
   const checks = checkRun(m.raw, data, { closedAt, closes, deadlines });
   const statements = [...m.meter.statements.values()].filter((s) => s.calls > 0);
   await m.database.close();
-  return { design, windowStart, windowEnd, wallMs, cpuMs: (cpu.user + cpu.system) / 1_000, loadBefore, loadAfter, db, lags, statements, scans, skippedScans: scans ? skipped : undefined, messages, model, errors, checks };
+  return {
+    design,
+    windowStart,
+    windowEnd,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1_000,
+    loadBefore,
+    loadAfter,
+    db,
+    lags,
+    statements,
+    scans,
+    skippedScans: scans ? skipped : undefined,
+    messages,
+    model,
+    errors,
+    checks,
+  };
 }
 
 /**
@@ -237,7 +267,13 @@ function rowsReadRule(tableRows: number, rowidOf: Map<string, number>) {
  * Checks the model above against SQLite itself, before the run: the scan's query with a counting
  * function as its first condition, which SQLite calls once for every row the loop visits.
  */
-function checkScanModel(raw: import('better-sqlite3').Database, tableRows: number, rowidOf: Map<string, number>, first: number, last: number): RunResult['model'] {
+function checkScanModel(
+  raw: import('better-sqlite3').Database,
+  tableRows: number,
+  rowidOf: Map<string, number>,
+  first: number,
+  last: number,
+): RunResult['model'] {
   let visited = 0;
   raw.function('bench_visit', { deterministic: false }, () => (visited++, 1));
   const sql = 'SELECT order_id FROM orders WHERE bench_visit() AND status = ? AND pay_deadline <= ? LIMIT ?';
@@ -251,7 +287,14 @@ function checkScanModel(raw: import('better-sqlite3').Database, tableRows: numbe
   return { noneDue: probe(first - 1), allDue: probe(last) };
 }
 
-function orderContext(database: OrderContext['database'], close: 'delay' | 'scan', mq: Messaging, producer: Producer | undefined, logger: OrderContext['logger'], onClosed: (orderId: string) => void): OrderContext {
+function orderContext(
+  database: OrderContext['database'],
+  close: 'delay' | 'scan',
+  mq: Messaging,
+  producer: Producer | undefined,
+  logger: OrderContext['logger'],
+  onClosed: (orderId: string) => void,
+): OrderContext {
   const registry = new Registry();
   return {
     database,

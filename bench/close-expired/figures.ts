@@ -69,7 +69,8 @@ const ms = (s: LatencySummary) => `${n(s.p50)} / ${n(s.p99)} / ${n(s.max)}`;
 
 export function tableRows(data: Dataset, f: Figures[], results: RunResult[]): string[][] {
   const rows: string[][] = [['', ...f.map((x) => x.design), 'target']];
-  const row = (label: string, cell: (x: Figures, r: RunResult) => string, target = '') => rows.push([label, ...f.map((x, i) => cell(x, results[i])), target]);
+  const row = (label: string, cell: (x: Figures, r: RunResult) => string, target = '') =>
+    rows.push([label, ...f.map((x, i) => cell(x, results[i])), target]);
   row(`orders closed (of ${n(data.options.expiring)} expired)`, (x) => n(x.closed));
   row('lag after deadline p50 / p99 / max, ms', (x) => ms(x.lag), 'p99 ≤ 1,000');
   row('rows read to find them, per closed order', (x) => n(x.findRowsPerClosed), '1');
@@ -79,7 +80,9 @@ export function tableRows(data: Dataset, f: Figures[], results: RunResult[]): st
   row('DB time per closed order, ms', (x) => n(x.dbMsPerClosed));
   row('  of which finding the orders, ms', (x) => n(x.findMsPerClosed));
   row('statements per closed order', (x) => n(x.statementsPerClosed));
-  row('lookups: messages handled / scans run', (x, r) => (r.scans ? `${n(x.lookups)} scans (${r.skippedScans ?? 0} ticks skipped)` : `${n(x.lookups)} messages`));
+  row('lookups: messages handled / scans run', (x, r) =>
+    r.scans ? `${n(x.lookups)} scans (${r.skippedScans ?? 0} ticks skipped)` : `${n(x.lookups)} messages`,
+  );
   row('rows read per scan, min – max', (x) => (x.rowsPerScan ? `${n(x.rowsPerScan.min)} – ${n(x.rowsPerScan.max)}` : '—'));
   row('scan query p50 / max, ms', (x) => (x.scanSelectMs ? `${n(x.scanSelectMs.p50)} / ${n(x.scanSelectMs.max)}` : '—'));
   row('whole scan (query + closes) p50 / max, ms', (x) => (x.scanMs ? `${n(x.scanMs.p50)} / ${n(x.scanMs.max)}` : '—'));
@@ -98,7 +101,12 @@ export function tableRows(data: Dataset, f: Figures[], results: RunResult[]): st
 export function printRows(rows: string[][]): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   rows.forEach((r, i) => {
-    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+    console.log(
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    );
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   });
 }
@@ -109,7 +117,11 @@ export function ratios(f: Figures[]): string[][] {
   const r = (a: number, b: number) => (b > 0 ? `${n(a / b)}×` : '—');
   return [
     ['ratio', 'scan, no index ÷ delay', 'scan + index ÷ delay'],
-    ['rows read to find, per closed order', r(old.findRowsPerClosed, delay.findRowsPerClosed), r(indexed.findRowsPerClosed, delay.findRowsPerClosed)],
+    [
+      'rows read to find, per closed order',
+      r(old.findRowsPerClosed, delay.findRowsPerClosed),
+      r(indexed.findRowsPerClosed, delay.findRowsPerClosed),
+    ],
     ['DB time per closed order', r(old.dbMsPerClosed, delay.dbMsPerClosed), r(indexed.dbMsPerClosed, delay.dbMsPerClosed)],
     ['DB time per second', r(old.dbMsPerSecond, delay.dbMsPerSecond), r(indexed.dbMsPerSecond, delay.dbMsPerSecond)],
     ['process CPU per second', r(old.cpuMsPerSecond, delay.cpuMsPerSecond), r(indexed.cpuMsPerSecond, delay.cpuMsPerSecond)],

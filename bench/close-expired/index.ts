@@ -40,14 +40,18 @@ export async function runCloseExpiredBench(args: Map<string, string | true>): Pr
   const results: RunResult[] = [];
   let data: Dataset;
   try {
-    log(`building the order database: ${options.orders.toLocaleString('en-US')} orders, ${options.expiring.toLocaleString('en-US')} expiring over ${options.windowMs / 1_000} s, ${options.paidInWindow.toLocaleString('en-US')} paid in time among them (${dir})`);
+    log(
+      `building the order database: ${options.orders.toLocaleString('en-US')} orders, ${options.expiring.toLocaleString('en-US')} expiring over ${options.windowMs / 1_000} s, ${options.paidInWindow.toLocaleString('en-US')} paid in time among them (${dir})`,
+    );
     data = await buildDataset(dir, { ...options, log });
     for (const [i, design] of DESIGNS.entries()) {
       log(`design ${i + 1}/3: ${TITLES[design]}`);
       const result = await runDesign(design, { data, dir, leadMs: 6_000, tailMs: 3_000, log });
       results.push(result);
       const f = figuresOf(result);
-      log(`  done: ${f.closed.toLocaleString('en-US')} closed, lag p99 ${round(f.lag.p99)} ms, ${round(f.findRowsPerClosed)} rows read to find each, DB ${round(f.dbMsPerSecond)} ms/s${result.checks.violations.length ? `; VIOLATIONS: ${result.checks.violations.join('; ')}` : ''}`);
+      log(
+        `  done: ${f.closed.toLocaleString('en-US')} closed, lag p99 ${round(f.lag.p99)} ms, ${round(f.findRowsPerClosed)} rows read to find each, DB ${round(f.dbMsPerSecond)} ms/s${result.checks.violations.length ? `; VIOLATIONS: ${result.checks.violations.join('; ')}` : ''}`,
+      );
     }
   } finally {
     if (args.has('keep')) log(`kept ${dir}`);
@@ -56,7 +60,9 @@ export async function runCloseExpiredBench(args: Map<string, string | true>): Pr
 
   const figures = results.map(figuresOf);
   console.log('');
-  console.log(`closing ${data.options.expiring.toLocaleString('en-US')} expired orders among ${data.totalOrders.toLocaleString('en-US')} (deadlines over ${data.options.windowMs / 1_000} s; scan every 1 s)`);
+  console.log(
+    `closing ${data.options.expiring.toLocaleString('en-US')} expired orders among ${data.totalOrders.toLocaleString('en-US')} (deadlines over ${data.options.windowMs / 1_000} s; scan every 1 s)`,
+  );
   const rows = tableRows(data, figures, results);
   printRows(rows);
   console.log('');
@@ -73,12 +79,17 @@ export async function runCloseExpiredBench(args: Map<string, string | true>): Pr
     for (const p of planProblems(r.statements)) warnings.push(`${TITLES[r.design]}: ${p}`);
     if (r.model) {
       const { noneDue, allDue } = r.model;
-      console.log(`    scan row count model vs SQLite's own count: none due ${noneDue.counted.toLocaleString('en-US')} vs ${noneDue.visited.toLocaleString('en-US')} visited; all due ${allDue.counted.toLocaleString('en-US')} vs ${allDue.visited.toLocaleString('en-US')} visited`);
-      if (noneDue.counted !== noneDue.visited || allDue.counted !== allDue.visited) warnings.push(`${TITLES[r.design]}: the rows-read model disagrees with SQLite's count`);
+      console.log(
+        `    scan row count model vs SQLite's own count: none due ${noneDue.counted.toLocaleString('en-US')} vs ${noneDue.visited.toLocaleString('en-US')} visited; all due ${allDue.counted.toLocaleString('en-US')} vs ${allDue.visited.toLocaleString('en-US')} visited`,
+      );
+      if (noneDue.counted !== noneDue.visited || allDue.counted !== allDue.visited)
+        warnings.push(`${TITLES[r.design]}: the rows-read model disagrees with SQLite's count`);
     }
     if (r.messages) {
       const m = r.messages;
-      console.log(`    messages: ${m.sent.toLocaleString('en-US')} sent before the window in ${Math.round(m.sendMs)} ms; ${m.handled.toLocaleString('en-US')} handled, ${m.retryLater} RETRY_LATER, ${m.early} delivered before the deadline`);
+      console.log(
+        `    messages: ${m.sent.toLocaleString('en-US')} sent before the window in ${Math.round(m.sendMs)} ms; ${m.handled.toLocaleString('en-US')} handled, ${m.retryLater} RETRY_LATER, ${m.early} delivered before the deadline`,
+      );
     }
     if (r.skippedScans) console.log(`    ${r.skippedScans} scan ticks skipped (the previous scan was still running)`);
   }
@@ -90,10 +101,17 @@ export async function runCloseExpiredBench(args: Map<string, string | true>): Pr
   );
   for (const w of warnings) console.log(`warning: ${w}`);
 
-  const violations = results.flatMap((r) => [...r.checks.violations, ...(r.errors > 0 ? [`${r.errors} closings failed`] : [])].map((v) => `${TITLES[r.design]}: ${v}`));
+  const violations = results.flatMap((r) =>
+    [...r.checks.violations, ...(r.errors > 0 ? [`${r.errors} closings failed`] : [])].map((v) => `${TITLES[r.design]}: ${v}`),
+  );
   const file = saveResults('close-expired', {
     options,
-    dataset: { totalOrders: data.totalOrders, window: data.window.length, oldStatusCounts: data.oldStatusCounts, buildMs: Math.round(data.buildMs) },
+    dataset: {
+      totalOrders: data.totalOrders,
+      window: data.window.length,
+      oldStatusCounts: data.oldStatusCounts,
+      buildMs: Math.round(data.buildMs),
+    },
     table: rows,
     ratios: ratios(figures),
     designs: results.map((r, i) => ({

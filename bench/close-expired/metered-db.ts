@@ -169,7 +169,12 @@ export function openMetered(file: string): MeteredDatabase {
         const p = plan(params);
         const t = process.hrtime.bigint();
         const result = statement.run(params as unknown[]);
-        meter.record(stats, Number(process.hrtime.bigint() - t) / 1e6, { kind: stats.kind, plan: p, params, changes: Number(result.changes) });
+        meter.record(stats, Number(process.hrtime.bigint() - t) / 1e6, {
+          kind: stats.kind,
+          plan: p,
+          params,
+          changes: Number(result.changes),
+        });
         return result;
       },
       iterate(params) {

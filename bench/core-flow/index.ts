@@ -23,20 +23,29 @@ const log = (line: string) => console.log(`[${new Date().toISOString().slice(11,
 export async function runCoreFlowBench(args: Map<string, string | true>): Promise<void> {
   const topology = args.get('topology') ?? 'embedded';
   if (topology === 'production') return runProductionCoreFlowBench(args);
-  if (topology !== 'embedded') throw new Error(`--topology takes embedded (one process, the default) or production (RocketMQ, MariaDB, Redis, systems in processes of their own), not ${String(topology)}`);
+  if (topology !== 'embedded')
+    throw new Error(
+      `--topology takes embedded (one process, the default) or production (RocketMQ, MariaDB, Redis, systems in processes of their own), not ${String(topology)}`,
+    );
   const rate = Number(args.get('rate') ?? 1_000);
   const seconds = Number(args.get('seconds') ?? 10);
   const warmup = Number(args.get('warmup') ?? 3);
   const saturation = Number(args.get('saturation') ?? 30_000);
   // --alternate-seconds N: the same-server isolation phase's block length (0 skips it; so do fewer than two --vendor-ms); see alternateVendors.
   const alternateSeconds = Number(args.get('alternate-seconds') ?? 5);
-  if (!(alternateSeconds >= 0)) throw new Error(`--alternate-seconds takes a number of seconds, 0 to skip (got ${String(args.get('alternate-seconds'))})`);
+  if (!(alternateSeconds >= 0))
+    throw new Error(`--alternate-seconds takes a number of seconds, 0 to skip (got ${String(args.get('alternate-seconds'))})`);
   // --flows async (or sync): only those scenarios, for a quicker look; the comparisons need all four.
   const flows = String(args.get('flows') ?? 'async,sync').split(',');
   // --vendor-ms 1000,100: the vendor latencies, in the order run (to tell an effect of the order from one of the latency).
-  const vendorMs = String(args.get('vendor-ms') ?? '100,1000').split(',').map(Number);
-  if (vendorMs.some((ms) => !(ms >= 0))) throw new Error(`--vendor-ms takes milliseconds separated by commas (got ${String(args.get('vendor-ms'))})`);
-  const scenarios: Scenario[] = (['async', 'sync'] as const).filter((flow) => flows.includes(flow)).flatMap((flow) => vendorMs.map((ms) => ({ flow, vendorMs: ms })));
+  const vendorMs = String(args.get('vendor-ms') ?? '100,1000')
+    .split(',')
+    .map(Number);
+  if (vendorMs.some((ms) => !(ms >= 0)))
+    throw new Error(`--vendor-ms takes milliseconds separated by commas (got ${String(args.get('vendor-ms'))})`);
+  const scenarios: Scenario[] = (['async', 'sync'] as const)
+    .filter((flow) => flows.includes(flow))
+    .flatMap((flow) => vendorMs.map((ms) => ({ flow, vendorMs: ms })));
   // The same-server isolation phase runs on the first async server, when there are two vendor latencies to switch between.
   const alternateOn = alternateSeconds > 0 && new Set(vendorMs).size > 1 ? scenarios.findIndex((s) => s.flow === 'async') : -1;
   const sections: Section[] = [];
@@ -90,7 +99,12 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
         });
         raw[`${name}: saturation`] = { ...summary(sat), paid: sat.paid, elapsedMs: sat.elapsedMs };
       } else {
-        figures.push({ name: 'pay throughput (saturated at the fixed rate)', unit: 'msg/s', value: Math.round(fixed.achieved), note: 'each pay waits for both vendors in turn' });
+        figures.push({
+          name: 'pay throughput (saturated at the fixed rate)',
+          unit: 'msg/s',
+          value: Math.round(fixed.achieved),
+          note: 'each pay waits for both vendors in turn',
+        });
       }
       sections.push({ title: name, figures });
     } finally {
@@ -179,7 +193,12 @@ function pay(server: ServerProcess, token: string, ids: string[], options: { amo
 
 async function setVendors(server: ServerProcess, latencyMs: number): Promise<void> {
   for (const vendor of ['sms', 'logistics']) {
-    const res = await server.call('PUT', `/api/admin/third-parties/${vendor}`, { latencyMs, jitterMs: 0, failureRate: 0, down: false }, BENCH_ADMIN_TOKEN);
+    const res = await server.call(
+      'PUT',
+      `/api/admin/third-parties/${vendor}`,
+      { latencyMs, jitterMs: 0, failureRate: 0, down: false },
+      BENCH_ADMIN_TOKEN,
+    );
     if (res.status !== 200) throw new Error(`setting ${vendor} latency: ${res.status} ${JSON.stringify(res.body)}`);
   }
 }
@@ -199,7 +218,10 @@ async function alternateVendors(server: ServerProcess, token: string, rate: numb
   const order = [slow, fast, fast, slow];
   log(`  vendors alternated on this server: ${order.map((ms) => `${ms} ms`).join(', ')}, ${blockSeconds} s each at ${rate}/s`);
   const ids = await placeOrders(server, token, order.length * rate * blockSeconds + 500);
-  const pooled = new Map<number, Float64Array[]>([[slow, []], [fast, []]]);
+  const pooled = new Map<number, Float64Array[]>([
+    [slow, []],
+    [fast, []],
+  ]);
   let non2xx = 0;
   let errors = 0;
   for (const [k, ms] of order.entries()) {
@@ -213,8 +235,22 @@ async function alternateVendors(server: ServerProcess, token: string, rate: numb
   const at = (ms: number) => summarize(concat(pooled.get(ms) ?? []));
   const [s, f] = [at(slow), at(fast)];
   const figures: Figure[] = [
-    { name: `${ALTERNATING}: ${slow} ms`, unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `${rate}/s offered; p99.9 ${s.p999.toFixed(1)} ms; blocks 1 and 4` },
-    { name: `${ALTERNATING}: ${fast} ms`, unit: 'ms', value: f.p99, p50Ms: f.p50, p99Ms: f.p99, note: `p99.9 ${f.p999.toFixed(1)} ms; blocks 2 and 3; non-2xx ${non2xx}, errors ${errors} in all four` },
+    {
+      name: `${ALTERNATING}: ${slow} ms`,
+      unit: 'ms',
+      value: s.p99,
+      p50Ms: s.p50,
+      p99Ms: s.p99,
+      note: `${rate}/s offered; p99.9 ${s.p999.toFixed(1)} ms; blocks 1 and 4`,
+    },
+    {
+      name: `${ALTERNATING}: ${fast} ms`,
+      unit: 'ms',
+      value: f.p99,
+      p50Ms: f.p50,
+      p99Ms: f.p99,
+      note: `p99.9 ${f.p999.toFixed(1)} ms; blocks 2 and 3; non-2xx ${non2xx}, errors ${errors} in all four`,
+    },
   ];
   return { figures, raw: { order, blockSeconds, rate, [`${slow} ms`]: s, [`${fast} ms`]: f, non2xx, errors } };
 }
@@ -249,7 +285,11 @@ async function payEvenly(server: ServerProcess, token: string, ids: string[], ra
       url: server.url,
       total,
       rate,
-      request: (i) => ({ path: `/api/orders/${ids[i]}/pay`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' }),
+      request: (i) => ({
+        path: `/api/orders/${ids[i]}/pay`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
+      }),
       onResponse: (_i, status) => {
         if (status < 200 || status >= 300) non2xx++;
       },
@@ -283,9 +323,21 @@ function compare(sections: Section[]): Figure[] {
   const s1000 = 'sync design, vendors at 1000 ms';
   const alternated = sections.flatMap((s) => s.figures).filter((f) => f.name.startsWith(ALTERNATING));
   return [
-    { name: 'latency isolation: async p99 at 1,000 ms ÷ at 100 ms', unit: '×', value: p(a1000, 'p99Ms') / p(a100, 'p99Ms'), note: 'target ≤ 1.2; two servers, minutes apart' },
+    {
+      name: 'latency isolation: async p99 at 1,000 ms ÷ at 100 ms',
+      unit: '×',
+      value: p(a1000, 'p99Ms') / p(a100, 'p99Ms'),
+      note: 'target ≤ 1.2; two servers, minutes apart',
+    },
     ...(alternated.length === 2
-      ? [{ name: 'latency isolation, vendors alternated on one server', unit: '×' as const, value: (alternated[0].p99Ms ?? NaN) / (alternated[1].p99Ms ?? NaN), note: 'target ≤ 1.2; p99 at the slow ÷ at the fast vendors' }]
+      ? [
+          {
+            name: 'latency isolation, vendors alternated on one server',
+            unit: '×' as const,
+            value: (alternated[0].p99Ms ?? NaN) / (alternated[1].p99Ms ?? NaN),
+            note: 'target ≤ 1.2; p99 at the slow ÷ at the fast vendors',
+          },
+        ]
       : []),
     { name: 'sync p50 ÷ async p50, vendors at 100 ms', unit: '×', value: p(s100, 'p50Ms') / p(a100, 'p50Ms'), note: 'target ≥ 100' },
     { name: 'sync p50 ÷ async p50, vendors at 1,000 ms', unit: '×', value: p(s1000, 'p50Ms') / p(a1000, 'p50Ms'), note: 'target ≥ 100' },

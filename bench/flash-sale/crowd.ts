@@ -153,8 +153,12 @@ const wire = new WeakMap<CrowdRequest, Buffer>();
 function bytesOf(request: CrowdRequest, host: string): Buffer {
   let bytes = wire.get(request);
   if (!bytes) {
-    const headers = Object.entries(request.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    bytes = Buffer.from(`POST ${request.path} HTTP/1.1\r\nhost: ${host}\r\n${headers}content-length: ${Buffer.byteLength(request.body)}\r\n\r\n${request.body}`);
+    const headers = Object.entries(request.headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    bytes = Buffer.from(
+      `POST ${request.path} HTTP/1.1\r\nhost: ${host}\r\n${headers}content-length: ${Buffer.byteLength(request.body)}\r\n\r\n${request.body}`,
+    );
     wire.set(request, bytes);
   }
   return bytes;

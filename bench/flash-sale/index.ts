@@ -98,7 +98,8 @@ export async function runFlashSaleBench(args: Map<string, string | true>): Promi
   console.log(`\nresults: ${file}`);
 }
 
-const title = (d: Design) => (d === 'old' ? 'old way: every request places an order in the order DB' : `new way: ${d} gate → queue → rate-limited creator`);
+const title = (d: Design) =>
+  d === 'old' ? 'old way: every request places an order in the order DB' : `new way: ${d} gate → queue → rate-limited creator`;
 
 async function runDesign(design: Design, options: Options, port: number, redisUrl: string): Promise<DesignResult> {
   const secret = randomBytes(32).toString('hex');
@@ -116,10 +117,15 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
   );
   try {
     const tokens = Array.from({ length: options.users }, (_, i) => signToken(`user${i + 1}`, secret));
-    const saleId = design === 'old' ? '' : ((await server.call('GET', '/api/flash-sales')).body as { id: string; skuId: string }[]).find((s) => s.skuId === FLASH_SKU)?.id;
+    const saleId =
+      design === 'old'
+        ? ''
+        : ((await server.call('GET', '/api/flash-sales')).body as { id: string; skuId: string }[]).find((s) => s.skuId === FLASH_SKU)?.id;
     if (saleId === undefined) throw new Error('no flash sale of the demo SKU');
     const connections = new Connections(options.connections);
-    log(`  warming up: ${WARM_UP_REQUESTS.toLocaleString('en')} requests that touch nothing, then 3,000 on ${WARM_UP_SKU} (${design === 'old' ? 'orders' : `a ${WARM_UP_SALE_UNITS}-unit sale`})`);
+    log(
+      `  warming up: ${WARM_UP_REQUESTS.toLocaleString('en')} requests that touch nothing, then 3,000 on ${WARM_UP_SKU} (${design === 'old' ? 'orders' : `a ${WARM_UP_SALE_UNITS}-unit sale`})`,
+    );
     await warmUp(server, connections, design, tokens, options);
     const before = await metrics(server);
     log(`  ${options.requests} requests at ${options.offered}/s, ${options.connections} connections, ${options.users} buyers`);
@@ -134,11 +140,15 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
     // What was created: orders straight from the responses (old), or from the tickets once settled (new).
     const owned = design === 'old' ? load.created : await settledOrders(server, load.tickets, tokens);
     const created = await Promise.all(
-      owned.map(async ({ orderId, user }) => Date.parse((await server.call('GET', `/api/orders/${orderId}`, undefined, tokens[user])).body.createdAt)),
+      owned.map(async ({ orderId, user }) =>
+        Date.parse((await server.call('GET', `/api/orders/${orderId}`, undefined, tokens[user])).body.createdAt),
+      ),
     );
     const lastOrder = created.length ? Math.max(...created) : started;
     const split = Math.min(options.requests, Math.max(0, Math.ceil(((lastOrder - load.result.startedAt) * options.offered) / 1_000)));
-    const sku = ((await server.call('GET', '/api/skus')).body as { skuId: string; stock: DesignResult['sku'] }[]).find((s) => s.skuId === FLASH_SKU)?.stock as DesignResult['sku'];
+    const sku = ((await server.call('GET', '/api/skus')).body as { skuId: string; stock: DesignResult['sku'] }[]).find(
+      (s) => s.skuId === FLASH_SKU,
+    )?.stock as DesignResult['sku'];
     const after = await metrics(server);
     const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
     const reachedOrderDb = (load.responses['201'] ?? 0) + (load.responses['409 STOCK_INSUFFICIENT'] ?? 0);
@@ -152,8 +162,10 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
       latency: summarize(load.result.latenciesMs),
       latencyWhileCreating: summarize(load.result.latenciesMs.subarray(0, split)),
       latencyAfter: summarize(load.result.latenciesMs.subarray(split)),
-      p99ByHalfSecond: Array.from({ length: Math.ceil(options.requests / (options.offered / 2)) }, (_, k) =>
-        Math.round(summarize(load.result.latenciesMs.subarray((k * options.offered) / 2, ((k + 1) * options.offered) / 2)).p99 * 10) / 10,
+      p99ByHalfSecond: Array.from(
+        { length: Math.ceil(options.requests / (options.offered / 2)) },
+        (_, k) =>
+          Math.round(summarize(load.result.latenciesMs.subarray((k * options.offered) / 2, ((k + 1) * options.offered) / 2)).p99 * 10) / 10,
       ),
       achievedPerSecond: Math.round(options.requests / loadSeconds),
       loadSeconds,
@@ -169,7 +181,8 @@ async function runDesign(design: Design, options: Options, port: number, redisUr
     };
   } finally {
     await server.stop();
-    if (design === 'redis') await deleteKeys(redisUrl, prefix).catch((error: Error) => log(`  cleaning Redis keys failed: ${error.message}`));
+    if (design === 'redis')
+      await deleteKeys(redisUrl, prefix).catch((error: Error) => log(`  cleaning Redis keys failed: ${error.message}`));
   }
 }
 
@@ -199,10 +212,21 @@ async function warmUp(server: ServerProcess, connections: Connections, design: D
   await new Promise((r) => setTimeout(r, 3_000));
   const crowdOf = (path: string, skuId: string, total: number, onResponse: (i: number, status: number, body: string) => void) => {
     const prepared = prepare(design, path, tokens, skuId);
-    return runCrowd(connections, { url: server.url, total, rate: options.offered, request: (i) => prepared[i % prepared.length], onResponse });
+    return runCrowd(connections, {
+      url: server.url,
+      total,
+      rate: options.offered,
+      request: (i) => prepared[i % prepared.length],
+      onResponse,
+    });
   };
   let notFound = 0;
-  await crowdOf(design === 'old' ? '/api/orders' : '/api/flash-sales/FS-WARM-UP/orders', 'SKU-WARM-UP', WARM_UP_REQUESTS, (_i, status) => void (status === 404 && notFound++));
+  await crowdOf(
+    design === 'old' ? '/api/orders' : '/api/flash-sales/FS-WARM-UP/orders',
+    'SKU-WARM-UP',
+    WARM_UP_REQUESTS,
+    (_i, status) => void (status === 404 && notFound++),
+  );
   if (notFound !== WARM_UP_REQUESTS) throw new Error(`warm-up: expected ${WARM_UP_REQUESTS} × 404, got ${notFound}`);
   if (design === 'old') {
     const statuses: Record<number, number> = {};
@@ -211,14 +235,20 @@ async function warmUp(server: ServerProcess, connections: Connections, design: D
     return;
   }
   const endsAt = new Date(Date.now() + 3_600_000).toISOString();
-  const sale = await server.call('POST', '/api/admin/flash-sales', { skuId: WARM_UP_SKU, priceCents: 100, stock: WARM_UP_SALE_UNITS, endsAt }, BENCH_ADMIN_TOKEN);
+  const sale = await server.call(
+    'POST',
+    '/api/admin/flash-sales',
+    { skuId: WARM_UP_SKU, priceCents: 100, stock: WARM_UP_SALE_UNITS, endsAt },
+    BENCH_ADMIN_TOKEN,
+  );
   if (sale.status !== 201) throw new Error(`warm-up: creating a sale: ${sale.status} ${JSON.stringify(sale.body)}`);
   const tickets: { ticketId: string; user: number }[] = [];
   await crowdOf(`/api/flash-sales/${sale.body.id}/orders`, WARM_UP_SKU, 3_000, (i, status, body) => {
     if (status === 202) tickets.push({ ticketId: (JSON.parse(body) as { ticketId: string }).ticketId, user: i % tokens.length });
   });
   const ordered = await settledOrders(server, tickets, tokens);
-  if (tickets.length !== WARM_UP_SALE_UNITS || ordered.length !== WARM_UP_SALE_UNITS) throw new Error(`warm-up: ${tickets.length} tickets, ${ordered.length} ordered`);
+  if (tickets.length !== WARM_UP_SALE_UNITS || ordered.length !== WARM_UP_SALE_UNITS)
+    throw new Error(`warm-up: ${tickets.length} tickets, ${ordered.length} ordered`);
 }
 
 interface Crowd {
@@ -229,7 +259,14 @@ interface Crowd {
 }
 
 /** The crowd: request i comes from buyer i mod users, each buyer asking several times. */
-async function crowd(server: ServerProcess, connections: Connections, design: Design, saleId: string, tokens: string[], options: Options): Promise<Crowd> {
+async function crowd(
+  server: ServerProcess,
+  connections: Connections,
+  design: Design,
+  saleId: string,
+  tokens: string[],
+  options: Options,
+): Promise<Crowd> {
   const responses: Record<string, number> = {};
   const tickets: Crowd['tickets'] = [];
   const created: Crowd['created'] = [];
@@ -254,10 +291,19 @@ async function crowd(server: ServerProcess, connections: Connections, design: De
 }
 
 /** Waits for every ticket to be ORDERED or FAILED; returns the orders. */
-async function settledOrders(server: ServerProcess, tickets: Crowd['tickets'], tokens: string[]): Promise<{ orderId: string; user: number }[]> {
+async function settledOrders(
+  server: ServerProcess,
+  tickets: Crowd['tickets'],
+  tokens: string[],
+): Promise<{ orderId: string; user: number }[]> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const states = await Promise.all(tickets.map(async (t) => ({ ...t, ...(await server.call('GET', `/api/flash-sales/tickets/${t.ticketId}`, undefined, tokens[t.user])).body })));
+    const states = await Promise.all(
+      tickets.map(async (t) => ({
+        ...t,
+        ...(await server.call('GET', `/api/flash-sales/tickets/${t.ticketId}`, undefined, tokens[t.user])).body,
+      })),
+    );
     const queued = states.filter((s) => s.status === 'QUEUED').length;
     if (queued === 0 || Date.now() > deadline) {
       const failed = states.filter((s) => s.status === 'FAILED');
@@ -292,4 +338,3 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
   }
   await redis.quit();
 }
-

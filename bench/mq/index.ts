@@ -44,7 +44,12 @@ export async function runMqBench(args: Map<string, string | true>): Promise<void
     const log: Log = (line) => baseLog(`${engine}: ${line}`);
     log(`start (${describeCounts(o)})`);
     results.set(engine, await runEngine(engine, args, { ...o, log, groupPrefix: `bench_${engine === 'embedded' ? 'emb' : 'rmq'}` }));
-    log(`done after ${((Date.now() - started) / 1000).toFixed(0)} s in all; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    log(
+      `done after ${((Date.now() - started) / 1000).toFixed(0)} s in all; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   }
   const durability: Record<Engine, string> = { embedded: EMBEDDED_DURABILITY, rocketmq: rocketmqDurability() };
   const peers = args.has('peers') ? await runPeers(o.messages, baseLog) : [];
@@ -56,7 +61,8 @@ export async function runMqBench(args: Map<string, string | true>): Promise<void
   } else {
     console.log(`counts: ${describeCounts(o)}`);
   }
-  for (const engine of engines) sections.push({ title: `orderflow ${engine}`, durability: durability[engine], figures: results.get(engine)! });
+  for (const engine of engines)
+    sections.push({ title: `orderflow ${engine}`, durability: durability[engine], figures: results.get(engine)! });
   for (const p of peers) sections.push({ title: `${p.peer} ${p.version}`, durability: p.durability, figures: p.figures });
   for (const engine of engines) {
     const ratios = compare(results.get(engine)!, peers);
@@ -80,7 +86,14 @@ export async function runMqBench(args: Map<string, string | true>): Promise<void
 /** The default run, unchanged: the embedded broker with 100,000 messages per phase, then the peers. */
 async function runEmbeddedOnly(args: Map<string, string | true>, log: Log): Promise<void> {
   const messages = Number(args.get('messages') ?? 100_000);
-  const o: s.ScenarioOptions = { messages, bodyBytes: 1024, concurrency: 64, delayed: Number(args.get('delayed') ?? 100_000), delayMs: 10_000, log };
+  const o: s.ScenarioOptions = {
+    messages,
+    bodyBytes: 1024,
+    concurrency: 64,
+    delayed: Number(args.get('delayed') ?? 100_000),
+    delayMs: 10_000,
+    log,
+  };
   const figures = await runEngine('embedded', args, o);
   const sections: Section[] = [{ title: 'orderflow embedded', durability: EMBEDDED_DURABILITY, figures }];
   const peers = args.has('no-peers') ? [] : await runPeers(messages, log);
@@ -94,7 +107,10 @@ async function runEmbeddedOnly(args: Map<string, string | true>, log: Log): Prom
 }
 
 /** Counts RocketMQ can do in reasonable time (also used for the embedded column in `both`). */
-function rocketmqOptions(args: Map<string, string | true>, log: Log): s.ScenarioOptions & { atRate: number; atRateSeconds: number; asyncWindow: number } {
+function rocketmqOptions(
+  args: Map<string, string | true>,
+  log: Log,
+): s.ScenarioOptions & { atRate: number; atRateSeconds: number; asyncWindow: number } {
   const num = (name: string, fallback: number) => {
     const v = args.get(name);
     return v === undefined || v === true ? fallback : Number(v);
@@ -137,7 +153,11 @@ function describeCounts(o: ReturnType<typeof rocketmqOptions>): string {
   ].join('; ');
 }
 
-async function runEngine(engine: Engine, args: Map<string, string | true>, o: s.ScenarioOptions & { atRate?: number; atRateSeconds?: number; asyncWindow?: number }): Promise<Figure[]> {
+async function runEngine(
+  engine: Engine,
+  args: Map<string, string | true>,
+  o: s.ScenarioOptions & { atRate?: number; atRateSeconds?: number; asyncWindow?: number },
+): Promise<Figure[]> {
   const dirs: string[] = [];
   const factory: s.EngineFactory =
     engine === 'embedded'
@@ -171,8 +191,18 @@ async function runEngine(engine: Engine, args: Map<string, string | true>, o: s.
 
 async function runPeers(messages: number, log: Log): Promise<PeerResult[]> {
   const peers: PeerResult[] = [];
-  const peerOptions = { messages: Math.min(messages, 50_000), bodyBytes: 1024, concurrency: 64, delayed: 10_000, delayMs: 5_000, onProgress: log };
-  for (const [name, run] of [['BullMQ', benchBullmq], ['plainjobs', benchPlainjobs]] as const) {
+  const peerOptions = {
+    messages: Math.min(messages, 50_000),
+    bodyBytes: 1024,
+    concurrency: 64,
+    delayed: 10_000,
+    delayMs: 5_000,
+    onProgress: log,
+  };
+  for (const [name, run] of [
+    ['BullMQ', benchBullmq],
+    ['plainjobs', benchPlainjobs],
+  ] as const) {
     log(`peer: ${name}`);
     try {
       peers.push(await run(peerOptions));
@@ -225,7 +255,12 @@ function cell(f: Figure | undefined): string {
   return f.unit === 'ms' ? latOnly : `${round(f.value).toLocaleString('en-US')} ${f.unit}${lat}`;
 }
 
-function printSideBySide(embedded: Figure[], rocketmq: Figure[], o: ReturnType<typeof rocketmqOptions>, durability: Record<Engine, string>): void {
+function printSideBySide(
+  embedded: Figure[],
+  rocketmq: Figure[],
+  o: ReturnType<typeof rocketmqOptions>,
+  durability: Record<Engine, string>,
+): void {
   console.log(`counts (both engines): ${describeCounts(o)}`);
   console.log(`durability, embedded: ${durability.embedded}`);
   console.log(`durability, rocketmq: ${durability.rocketmq}`);
@@ -238,7 +273,13 @@ function printSideBySide(embedded: Figure[], rocketmq: Figure[], o: ReturnType<t
     rows.push([r.figure, cell(r.embedded), cell(r.rocketmq), ratio, notes]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  for (const row of rows) console.log(row.map((text, c) => text.padEnd(widths[c])).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((text, c) => text.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** Our sync send (64 senders) vs their add with 64 in flight; our push drain vs their processing. */

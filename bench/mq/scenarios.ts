@@ -55,7 +55,13 @@ async function withEngine<T>(factory: EngineFactory, run: (mq: Messaging) => Pro
 }
 
 /** `senders` loops, each awaiting its send before the next. */
-async function closedLoop(producer: Producer, topic: string, body: Buffer, n: number, senders: number): Promise<{ ms: number; lat: number[] }> {
+async function closedLoop(
+  producer: Producer,
+  topic: string,
+  body: Buffer,
+  n: number,
+  senders: number,
+): Promise<{ ms: number; lat: number[] }> {
   const lat: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -115,7 +121,14 @@ export async function syncSendAtRate(factory: EngineFactory, o: ScenarioOptions,
     }
     await Promise.all(pending);
     const s = summarize(lat);
-    return { name: `sync send at ${perSecond} msg/s offered`, unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `p99.9 ${s.p999.toFixed(2)} ms, max ${s.max.toFixed(1)} ms` };
+    return {
+      name: `sync send at ${perSecond} msg/s offered`,
+      unit: 'ms',
+      value: s.p99,
+      p50Ms: s.p50,
+      p99Ms: s.p99,
+      note: `p99.9 ${s.p999.toFixed(2)} ms, max ${s.max.toFixed(1)} ms`,
+    };
   });
 }
 
@@ -212,7 +225,11 @@ export async function pushConsume(factory: EngineFactory, o: ScenarioOptions): P
         },
       });
     });
-    const drain = { name: `push consume, backlog drained (concurrency ${o.concurrency})`, unit: 'msg/s' as const, value: rate(n, performance.now() - started) };
+    const drain = {
+      name: `push consume, backlog drained (concurrency ${o.concurrency})`,
+      unit: 'msg/s' as const,
+      value: rate(n, performance.now() - started),
+    };
 
     // End to end: send → listener, at a steady offered rate.
     const live = await freshTopic(mq);
@@ -241,7 +258,14 @@ export async function pushConsume(factory: EngineFactory, o: ScenarioOptions): P
     const s = summarize(lat);
     return [
       drain,
-      { name: 'push end to end, send → listener', unit: 'ms', value: s.p99, p50Ms: s.p50, p99Ms: s.p99, note: `${lat.length} messages, offered ~${liveRate.toLocaleString('en-US')} msg/s${slow(lat)}` },
+      {
+        name: 'push end to end, send → listener',
+        unit: 'ms',
+        value: s.p99,
+        p50Ms: s.p50,
+        p99Ms: s.p99,
+        note: `${lat.length} messages, offered ~${liveRate.toLocaleString('en-US')} msg/s${slow(lat)}`,
+      },
     ];
   });
 }
@@ -294,7 +318,8 @@ export async function delayLateness(factory: EngineFactory, o: ScenarioOptions):
       if (sends.length >= 512) await Promise.all(sends.splice(0));
     }
     await Promise.all(sends);
-    if (Date.now() > start) o.log(`  warning: scheduling took longer than ${leadMs / 1000} s; early messages were due while still being sent`);
+    if (Date.now() > start)
+      o.log(`  warning: scheduling took longer than ${leadMs / 1000} s; early messages were due while still being sent`);
     const deadline = start + o.delayMs + 15_000;
     while (lateness.length < o.delayed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const s = summarize(lateness);

@@ -256,7 +256,14 @@ export async function benchBullmq(opts: PeerOptions): Promise<PeerResult> {
         );
       }
       if (timedOut) notes.push(`only ${lateness.length} of ${delayed} processed before the timeout`);
-      figures.push({ name: 'delayed-job lateness', unit: 'ms', value: round(s.max), p50Ms: round(s.p50), p99Ms: round(s.p99), note: notes.join('; ') });
+      figures.push({
+        name: 'delayed-job lateness',
+        unit: 'ms',
+        value: round(s.max),
+        p50Ms: round(s.p50),
+        p99Ms: round(s.p99),
+        note: notes.join('; '),
+      });
     });
   }
 

@@ -29,11 +29,7 @@ export function makeBody(bytes: number): string {
  * Returns tick(done): calls onProgress each time `done` crosses another 10% of `total`.
  * Cheap enough to call on every job.
  */
-export function progress(
-  onProgress: PeerOptions['onProgress'],
-  phase: string,
-  total: number,
-): (done: number) => void {
+export function progress(onProgress: PeerOptions['onProgress'], phase: string, total: number): (done: number) => void {
   const started = performance.now();
   let nextStep = 1;
   return (done: number) => {
@@ -98,7 +94,8 @@ export function parseArgs(argv: string[]): { opts: Omit<PeerOptions, 'onProgress
       continue;
     }
     const m = /^--([A-Za-z]+)=(\d+)$/.exec(arg);
-    if (!m || !(m[1] in opts)) throw new Error(`unknown argument ${arg} (use --messages=N --bodyBytes=N --concurrency=N --delayed=N --delayMs=N --json)`);
+    if (!m || !(m[1] in opts))
+      throw new Error(`unknown argument ${arg} (use --messages=N --bodyBytes=N --concurrency=N --delayed=N --delayMs=N --json)`);
     (opts as Record<string, number>)[m[1]] = Number(m[2]);
   }
   return { opts, json };

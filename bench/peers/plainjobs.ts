@@ -67,7 +67,8 @@ export async function benchPlainjobs(opts: PeerOptions): Promise<PeerResult> {
     } else if (syncLevel >= 2) {
       durability += 'every add() commit is fsynced: an acknowledged add survives a process crash, OS crash and power loss.';
     } else {
-      durability += 'commits are not fsynced: an OS crash or power loss can lose or corrupt recent adds; a process crash keeps committed adds.';
+      durability +=
+        'commits are not fsynced: an OS crash or power loss can lose or corrupt recent adds; a process crash keeps committed adds.';
     }
     log(`plainjobs: ${file}; ${durability}`);
 
@@ -181,7 +182,9 @@ export async function benchPlainjobs(opts: PeerOptions): Promise<PeerResult> {
       if (doneInDb !== completed) notes.push(`SQLite has ${doneInDb} done, callbacks counted ${completed}`);
       if (failed) notes.push(`${failed} failed`);
       if (timedOut) notes.push(`stopped at the ${PHASE_BUDGET_MS / 1000}s phase budget after ${completed} of ${messages}`);
-      notes.push('delayed-job lateness: not measured - plainjobs 0.0.4 has no delayed jobs (add() takes no delay or run-at; only cron schedule())');
+      notes.push(
+        'delayed-job lateness: not measured - plainjobs 0.0.4 has no delayed jobs (add() takes no delay or run-at; only cron schedule())',
+      );
       figures.push({ name: 'process', unit: 'msg/s', value: completed / secs, note: notes.join('; ') });
     }
     if (opts.delayed > 0) log('plainjobs: no delayed jobs in this library, skipping the delayed-job lateness phase');

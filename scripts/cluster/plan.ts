@@ -78,7 +78,12 @@ export function planCluster(settings: ClusterSettings, secrets: Secrets): Plan {
     args: ['vendors'],
     port: vendorsPort,
     url: url(vendorsPort),
-    env: { ORDERFLOW_VENDORS_PORT: String(vendorsPort), HOST: settings.host, ORDERFLOW_ADMIN_TOKEN: secrets.ORDERFLOW_ADMIN_TOKEN, LOG_LEVEL: settings.passThrough.LOG_LEVEL ?? 'info' },
+    env: {
+      ORDERFLOW_VENDORS_PORT: String(vendorsPort),
+      HOST: settings.host,
+      ORDERFLOW_ADMIN_TOKEN: secrets.ORDERFLOW_ADMIN_TOKEN,
+      LOG_LEVEL: settings.passThrough.LOG_LEVEL ?? 'info',
+    },
   };
   const shared: Record<string, string> = {
     ...settings.passThrough,

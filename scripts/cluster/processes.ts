@@ -75,17 +75,37 @@ export interface Spawned extends RecordedProcess {
 }
 
 /** Starts `command args` in its own session with its output appended to `log`. */
-export function spawnDetached(options: { name: string; role: Role; command: string; args: string[]; env: Record<string, string>; log: string; url?: string; cwd: string }): Spawned {
+export function spawnDetached(options: {
+  name: string;
+  role: Role;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  log: string;
+  url?: string;
+  cwd: string;
+}): Spawned {
   fs.mkdirSync(path.dirname(options.log), { recursive: true });
   const fd = fs.openSync(options.log, 'a');
   fs.writeSync(fd, `===== ${new Date().toISOString()} starting ${options.name}: ${options.command} ${options.args.join(' ')}\n`);
   const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', fd, fd], detached: true });
   fs.closeSync(fd);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name}: could not start ${options.command}`);
-  return { name: options.name, role: options.role, pid, startTicks: startTicksOf(pid) ?? '', url: options.url, log: options.log, startedByCluster: true, exited };
+  return {
+    name: options.name,
+    role: options.role,
+    pid,
+    startTicks: startTicksOf(pid) ?? '',
+    url: options.url,
+    log: options.log,
+    startedByCluster: true,
+    exited,
+  };
 }
 
 /**

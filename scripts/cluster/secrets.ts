@@ -15,7 +15,8 @@ export function loadOrCreateSecrets(dir: string, env: Record<string, string | un
   try {
     kept = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is not readable JSON: remove it to have new secrets generated`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`${file} is not readable JSON: remove it to have new secrets generated`);
   }
   const secrets: Secrets = {
     ORDERFLOW_TOKEN_SECRET: kept.ORDERFLOW_TOKEN_SECRET ?? randomBytes(32).toString('hex'),

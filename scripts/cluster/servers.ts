@@ -58,7 +58,9 @@ export async function ensureRocketMQ(endpoints: string, namesrv: string): Promis
     return false;
   }
   if (endpoints !== '127.0.0.1:8081' || namesrv !== '127.0.0.1:9876') {
-    throw new Error(`RocketMQ does not answer at ROCKETMQ_ENDPOINTS=${endpoints} / ROCKETMQ_NAMESRV=${namesrv}; start it, or unset both to have a local one started`);
+    throw new Error(
+      `RocketMQ does not answer at ROCKETMQ_ENDPOINTS=${endpoints} / ROCKETMQ_NAMESRV=${namesrv}; start it, or unset both to have a local one started`,
+    );
   }
   progress('RocketMQ is not running: starting a local one with scripts/rocketmq/start.sh (the first time, Maven fetches it: minutes) …');
   const result = spawnSync('bash', [path.join(REPO_DIR, 'scripts/rocketmq/start.sh')], { stdio: 'inherit' });
@@ -113,7 +115,13 @@ export async function mysqlAnswers(dbUrl: string): Promise<boolean> {
   const target = parseDatabaseUrl(dbUrl);
   if (target.kind !== 'mysql') return false;
   try {
-    const connection = await mysql.createConnection({ host: target.host, port: target.port, user: target.user, password: target.password, connectTimeout: 3_000 });
+    const connection = await mysql.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      connectTimeout: 3_000,
+    });
     await connection.query('SELECT 1');
     await connection.end();
     return true;
@@ -131,15 +139,24 @@ export async function ensureMysql(dbUrl: string, dir: string): Promise<RecordedP
     return reused('mysql', 'mysql', target.host, target.port, `mysql://${target.host}:${target.port}`);
   }
   if (!isLocal(target.host) || target.user !== 'root' || target.password !== '') {
-    throw new Error(`MariaDB/MySQL does not answer at ${target.host}:${target.port} (ORDERFLOW_DB): start it, or point ORDERFLOW_DB at one that runs`);
+    throw new Error(
+      `MariaDB/MySQL does not answer at ${target.host}:${target.port} (ORDERFLOW_DB): start it, or point ORDERFLOW_DB at one that runs`,
+    );
   }
   const mariadbd = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].find((file) => fs.existsSync(file));
-  if (!mariadbd) throw new Error(`MariaDB/MySQL does not answer at ${target.host}:${target.port} and no mariadbd is installed: apt-get install -y mariadb-server`);
+  if (!mariadbd)
+    throw new Error(
+      `MariaDB/MySQL does not answer at ${target.host}:${target.port} and no mariadbd is installed: apt-get install -y mariadb-server`,
+    );
   const dataDir = path.join(dir, 'mariadb');
   if (!fs.existsSync(path.join(dataDir, 'mysql'))) {
     progress(`initialising a private MariaDB data directory in ${dataDir} …`);
     fs.mkdirSync(dataDir, { recursive: true });
-    const init = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8' });
+    const init = spawnSync(
+      'mariadb-install-db',
+      ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+      { encoding: 'utf8' },
+    );
     if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${(init.stderr || init.stdout).trim().split('\n').pop()}`);
   }
   progress(`starting a private MariaDB on ${target.host}:${target.port} (data in ${dataDir}) …`);
@@ -147,7 +164,16 @@ export async function ensureMysql(dbUrl: string, dir: string): Promise<RecordedP
     name: 'mariadb',
     role: 'mysql',
     command: mariadbd,
-    args: ['--no-defaults', `--datadir=${dataDir}`, `--port=${target.port}`, '--bind-address=127.0.0.1', `--socket=${path.join(dataDir, 'mariadb.sock')}`, `--pid-file=${path.join(dataDir, 'mariadb.pid')}`, '--user=root', '--max-connections=500'],
+    args: [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      `--port=${target.port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${path.join(dataDir, 'mariadb.sock')}`,
+      `--pid-file=${path.join(dataDir, 'mariadb.pid')}`,
+      '--user=root',
+      '--max-connections=500',
+    ],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     log: path.join(dir, 'logs', 'mariadb.log'),
     url: `mysql://${target.host}:${target.port}`,
@@ -187,9 +213,11 @@ export async function ensureRedis(redisUrl: string, dir: string): Promise<Record
     progress(`Redis answers at ${url.hostname}:${port}: reused, left running by cluster:stop`);
     return reused('redis', 'redis', url.hostname, port, `redis://${url.hostname}:${port}`);
   }
-  if (!isLocal(url.hostname) || url.password) throw new Error(`Redis does not answer at ${url.hostname}:${port} (REDIS_URL): start it, or point REDIS_URL at one that runs`);
+  if (!isLocal(url.hostname) || url.password)
+    throw new Error(`Redis does not answer at ${url.hostname}:${port} (REDIS_URL): start it, or point REDIS_URL at one that runs`);
   const server = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((file) => fs.existsSync(file));
-  if (!server) throw new Error(`Redis does not answer at ${url.hostname}:${port} and redis-server is not installed: apt-get install -y redis-server`);
+  if (!server)
+    throw new Error(`Redis does not answer at ${url.hostname}:${port} and redis-server is not installed: apt-get install -y redis-server`);
   const dataDir = path.join(dir, 'redis');
   fs.mkdirSync(dataDir, { recursive: true });
   progress(`starting a private Redis on 127.0.0.1:${port} …`);
@@ -221,7 +249,10 @@ export function ensureHaproxy(): string {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'haproxy']]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status ?? result.signal}); install HAProxy by hand (apt-get install haproxy) and start again`);
+    if (result.status !== 0)
+      throw new Error(
+        `apt-get ${args.join(' ')} failed (exit ${result.status ?? result.signal}); install HAProxy by hand (apt-get install haproxy) and start again`,
+      );
   }
   const installed = findHaproxy();
   if (!installed) throw new Error('apt-get installed haproxy but no haproxy binary was found in /usr/sbin');

@@ -47,13 +47,25 @@ export interface ClusterSettings {
 
 export class ClusterSettingError extends Error {
   override readonly name = 'ClusterSettingError';
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
   }
 }
 
 /** Variables the cluster sets per process; a value of the caller's own would be overridden, so it is not passed through. */
-const SET_PER_PROCESS = new Set(['PORT', 'HOST', 'ORDERFLOW_SYSTEMS', 'ORDERFLOW_DATA_DIR', 'ORDERFLOW_MQ', 'ORDERFLOW_ORDER_URL', 'ORDERFLOW_SEED', 'ORDERFLOW_VENDORS_PORT']);
+const SET_PER_PROCESS = new Set([
+  'PORT',
+  'HOST',
+  'ORDERFLOW_SYSTEMS',
+  'ORDERFLOW_DATA_DIR',
+  'ORDERFLOW_MQ',
+  'ORDERFLOW_ORDER_URL',
+  'ORDERFLOW_SEED',
+  'ORDERFLOW_VENDORS_PORT',
+]);
 
 export function loadClusterSettings(env: Record<string, string | undefined> = process.env): ClusterSettings {
   const get = (name: string) => {
@@ -62,14 +74,25 @@ export function loadClusterSettings(env: Record<string, string | undefined> = pr
   };
   const port = integer('ORDERFLOW_CLUSTER_PORT', get('ORDERFLOW_CLUSTER_PORT'), DEFAULTS.port, 1, 65_535);
   const basePort = integer('ORDERFLOW_CLUSTER_BASE_PORT', get('ORDERFLOW_CLUSTER_BASE_PORT'), DEFAULTS.basePort, 1_024, 65_000);
-  const orderInstances = integer('ORDERFLOW_CLUSTER_ORDER_INSTANCES', get('ORDERFLOW_CLUSTER_ORDER_INSTANCES'), DEFAULTS.orderInstances, 1, 16);
+  const orderInstances = integer(
+    'ORDERFLOW_CLUSTER_ORDER_INSTANCES',
+    get('ORDERFLOW_CLUSTER_ORDER_INSTANCES'),
+    DEFAULTS.orderInstances,
+    1,
+    16,
+  );
   const instances = integer('ORDERFLOW_CLUSTER_INSTANCES', get('ORDERFLOW_CLUSTER_INSTANCES'), DEFAULTS.instances, 1, 16);
   const run = get('ORDERFLOW_CLUSTER_RUN') ?? 'dist';
   if (run !== 'dist' && run !== 'sources') throw new ClusterSettingError('ORDERFLOW_CLUSTER_RUN', `'${run}' is not dist or sources`);
   const db = get('ORDERFLOW_DB') ?? DEFAULTS.db;
-  if (!db.startsWith('mysql://')) throw new ClusterSettingError('ORDERFLOW_DB', `'${db}' is not a mysql:// URL: the processes of a cluster share MySQL/MariaDB databases (SQLite is one process's own)`);
+  if (!db.startsWith('mysql://'))
+    throw new ClusterSettingError(
+      'ORDERFLOW_DB',
+      `'${db}' is not a mysql:// URL: the processes of a cluster share MySQL/MariaDB databases (SQLite is one process's own)`,
+    );
   const mq = get('ORDERFLOW_MQ');
-  if (mq !== undefined && mq !== 'rocketmq') throw new ClusterSettingError('ORDERFLOW_MQ', `'${mq}' cannot be shared by several processes: a cluster runs on RocketMQ`);
+  if (mq !== undefined && mq !== 'rocketmq')
+    throw new ClusterSettingError('ORDERFLOW_MQ', `'${mq}' cannot be shared by several processes: a cluster runs on RocketMQ`);
   const passThrough: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || SET_PER_PROCESS.has(name) || name.startsWith('ORDERFLOW_CLUSTER_')) continue;
@@ -77,7 +100,10 @@ export function loadClusterSettings(env: Record<string, string | undefined> = pr
   }
   const processPorts = basePort + 10 + orderInstances + 5 * instances;
   if (port >= basePort && port < processPorts) {
-    throw new ClusterSettingError('ORDERFLOW_CLUSTER_PORT', `${port} is among the processes' ports (${basePort}–${processPorts - 1}, from ORDERFLOW_CLUSTER_BASE_PORT)`);
+    throw new ClusterSettingError(
+      'ORDERFLOW_CLUSTER_PORT',
+      `${port} is among the processes' ports (${basePort}–${processPorts - 1}, from ORDERFLOW_CLUSTER_BASE_PORT)`,
+    );
   }
   return {
     port,
@@ -98,6 +124,7 @@ export function loadClusterSettings(env: Record<string, string | undefined> = pr
 function integer(variable: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ClusterSettingError(variable, `'${text}' is not a whole number from ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ClusterSettingError(variable, `'${text}' is not a whole number from ${min} to ${max}`);
   return n;
 }

@@ -9,7 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { haproxyConfig } from './haproxy-config.js';
 import { type PlannedProcess, planCluster } from './plan.js';
-import { type ClusterState, isRunning, lastLine, readState, type RecordedProcess, type Spawned, spawnDetached, writeState } from './processes.js';
+import {
+  type ClusterState,
+  isRunning,
+  lastLine,
+  readState,
+  type RecordedProcess,
+  type Spawned,
+  spawnDetached,
+  writeState,
+} from './processes.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { ensureHaproxy, ensureMysql, ensureRedis, ensureRocketMQ, portOpen, progress } from './servers.js';
 import { REPO_DIR, type ClusterSettings } from './settings.js';
@@ -29,7 +38,10 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
   const plan = planCluster(settings, secrets);
   const orderflow = [plan.first, ...plan.rest];
   for (const { name, port } of [{ name: 'the load balancer (ORDERFLOW_CLUSTER_PORT)', port: settings.port }, plan.vendors, ...orderflow]) {
-    if (await portOpen(settings.host, port)) throw new Error(`port ${port} of ${name} is already in use on ${settings.host}: free it, or choose other ports (ORDERFLOW_CLUSTER_PORT, ORDERFLOW_CLUSTER_BASE_PORT)`);
+    if (await portOpen(settings.host, port))
+      throw new Error(
+        `port ${port} of ${name} is already in use on ${settings.host}: free it, or choose other ports (ORDERFLOW_CLUSTER_PORT, ORDERFLOW_CLUSTER_BASE_PORT)`,
+      );
   }
   if (settings.run === 'dist') buildIfStale();
 
@@ -42,7 +54,8 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
   try {
     state.startedRocketMQ = await ensureRocketMQ(settings.rocketmqEndpoints, settings.rocketmqNamesrv);
     writeState(settings.dir, state);
-    for (const server of [await ensureMysql(settings.db, settings.dir), await ensureRedis(settings.redisUrl, settings.dir)]) if (server) record(server);
+    for (const server of [await ensureMysql(settings.db, settings.dir), await ensureRedis(settings.redisUrl, settings.dir)])
+      if (server) record(server);
     const haproxy = ensureHaproxy();
 
     const start = (planned: PlannedProcess) => {
@@ -60,11 +73,28 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
 
     const config = path.join(settings.dir, 'haproxy.cfg');
     const backends = (processes: PlannedProcess[]) => processes.map((p) => ({ name: p.name, host: settings.host, port: p.port }));
-    fs.writeFileSync(config, haproxyConfig({ host: settings.host, port: settings.port, order: backends(plan.orderBackends), analytics: backends(plan.analyticsBackends) }));
+    fs.writeFileSync(
+      config,
+      haproxyConfig({
+        host: settings.host,
+        port: settings.port,
+        order: backends(plan.orderBackends),
+        analytics: backends(plan.analyticsBackends),
+      }),
+    );
     const check = spawnSync(haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' });
     if (check.status !== 0) throw new Error(`lb: HAProxy refuses ${config}: ${(check.stderr || check.stdout).trim().split('\n')[0]}`);
     progress(`starting the load balancer (HAProxy) on ${plan.publicUrl} …`);
-    const lb = spawnDetached({ name: 'lb', role: 'lb', command: haproxy, args: ['-db', '-f', config], env: { PATH: process.env.PATH ?? '' }, log: path.join(settings.dir, 'logs', 'lb.log'), url: plan.publicUrl, cwd: settings.dir });
+    const lb = spawnDetached({
+      name: 'lb',
+      role: 'lb',
+      command: haproxy,
+      args: ['-db', '-f', config],
+      env: { PATH: process.env.PATH ?? '' },
+      log: path.join(settings.dir, 'logs', 'lb.log'),
+      url: plan.publicUrl,
+      cwd: settings.dir,
+    });
     spawned.push(lb);
     record(lb);
     await waitHealthy([lb]);
@@ -85,11 +115,17 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
 
 /** The orderflow command for a planned process, its output in the cluster's logs. */
 function launch(settings: ClusterSettings, planned: PlannedProcess): Spawned {
-  const [command, prefix] = settings.run === 'dist'
-    ? [process.execPath, [path.join(REPO_DIR, 'bin/orderflow.js')]]
-    : [process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'src/cli.ts')]];
+  const [command, prefix] =
+    settings.run === 'dist'
+      ? [process.execPath, [path.join(REPO_DIR, 'bin/orderflow.js')]]
+      : [process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'src/cli.ts')]];
   // Only what a process needs from this shell (PATH, HOME, locale …): no ORDERFLOW_* of the caller's but those planned.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && !['PORT', 'HOST', 'REDIS_URL', 'LOG_LEVEL'].includes(name) && !name.startsWith('ROCKETMQ_')));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !name.startsWith('ORDERFLOW_') && !['PORT', 'HOST', 'REDIS_URL', 'LOG_LEVEL'].includes(name) && !name.startsWith('ROCKETMQ_'),
+    ),
+  );
   return spawnDetached({
     name: planned.name,
     role: planned.role,
@@ -108,24 +144,33 @@ async function waitHealthy(processes: Spawned[]): Promise<void> {
   let failure: Error | undefined;
   for (const process of processes) {
     void process.exited.then(({ code, signal }) => {
-      if (waiting.has(process)) failure ??= new Error(`${process.name} (${process.role}) exited with ${code ?? signal} during start-up: ${lastLine(process.log)} (log: ${process.log})`);
+      if (waiting.has(process))
+        failure ??= new Error(
+          `${process.name} (${process.role}) exited with ${code ?? signal} during start-up: ${lastLine(process.log)} (log: ${process.log})`,
+        );
     });
   }
   const started = Date.now();
   let reported = 0;
   while (waiting.size > 0) {
     if (failure) throw failure;
-    await Promise.all([...waiting].map(async (process) => {
-      if (process.url && (await httpHealthy(process.url))) waiting.delete(process);
-    }));
+    await Promise.all(
+      [...waiting].map(async (process) => {
+        if (process.url && (await httpHealthy(process.url))) waiting.delete(process);
+      }),
+    );
     if (failure) throw failure;
     const elapsed = Date.now() - started;
     if (waiting.size > 0 && elapsed - reported >= 5_000) {
       reported = elapsed;
-      progress(`  ${processes.length - waiting.size}/${processes.length} healthy after ${Math.round(elapsed / 1000)} s; waiting for ${[...waiting].map((p) => p.name).join(', ')}`);
+      progress(
+        `  ${processes.length - waiting.size}/${processes.length} healthy after ${Math.round(elapsed / 1000)} s; waiting for ${[...waiting].map((p) => p.name).join(', ')}`,
+      );
     }
     if (elapsed > PROCESS_START_TIMEOUT_MS) {
-      throw new Error(`${[...waiting].map((p) => `${p.name} (log: ${p.log})`).join(', ')} not healthy after ${PROCESS_START_TIMEOUT_MS / 1000} s`);
+      throw new Error(
+        `${[...waiting].map((p) => `${p.name} (log: ${p.log})`).join(', ')} not healthy after ${PROCESS_START_TIMEOUT_MS / 1000} s`,
+      );
     }
     if (waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -137,7 +182,9 @@ function buildIfStale(): void {
   const builtAt = fs.existsSync(cli) ? fs.statSync(cli).mtimeMs : 0;
   const newest = newestMtime(path.join(REPO_DIR, 'src'));
   if (builtAt >= newest) return;
-  progress(builtAt === 0 ? 'dist/ is missing: building (npm run build) …' : 'src/ changed since the last build: building (npm run build) …');
+  progress(
+    builtAt === 0 ? 'dist/ is missing: building (npm run build) …' : 'src/ changed since the last build: building (npm run build) …',
+  );
   const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO_DIR, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('npm run build failed (its output is above)');
 }

@@ -56,7 +56,9 @@ async function healthOf(process: RecordedProcess, settings: ClusterSettings): Pr
   switch (process.role) {
     case 'rocketmq': {
       if (!isRunning(process)) return false;
-      const [host, port] = (process.name === 'rocketmq-proxy' ? settings.rocketmqEndpoints : settings.rocketmqNamesrv).split(';')[0].split(':');
+      const [host, port] = (process.name === 'rocketmq-proxy' ? settings.rocketmqEndpoints : settings.rocketmqNamesrv)
+        .split(';')[0]
+        .split(':');
       return portOpen(host, Number(port));
     }
     case 'mysql':
@@ -73,7 +75,8 @@ export async function clusterStatus(settings: ClusterSettings): Promise<ClusterS
   if (!state) return { running: false, publicUrl: null, processes: [], groups: [] };
   const recorded = [...state.processes];
   // The RocketMQ the cluster runs on, whether it started it or found it running.
-  for (const jvm of rocketmqProcesses(settings.rocketmqEndpoints)) if (!recorded.some((p) => p.name === jvm.name)) recorded.push({ ...jvm, startedByCluster: state.startedRocketMQ });
+  for (const jvm of rocketmqProcesses(settings.rocketmqEndpoints))
+    if (!recorded.some((p) => p.name === jvm.name)) recorded.push({ ...jvm, startedByCluster: state.startedRocketMQ });
   const processes: ProcessStatus[] = await Promise.all(
     recorded.map(async (p) => ({
       name: p.name,
@@ -89,7 +92,10 @@ export async function clusterStatus(settings: ClusterSettings): Promise<ClusterS
   let backlogError: string | undefined;
   try {
     const { ORDERFLOW_ADMIN_TOKEN } = loadOrCreateSecrets(settings.dir, process.env);
-    const res = await fetch(`${state.publicUrl}/api/admin/queues`, { headers: { authorization: `Bearer ${ORDERFLOW_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${state.publicUrl}/api/admin/queues`, {
+      headers: { authorization: `Bearer ${ORDERFLOW_ADMIN_TOKEN}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     if (res.status !== 200) throw new Error(`GET /api/admin/queues answered ${res.status}`);
     groups = ((await res.json()) as { queues: GroupStatus[] }).queues;
   } catch (error) {
@@ -99,7 +105,13 @@ export async function clusterStatus(settings: ClusterSettings): Promise<ClusterS
     const mine = GROUPS_OF[p.role as OrderflowRole];
     if (mine && !backlogError) p.backlog = groups.filter((g) => mine.includes(g.group)).reduce((sum, g) => sum + g.backlog, 0);
   }
-  return { running: true, publicUrl: state.publicUrl, processes, groups: groups.filter((g) => Object.values(GROUPS_OF).flat().includes(g.group)), backlogError };
+  return {
+    running: true,
+    publicUrl: state.publicUrl,
+    processes,
+    groups: groups.filter((g) => Object.values(GROUPS_OF).flat().includes(g.group)),
+    backlogError,
+  };
 }
 
 export function printStatus(status: ClusterStatus): void {
@@ -118,12 +130,17 @@ export function printStatus(status: ClusterStatus): void {
   ]);
   const header = ['process', 'role', 'pid', 'health', 'backlog', 'url', 'log'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [`cluster at ${status.publicUrl}`, line(header), ...rows.map(line)];
   if (status.backlogError) out.push(`backlog unknown: ${status.backlogError}`);
   else {
     out.push('', 'consumer groups (backlog / in flight / dead-lettered):');
-    for (const g of status.groups) out.push(`  ${g.group.padEnd(20)} ${g.topic.padEnd(18)} ${g.backlog} / ${g.inFlight} / ${g.deadLettered}`);
+    for (const g of status.groups)
+      out.push(`  ${g.group.padEnd(20)} ${g.topic.padEnd(18)} ${g.backlog} / ${g.inFlight} / ${g.deadLettered}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

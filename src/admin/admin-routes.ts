@@ -19,11 +19,19 @@ export function adminRoutes(deps: { mq: Messaging; thirdParties?: ThirdPartiesHa
   return [
     ...thirdPartyRoutes(parties),
     route({
-      method: 'GET', url: '/admin/queues', auth: 'admin', tags: ['admin'], summary: 'Backlog per topic and consumer group',
+      method: 'GET',
+      url: '/admin/queues',
+      auth: 'admin',
+      tags: ['admin'],
+      summary: 'Backlog per topic and consumer group',
       handler: async () => ({ engine: deps.mq.engine, queues: await deps.mq.admin.backlog() }),
     }),
     route({
-      method: 'GET', url: '/admin/dlq', auth: 'admin', tags: ['admin'], summary: 'Dead-lettered messages',
+      method: 'GET',
+      url: '/admin/dlq',
+      auth: 'admin',
+      tags: ['admin'],
+      summary: 'Dead-lettered messages',
       schema: { querystring: DlqQuery },
       handler: async ({ query }) => {
         const letters = await deps.mq.admin.listDeadLetters({ group: query.group, limit: query.limit });
@@ -31,7 +39,12 @@ export function adminRoutes(deps: { mq: Messaging; thirdParties?: ThirdPartiesHa
       },
     }),
     route({
-      method: 'POST', url: '/admin/dlq/:messageId/replay', auth: 'admin', status: 202, tags: ['admin'], summary: 'Redeliver a dead-lettered message to its group',
+      method: 'POST',
+      url: '/admin/dlq/:messageId/replay',
+      auth: 'admin',
+      status: 202,
+      tags: ['admin'],
+      summary: 'Redeliver a dead-lettered message to its group',
       schema: { params: ReplayParams, body: ReplayBody },
       handler: async ({ params, body }) => {
         await deps.mq.admin.replayDeadLetter(params.messageId, body.group);

@@ -22,7 +22,11 @@ const NameParams = z.object({ name: z.enum(THIRD_PARTY_NAMES as unknown as [Thir
 export function thirdPartyRoutes(thirdParties: () => ThirdPartiesHandle): RouteOptions[] {
   return [
     route({
-      method: 'GET', url: '/admin/third-parties/:name', auth: 'admin', tags: ['admin'], summary: "A simulated vendor's knobs and counters",
+      method: 'GET',
+      url: '/admin/third-parties/:name',
+      auth: 'admin',
+      tags: ['admin'],
+      summary: "A simulated vendor's knobs and counters",
       schema: { params: NameParams },
       handler: ({ params }) =>
         explained(async () => {
@@ -32,7 +36,11 @@ export function thirdPartyRoutes(thirdParties: () => ThirdPartiesHandle): RouteO
         }),
     }),
     route({
-      method: 'PUT', url: '/admin/third-parties/:name', auth: 'admin', tags: ['admin'], summary: 'Change latency, jitter, failure rate or outage of a simulated vendor',
+      method: 'PUT',
+      url: '/admin/third-parties/:name',
+      auth: 'admin',
+      tags: ['admin'],
+      summary: 'Change latency, jitter, failure rate or outage of a simulated vendor',
       schema: { params: NameParams, body: knobsPatchSchema },
       handler: ({ params, body }) => explained(async () => ({ name: params.name, ...(await thirdParties().setKnobs(params.name, body)) })),
     }),
@@ -49,7 +57,10 @@ async function explained<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (isVendorError(error) || isThirdPartyError(error, ThirdPartyErrorCode.NO_KNOBS)) {
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, error.message, { retriable: isVendorError(error) && error.retriable, cause: error });
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, error.message, {
+        retriable: isVendorError(error) && error.retriable,
+        cause: error,
+      });
     }
     throw error;
   }

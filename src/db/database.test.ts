@@ -50,7 +50,11 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       const fresh = await target.open('migrate-fail');
       const failing = {
         ...testMigrations,
-        '0004-broken': { up: async (db: Kysely<unknown>) => { await sql`this is not sql`.execute(db); } },
+        '0004-broken': {
+          up: async (db: Kysely<unknown>) => {
+            await sql`this is not sql`.execute(db);
+          },
+        },
       };
       await assert.rejects(migrate(fresh, failing), (error: unknown) => {
         assert.ok(isDbError(error, 'DB_MIGRATION_FAILED'));
@@ -63,7 +67,10 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
     it('round-trip: epoch ms, cents, text and bytes come back with the same JS types', async () => {
       const payload = Buffer.from([0, 1, 2, 255]);
       const big = Number.MAX_SAFE_INTEGER;
-      await database.db.insertInto('orders').values(order('rt-1', { created_at: big, amount_cents: 999, note: 'héllo ✓', payload })).execute();
+      await database.db
+        .insertInto('orders')
+        .values(order('rt-1', { created_at: big, amount_cents: 999, note: 'héllo ✓', payload }))
+        .execute();
       const row = await database.db.selectFrom('orders').selectAll().where('id', '=', 'rt-1').executeTakeFirstOrThrow();
       assert.equal(row.created_at, big);
       assert.equal(row.amount_cents, 999);
@@ -79,13 +86,19 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
     });
 
     it('round-trip: strings compare byte for byte, as on SQLite', async () => {
-      await database.db.insertInto('orders').values([order('case-a', { business_key: 'abc' }), order('case-b', { business_key: 'ABC' })]).execute();
+      await database.db
+        .insertInto('orders')
+        .values([order('case-a', { business_key: 'abc' }), order('case-b', { business_key: 'ABC' })])
+        .execute();
       const rows = await database.db.selectFrom('orders').select('id').where('business_key', '=', 'abc').execute();
       assert.deepEqual(rows, [{ id: 'case-a' }]);
     });
 
     it('auto-increment id: insertId is the new row id', async () => {
-      const first = await database.db.insertInto('events').values({ body: 'x'.repeat(70_000) }).executeTakeFirstOrThrow();
+      const first = await database.db
+        .insertInto('events')
+        .values({ body: 'x'.repeat(70_000) })
+        .executeTakeFirstOrThrow();
       const second = await database.db.insertInto('events').values({ body: 'y' }).executeTakeFirstOrThrow();
       assert.equal(Number(second.insertId), Number(first.insertId) + 1);
       const row = await database.db.selectFrom('events').select('body').where('id', '=', Number(first.insertId)).executeTakeFirstOrThrow();
@@ -94,13 +107,31 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
 
     it('unique violation: detected for a unique index and for a composite primary key', async () => {
       await database.db.insertInto('orders').values(order('dup-1')).execute();
-      await assert.rejects(database.db.insertInto('orders').values(order('dup-2', { business_key: 'bk-dup-1' })).execute(), isUniqueViolation);
-      await assert.rejects(database.db.insertInto('orders').values(order('dup-1', { business_key: 'other' })).execute(), isUniqueViolation);
+      await assert.rejects(
+        database.db
+          .insertInto('orders')
+          .values(order('dup-2', { business_key: 'bk-dup-1' }))
+          .execute(),
+        isUniqueViolation,
+      );
+      await assert.rejects(
+        database.db
+          .insertInto('orders')
+          .values(order('dup-1', { business_key: 'other' }))
+          .execute(),
+        isUniqueViolation,
+      );
       const item = { order_id: 'dup-1', sku_id: 'sku-1', quantity: 1, price_cents: 100 };
       await database.db.insertInto('order_items').values(item).execute();
       await assert.rejects(database.db.insertInto('order_items').values(item).execute(), isUniqueViolation);
       // another constraint is not a duplicate: a foreign key pointing nowhere
-      await assert.rejects(database.db.insertInto('order_items').values({ ...item, order_id: 'nope' }).execute(), (error) => !isUniqueViolation(error));
+      await assert.rejects(
+        database.db
+          .insertInto('order_items')
+          .values({ ...item, order_id: 'nope' })
+          .execute(),
+        (error) => !isUniqueViolation(error),
+      );
     });
 
     it('insertIgnoreDuplicate: true once, then false, and the transaction goes on', async () => {
@@ -112,12 +143,16 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       });
       assert.deepEqual(committed, [true, false]);
       const ids = await database.db.selectFrom('orders').select('id').where('id', 'like', 'idem-%').orderBy('id').execute();
-      assert.deepEqual(ids.map((row) => row.id), ['idem-1', 'idem-3']);
+      assert.deepEqual(
+        ids.map((row) => row.id),
+        ['idem-1', 'idem-3'],
+      );
     });
 
     it('guarded update: counts 1 when the guard holds, then 0', async () => {
       await database.db.insertInto('orders').values(order('g-1')).execute();
-      const pay = () => guardedUpdate(database.db.updateTable('orders').set({ status: 'PAID' }).where('id', '=', 'g-1').where('status', '=', 'WAIT_PAY'));
+      const pay = () =>
+        guardedUpdate(database.db.updateTable('orders').set({ status: 'PAID' }).where('id', '=', 'g-1').where('status', '=', 'WAIT_PAY'));
       assert.equal(await pay(), 1);
       assert.equal(await pay(), 0);
       // matched rows, not changed rows: setting the current value still counts (FOUND_ROWS on MySQL)
@@ -152,7 +187,11 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       await Promise.all(
         Array.from({ length: 50 }, () =>
           withTransaction(database, (trx) =>
-            trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) })).where('name', '=', 'c').execute(),
+            trx
+              .updateTable('counters')
+              .set((eb) => ({ value: eb('value', '+', 1) }))
+              .where('name', '=', 'c')
+              .execute(),
           ),
         ),
       );
@@ -160,7 +199,7 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       assert.equal(row.value, 50);
     });
 
-    it('isolation: two systems get separate databases; one cannot see the other\'s tables', async () => {
+    it("isolation: two systems get separate databases; one cannot see the other's tables", async () => {
       const push = await target.open<TestTables>('push');
       assert.notEqual(push.location, database.location);
       await assert.rejects(push.db.selectFrom('orders').selectAll().execute(), /no such table|doesn't exist/);
@@ -169,7 +208,12 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
 
     it('slow-query log: a statement at least slowQueryMs long is logged at warn with its SQL, a quick one is not', async () => {
       const warnings: { sql: string; durationMs: number; system: string }[] = [];
-      const logger = { debug() {}, info() {}, error() {}, warn: (obj: object | string) => void warnings.push(obj as (typeof warnings)[number]) };
+      const logger = {
+        debug() {},
+        info() {},
+        error() {},
+        warn: (obj: object | string) => void warnings.push(obj as (typeof warnings)[number]),
+      };
       const slowDb = await target.open<TestTables>('slow-log', { logger, slowQueryMs: 40 });
       await migrate(slowDb, testMigrations);
       await slowDb.db.selectFrom('orders').selectAll().execute();
@@ -178,7 +222,9 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       const slow =
         target.dialect === 'mysql'
           ? sql<{ n: number }>`select sleep(0.1) as n`
-          : sql<{ n: number }>`with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c`;
+          : sql<{
+              n: number;
+            }>`with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c`;
       await slow.execute(slowDb.db);
       assert.equal(warnings.length, 1, JSON.stringify(warnings));
       assert.match(warnings[0].sql, target.dialect === 'mysql' ? /sleep/ : /with recursive c/);

@@ -28,7 +28,14 @@ describe('error predicates', () => {
   });
 
   it('isTransientDbError: busy/locked, deadlock, lock wait timeout, lost connection', () => {
-    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST']) {
+    for (const code of [
+      'SQLITE_BUSY',
+      'SQLITE_BUSY_SNAPSHOT',
+      'SQLITE_LOCKED',
+      'ER_LOCK_DEADLOCK',
+      'ER_LOCK_WAIT_TIMEOUT',
+      'PROTOCOL_CONNECTION_LOST',
+    ]) {
       assert.ok(isTransientDbError(driverError({ code })), code);
     }
     assert.equal(isTransientDbError(driverError({ code: 'ER_DUP_ENTRY' })), false);

@@ -54,7 +54,10 @@ export function isTransientDbError(error: unknown): boolean {
  * the documented remedy. (A lost connection is not: a COMMIT may have landed before it was lost.)
  */
 export function isLockConflict(error: unknown): boolean {
-  return someCause(error, (e) => e.code === 'ER_LOCK_DEADLOCK' || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1213 || e.errno === 1205);
+  return someCause(
+    error,
+    (e) => e.code === 'ER_LOCK_DEADLOCK' || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1213 || e.errno === 1205,
+  );
 }
 
 type DriverErrorFields = { code?: unknown; errno?: unknown; cause?: unknown };

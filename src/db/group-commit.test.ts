@@ -8,7 +8,15 @@ import type { Database } from './open-database.js';
 import { testMigrations, type TestTables } from './test-migrations.fixture.js';
 import { dbTestTargets } from './testing.js';
 
-const row = (id: string, businessKey = `bk-${id}`) => ({ id, business_key: businessKey, status: 'WAIT_PAY', amount_cents: 1, created_at: 1, note: null, payload: null });
+const row = (id: string, businessKey = `bk-${id}`) => ({
+  id,
+  business_key: businessKey,
+  status: 'WAIT_PAY',
+  amount_cents: 1,
+  created_at: 1,
+  note: null,
+  payload: null,
+});
 const ids = async (db: Kysely<TestTables>) => (await db.selectFrom('orders').select('id').orderBy('id').execute()).map((r) => r.id);
 
 const [sqlite] = dbTestTargets(undefined);
@@ -41,23 +49,31 @@ describe('groupCommitter on SQLite', () => {
         throw new Error('refused by the job itself');
       }),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+    );
     assert.match(String((results[3] as PromiseRejectedResult).reason), /refused by the job itself/);
     assert.deepEqual(await ids(database.db), ['a', 'c']);
     const notes = await database.db.selectFrom('orders').select('note').execute();
-    assert.ok(notes.every((n) => n.note === 'second statement'), 'every statement of a committed job is kept');
+    assert.ok(
+      notes.every((n) => n.note === 'second statement'),
+      'every statement of a committed job is kept',
+    );
     assert.ok(transactions >= 4, 'every job ran inside the transaction');
   });
 
   it('acknowledges a job only once its group is committed', async () => {
     const commits = groupCommitter(database.db);
     let committedWhenAcknowledged: boolean | undefined;
-    await commits.run((trx) => trx.insertInto('orders').values(row('d')).execute()).then(async () => {
-      // Another connection sees the row only if the COMMIT happened: reading through the same one would also see an open transaction's rows.
-      const other = await sqlite.open<TestTables>('order');
-      committedWhenAcknowledged = (await ids(other.db)).includes('d');
-      await other.close();
-    });
+    await commits
+      .run((trx) => trx.insertInto('orders').values(row('d')).execute())
+      .then(async () => {
+        // Another connection sees the row only if the COMMIT happened: reading through the same one would also see an open transaction's rows.
+        const other = await sqlite.open<TestTables>('order');
+        committedWhenAcknowledged = (await ids(other.db)).includes('d');
+        await other.close();
+      });
     assert.equal(committedWhenAcknowledged, true);
   });
 

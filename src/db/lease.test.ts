@@ -24,7 +24,13 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       const changes: string[] = [];
       const first = keepLease({ database, name: 'relay', owner: 'first', ttlMs: 600, onChange: (held) => changes.push(`first ${held}`) });
       assert.ok(await waitFor(() => first.held(), 2_000), 'the first process takes a free lease');
-      const second = keepLease({ database, name: 'relay', owner: 'second', ttlMs: 600, onChange: (held) => changes.push(`second ${held}`) });
+      const second = keepLease({
+        database,
+        name: 'relay',
+        owner: 'second',
+        ttlMs: 600,
+        onChange: (held) => changes.push(`second ${held}`),
+      });
       await new Promise((resolve) => setTimeout(resolve, 700)); // longer than the lease lives: the holder renews it
       assert.equal(first.held(), true);
       assert.equal(second.held(), false, 'a live holder keeps its lease');
@@ -58,16 +64,29 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       const holder = await claimLease({ database, name: 'gate', owner: 'host-a pid 1', ttlMs: 300, what: 'the gate' });
       assert.equal(holder.held(), true);
       const started = Date.now();
-      await assert.rejects(claimLease({ database, name: 'gate', owner: 'host-b pid 2', ttlMs: 300, what: 'the gate', hint: 'run one' }), (error: unknown) => {
-        assert.ok(error instanceof LeaseHeldError);
-        assert.equal(error.code, 'DB_LEASE_HELD');
-        assert.equal(error.message, "the gate runs in one process only and host-a pid 1 holds it (lease 'gate' of system 'lease-c'): run one");
-        assert.doesNotMatch(error.message, /\n/);
-        return true;
-      });
+      await assert.rejects(
+        claimLease({ database, name: 'gate', owner: 'host-b pid 2', ttlMs: 300, what: 'the gate', hint: 'run one' }),
+        (error: unknown) => {
+          assert.ok(error instanceof LeaseHeldError);
+          assert.equal(error.code, 'DB_LEASE_HELD');
+          assert.equal(
+            error.message,
+            "the gate runs in one process only and host-a pid 1 holds it (lease 'gate' of system 'lease-c'): run one",
+          );
+          assert.doesNotMatch(error.message, /\n/);
+          return true;
+        },
+      );
       assert.ok(Date.now() - started >= 300, 'a claimant waits one time to live before refusing (the holder might have died)');
       // A holder that stopped without releasing (its clock a minute behind: every renewal it writes has already expired).
-      const dead = await claimLease({ database, name: 'gate-2', owner: 'dead', ttlMs: 300, what: 'the gate', clock: () => Date.now() - 60_000 });
+      const dead = await claimLease({
+        database,
+        name: 'gate-2',
+        owner: 'dead',
+        ttlMs: 300,
+        what: 'the gate',
+        clock: () => Date.now() - 60_000,
+      });
       const next = await claimLease({ database, name: 'gate-2', owner: 'next', ttlMs: 300, what: 'the gate' });
       assert.equal(next.held(), true);
       await new Promise((resolve) => setTimeout(resolve, 200));

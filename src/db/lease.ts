@@ -168,7 +168,10 @@ function leaseOf<DB>(options: LeaseOptions<DB>) {
       }
       const now = held();
       if (now !== before && !closed) {
-        options.logger?.info({ lease: options.name, owner }, now ? 'lease taken: this process does the work it guards' : 'lease lost: another process does the work it guards');
+        options.logger?.info(
+          { lease: options.name, owner },
+          now ? 'lease taken: this process does the work it guards' : 'lease lost: another process does the work it guards',
+        );
         options.onChange?.(now);
       }
       schedule();
@@ -193,7 +196,9 @@ function leaseOf<DB>(options: LeaseOptions<DB>) {
         .where('name', '=', options.name)
         .where('owner', '=', owner)
         .execute()
-        .catch((error: unknown) => options.logger?.warn({ err: error, lease: options.name }, 'releasing a lease failed; it expires by itself'));
+        .catch((error: unknown) =>
+          options.logger?.warn({ err: error, lease: options.name }, 'releasing a lease failed; it expires by itself'),
+        );
     },
   };
 

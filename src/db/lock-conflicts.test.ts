@@ -9,14 +9,25 @@ import { testMigrations, type TestTables } from './test-migrations.fixture.js';
 import { dbTestTargets } from './testing.js';
 
 const [, mysql] = dbTestTargets(process.env.MYSQL_URL);
-const row = (id: string) => ({ id, business_key: `bk-${id}`, status: 'WAIT_PAY', amount_cents: 0, created_at: 1, note: null, payload: null });
+const row = (id: string) => ({
+  id,
+  business_key: `bk-${id}`,
+  status: 'WAIT_PAY',
+  amount_cents: 0,
+  created_at: 1,
+  note: null,
+  payload: null,
+});
 
 describe('lock conflicts on MySQL/MariaDB', { skip: mysql.skip }, () => {
   let database: Database<TestTables>;
   before(async () => {
     database = await mysql.open<TestTables>('order');
     await migrate(database, testMigrations);
-    await database.db.insertInto('orders').values([row('a'), row('b')]).execute();
+    await database.db
+      .insertInto('orders')
+      .values([row('a'), row('b')])
+      .execute();
   });
   after(() => mysql.cleanup());
 
@@ -41,20 +52,35 @@ describe('lock conflicts on MySQL/MariaDB', { skip: mysql.skip }, () => {
       });
     const bump = (first: string, second: string) => async (trx: Transaction<TestTables>) => {
       runs++;
-      await trx.updateTable('orders').set((eb) => ({ amount_cents: eb('amount_cents', '+', 1) })).where('id', '=', first).execute();
+      await trx
+        .updateTable('orders')
+        .set((eb) => ({ amount_cents: eb('amount_cents', '+', 1) }))
+        .where('id', '=', first)
+        .execute();
       if (runs <= 2) await bothHold(); // only the first attempts meet; the rerun goes straight through
-      await trx.updateTable('orders').set((eb) => ({ amount_cents: eb('amount_cents', '+', 1) })).where('id', '=', second).execute();
+      await trx
+        .updateTable('orders')
+        .set((eb) => ({ amount_cents: eb('amount_cents', '+', 1) }))
+        .where('id', '=', second)
+        .execute();
     };
     await Promise.all([commits.run(bump('a', 'b')), commits.run(bump('b', 'a'))]);
     assert.equal(runs, 3, 'one of the two was run again');
     const amounts = await database.db.selectFrom('orders').select(['id', 'amount_cents']).orderBy('id').execute();
-    assert.deepEqual(amounts.map((r) => Number(r.amount_cents)), [2, 2], 'each committed exactly once');
+    assert.deepEqual(
+      amounts.map((r) => Number(r.amount_cents)),
+      [2, 2],
+      'each committed exactly once',
+    );
   });
 
   it('gives up after MAX_LOCK_CONFLICT_ATTEMPTS and rethrows the deadlock', async () => {
     const commits = transactionsFor(database);
     let runs = 0;
-    const deadlock = Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 });
+    const deadlock = Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), {
+      code: 'ER_LOCK_DEADLOCK',
+      errno: 1213,
+    });
     await assert.rejects(
       commits.run(async () => {
         runs++;

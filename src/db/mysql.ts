@@ -95,7 +95,9 @@ async function ensureDatabase(url: MysqlUrl, database: string): Promise<void> {
       password: url.password,
       connectTimeout: MYSQL_CONNECT_TIMEOUT_MS,
     });
-    const [rows] = await connection.query('SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (?)', [COLLATIONS]);
+    const [rows] = await connection.query('SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (?)', [
+      COLLATIONS,
+    ]);
     const known = new Set((rows as Array<{ name: string }>).map((row) => row.name));
     const collation = COLLATIONS.find((name) => known.has(name)) ?? 'utf8mb4_bin';
     await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
@@ -106,7 +108,16 @@ async function ensureDatabase(url: MysqlUrl, database: string): Promise<void> {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'PROTOCOL_CONNECTION_LOST',
+]);
 
 /** Turns a driver failure while connecting into a message that names the server and says what to do. */
 function connectError(cause: unknown, url: MysqlUrl, database: string): DbError {

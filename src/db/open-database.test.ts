@@ -14,14 +14,35 @@ describe('ORDERFLOW_DB parsing', () => {
   it('accepts sqlite and mysql URLs, with defaults for port and user', () => {
     assert.deepEqual(parseDatabaseUrl('sqlite'), { kind: 'sqlite' });
     assert.deepEqual(parseDatabaseUrl('mysql://app:s%40cret@db.internal:3307/shop'), {
-      kind: 'mysql', host: 'db.internal', port: 3307, user: 'app', password: 's@cret', basename: 'shop',
+      kind: 'mysql',
+      host: 'db.internal',
+      port: 3307,
+      user: 'app',
+      password: 's@cret',
+      basename: 'shop',
     });
     assert.deepEqual(parseDatabaseUrl('mysql://127.0.0.1/orderflow'), {
-      kind: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', password: '', basename: 'orderflow',
+      kind: 'mysql',
+      host: '127.0.0.1',
+      port: 3306,
+      user: 'root',
+      password: '',
+      basename: 'orderflow',
     });
   });
 
-  for (const bad of ['', 'postgres://localhost/x', 'sqlite3', 'mysql://', 'mysql://host', 'mysql://host/', 'mysql://h:notaport/db', 'mysql://h/a-b', 'mysql://h/db?ssl=true', 'mysql://u:%zz@h/db']) {
+  for (const bad of [
+    '',
+    'postgres://localhost/x',
+    'sqlite3',
+    'mysql://',
+    'mysql://host',
+    'mysql://host/',
+    'mysql://h:notaport/db',
+    'mysql://h/a-b',
+    'mysql://h/db?ssl=true',
+    'mysql://u:%zz@h/db',
+  ]) {
     it(`refuses ${JSON.stringify(bad)} with a message naming ORDERFLOW_DB, the value and what is accepted`, async () => {
       await assert.rejects(open(bad), (error: unknown) => {
         assert.ok(isDbError(error, 'DB_INVALID_URL'));
@@ -44,7 +65,10 @@ describe('openDatabase refusals', () => {
   it('an unreachable MySQL server: a clear message with host and port and what to do', async () => {
     await assert.rejects(open('mysql://root@127.0.0.1:1/orderflow'), (error: unknown) => {
       assert.ok(isDbError(error, 'DB_UNREACHABLE'));
-      assert.equal(error.message, 'cannot reach MySQL/MariaDB at 127.0.0.1:1 (ECONNREFUSED): start the server, or fix host and port in ORDERFLOW_DB, or use ORDERFLOW_DB=sqlite');
+      assert.equal(
+        error.message,
+        'cannot reach MySQL/MariaDB at 127.0.0.1:1 (ECONNREFUSED): start the server, or fix host and port in ORDERFLOW_DB, or use ORDERFLOW_DB=sqlite',
+      );
       assert.equal(error.retriable, true);
       return true;
     });
@@ -52,7 +76,10 @@ describe('openDatabase refusals', () => {
 
   it('a system name that cannot be a file, database and table name', async () => {
     for (const system of ['', 'Order', '../etc', 'a b', 'x'.repeat(24)]) {
-      await assert.rejects(open('sqlite', system), (error: unknown) => isDbError(error, 'DB_INVALID_ARGUMENT') && error.message.includes(`system '${system}'`));
+      await assert.rejects(
+        open('sqlite', system),
+        (error: unknown) => isDbError(error, 'DB_INVALID_ARGUMENT') && error.message.includes(`system '${system}'`),
+      );
     }
   });
 
@@ -66,7 +93,9 @@ describe('openDatabase refusals', () => {
       assert.match(error.message, /cannot open the SQLite file .*order\.sqlite of system 'order': file is not a database/);
       return true;
     });
-    await assert.rejects(openDatabase({ url: 'sqlite', dataDir: join(dir, 'not-a-dir'), system: 'order' }), (error: unknown) => isDbError(error, 'DB_OPEN_FAILED'));
+    await assert.rejects(openDatabase({ url: 'sqlite', dataDir: join(dir, 'not-a-dir'), system: 'order' }), (error: unknown) =>
+      isDbError(error, 'DB_OPEN_FAILED'),
+    );
   });
 
   it('a pool size that is not a positive whole number', async () => {

@@ -64,7 +64,12 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   // SQLite times its statements itself (cheaper, see sqlite.ts); MySQL's are timed by Kysely's log.
   const target =
     url.kind === 'sqlite'
-      ? openSqlite(options.dataDir, system, slowQueryMs > 0 ? { thresholdMs: slowQueryMs, report: reportSlow } : undefined, options.checkpointing)
+      ? openSqlite(
+          options.dataDir,
+          system,
+          slowQueryMs > 0 ? { thresholdMs: slowQueryMs, report: reportSlow } : undefined,
+          options.checkpointing,
+        )
       : await openMysql(url, system, pool);
   const log = url.kind === 'mysql' && slowQueryMs > 0 ? slowQueryLog(reportSlow, slowQueryMs) : undefined;
   const db = new Kysely<DB>({ dialect: target.dialect, log });

@@ -9,17 +9,34 @@ import { testMigrations, type TestTables } from './test-migrations.fixture.js';
 import { dbTestTargets } from './testing.js';
 
 const insert = preparedQuery<TestTables, { id: string; status: string; amount: number }>((db, param) =>
-  db.insertInto('orders').values({ id: param('id'), business_key: param('id'), status: param('status'), amount_cents: param('amount'), created_at: 1, note: null, payload: null }),
+  db
+    .insertInto('orders')
+    .values({
+      id: param('id'),
+      business_key: param('id'),
+      status: param('status'),
+      amount_cents: param('amount'),
+      created_at: 1,
+      note: null,
+      payload: null,
+    }),
 );
 const byId = preparedQuery<TestTables, { id: string }, { id: string; status: string; amount_cents: number }>((db, param) =>
   db.selectFrom('orders').select(['id', 'status', 'amount_cents']).where('id', '=', param('id')),
 );
 // A constant (the 'PAID' guard, the + 1) stays as compiled; only the marked values change.
 const payMore = preparedQuery<TestTables, { id: string; by: number }>((db, param) =>
-  db.updateTable('orders').set((eb) => ({ amount_cents: eb('amount_cents', '+', param('by')), note: 'bumped' })).where('id', '=', param('id')).where('status', '=', 'PAID'),
+  db
+    .updateTable('orders')
+    .set((eb) => ({ amount_cents: eb('amount_cents', '+', param('by')), note: 'bumped' }))
+    .where('id', '=', param('id'))
+    .where('status', '=', 'PAID'),
 );
 const setStatus = preparedQuery<TestTables, { id: string; status: string }>((db, param) =>
-  db.updateTable('orders').set({ status: param('status') }).where('id', '=', param('id')),
+  db
+    .updateTable('orders')
+    .set({ status: param('status') })
+    .where('id', '=', param('id')),
 );
 
 for (const target of dbTestTargets(process.env.MYSQL_URL)) {
@@ -31,18 +48,30 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
     });
     after(() => target.cleanup());
 
-    it('runs the same compiled statement with each call\'s values, constants kept', async () => {
-      for (const [id, status] of [['a', 'PAID'], ['b', 'WAIT_PAY'], ['c', 'PAID']]) await insert(database.db, { id, status, amount: 100 });
+    it("runs the same compiled statement with each call's values, constants kept", async () => {
+      for (const [id, status] of [
+        ['a', 'PAID'],
+        ['b', 'WAIT_PAY'],
+        ['c', 'PAID'],
+      ])
+        await insert(database.db, { id, status, amount: 100 });
       assert.equal(changedRows(await payMore(database.db, { id: 'a', by: 5 })), 1);
       assert.equal(changedRows(await payMore(database.db, { id: 'b', by: 5 })), 0, 'the constant guard still applies');
       assert.equal(changedRows(await payMore(database.db, { id: 'c', by: 7 })), 1);
       const amounts = await Promise.all(['a', 'b', 'c'].map(async (id) => (await byId(database.db, { id })).rows[0]));
-      assert.deepEqual(amounts.map((r) => [r.id, r.status, Number(r.amount_cents)]), [['a', 'PAID', 105], ['b', 'WAIT_PAY', 100], ['c', 'PAID', 107]]);
+      assert.deepEqual(
+        amounts.map((r) => [r.id, r.status, Number(r.amount_cents)]),
+        [
+          ['a', 'PAID', 105],
+          ['b', 'WAIT_PAY', 100],
+          ['c', 'PAID', 107],
+        ],
+      );
       const note = await database.db.selectFrom('orders').select('note').where('id', '=', 'a').executeTakeFirstOrThrow();
       assert.equal(note.note, 'bumped');
     });
 
-    it('runs inside a transaction, on the transaction\'s connection', async () => {
+    it("runs inside a transaction, on the transaction's connection", async () => {
       await assert.rejects(
         database.db.transaction().execute(async (trx) => {
           await insert(trx, { id: 'rolled-back', status: 'PAID', amount: 1 });
@@ -77,7 +106,11 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       assert.equal(await transaction, 'roll back');
       assert.equal(inside, 'PAID', 'the transaction sees its own write');
       assert.equal((await outside).rows[0].status, 'WAIT_PAY', 'the read outside saw only committed rows');
-      assert.equal(changedRows(await setStatus(database.db, { id: 'isolated', status: 'CLOSED' })), 1, 'a write outside a transaction counts its rows');
+      assert.equal(
+        changedRows(await setStatus(database.db, { id: 'isolated', status: 'CLOSED' })),
+        1,
+        'a write outside a transaction counts its rows',
+      );
     });
   });
 }

@@ -31,7 +31,9 @@ export function preparedQuery<DB, P extends Record<string, unknown>, R = unknown
       const { sql, parameters } = build(db, (name) => `${MARK}${name}` as never).compile();
       query = {
         sql,
-        slots: parameters.map((value) => (typeof value === 'string' && value.startsWith(MARK) ? { name: value.slice(MARK.length) } : { constant: value })),
+        slots: parameters.map((value) =>
+          typeof value === 'string' && value.startsWith(MARK) ? { name: value.slice(MARK.length) } : { constant: value },
+        ),
         direct: directRunnerOf(adapter),
       };
       compiled.set(adapter, query);

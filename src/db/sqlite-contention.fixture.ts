@@ -28,6 +28,10 @@ async function readThenIncrement(): Promise<void> {
   await withTransaction(database, async (trx) => {
     const { value } = await trx.selectFrom('counters').select('value').where('name', '=', 'c').executeTakeFirstOrThrow();
     await new Promise((resolve) => setImmediate(resolve)); // let the other connections run in between
-    await trx.updateTable('counters').set({ value: value + 1 }).where('name', '=', 'c').execute();
+    await trx
+      .updateTable('counters')
+      .set({ value: value + 1 })
+      .where('name', '=', 'c')
+      .execute();
   });
 }

@@ -29,7 +29,8 @@ describe('sqlite contention', () => {
   });
 
   const reset = () => database.db.replaceInto('counters').values({ name: 'c', value: 0 }).execute();
-  const value = async () => (await database.db.selectFrom('counters').select('value').where('name', '=', 'c').executeTakeFirstOrThrow()).value;
+  const value = async () =>
+    (await database.db.selectFrom('counters').select('value').where('name', '=', 'c').executeTakeFirstOrThrow()).value;
 
   it('50 concurrent read-then-write transactions in one process end at 50', async () => {
     await reset();
@@ -38,7 +39,11 @@ describe('sqlite contention', () => {
         withTransaction(database, async (trx) => {
           const row = await trx.selectFrom('counters').select('value').where('name', '=', 'c').executeTakeFirstOrThrow();
           await new Promise((resolve) => setImmediate(resolve));
-          await trx.updateTable('counters').set({ value: row.value + 1 }).where('name', '=', 'c').execute();
+          await trx
+            .updateTable('counters')
+            .set({ value: row.value + 1 })
+            .where('name', '=', 'c')
+            .execute();
         }),
       ),
     );

@@ -162,7 +162,9 @@ export class ImmediateTransactionSqliteDialect extends SqliteDialect {
 
   override createAdapter(): DialectAdapter {
     const database = this.#config.database;
-    return typeof database === 'function' ? super.createAdapter() : new DirectSqliteAdapter(directRunner(database as unknown as CachedDatabase));
+    return typeof database === 'function'
+      ? super.createAdapter()
+      : new DirectSqliteAdapter(directRunner(database as unknown as CachedDatabase));
   }
 
   override createDriver(): Driver {

@@ -28,10 +28,7 @@ import type { Database } from './open-database.js';
 export function withTransaction<DB, T>(database: Database<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
 export function withTransaction<DB, T>(trx: Transaction<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
 export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
-export async function withTransaction<DB, T>(
-  database: Database<DB> | Kysely<DB>,
-  fn: (trx: Transaction<DB>) => Promise<T>,
-): Promise<T> {
+export async function withTransaction<DB, T>(database: Database<DB> | Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   const db = database instanceof Kysely ? database : database.db;
   // Kysely refuses db.transaction() on a Transaction; joining it is what a nested call means.
   if (db.isTransaction) return fn(db as Transaction<DB>);

@@ -22,14 +22,28 @@ describe('tokens', () => {
     const [payload, signature] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ sub: 'user1', exp: Date.now() + 1e9 })).toString('base64url');
     const flipped = signature!.slice(0, -2) + (signature!.endsWith('AA') ? 'BB' : 'AA');
-    for (const bad of [`${forged}.${signature}`, `${payload}.${flipped}`, signToken('user7', 'other-secret'), 'garbage', '', `${token}.x`]) {
-      assert.throws(() => verifyToken(bad, SECRET), (e) => isAppError(e, 'UNAUTHORIZED'), bad);
+    for (const bad of [
+      `${forged}.${signature}`,
+      `${payload}.${flipped}`,
+      signToken('user7', 'other-secret'),
+      'garbage',
+      '',
+      `${token}.x`,
+    ]) {
+      assert.throws(
+        () => verifyToken(bad, SECRET),
+        (e) => isAppError(e, 'UNAUTHORIZED'),
+        bad,
+      );
     }
   });
 
   test('an expired token is refused', () => {
     const token = signToken('user7', SECRET, 60, Date.now() - 61_000);
-    assert.throws(() => verifyToken(token, SECRET), (e) => isAppError(e, 'UNAUTHORIZED') && /expired/.test(e.message));
+    assert.throws(
+      () => verifyToken(token, SECRET),
+      (e) => isAppError(e, 'UNAUTHORIZED') && /expired/.test(e.message),
+    );
   });
 });
 

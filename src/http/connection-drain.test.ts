@@ -10,7 +10,12 @@ const SLOW_MS = 400;
 /** Far below Fastify's keep-alive timeout (72 s), which would end the connections by itself. */
 const CLOSE_LIMIT_MS = 3_000;
 const slowRoute = routePlugin([
-  route({ method: 'GET', url: '/slow', auth: 'none', handler: async () => (await new Promise((r) => setTimeout(r, SLOW_MS)), { done: true }) }),
+  route({
+    method: 'GET',
+    url: '/slow',
+    auth: 'none',
+    handler: async () => (await new Promise((r) => setTimeout(r, SLOW_MS)), { done: true }),
+  }),
   route({ method: 'GET', url: '/fast', auth: 'none', handler: () => ({ done: true }) }),
 ]);
 
@@ -52,7 +57,10 @@ test('close: a request in flight is answered, and keep-alive, idle and never-use
     assert.deepEqual(app.openConnections(), { connections: 3, requests: 1 });
 
     const started = Date.now();
-    const closed = await Promise.race([app.close().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), CLOSE_LIMIT_MS))]);
+    const closed = await Promise.race([
+      app.close().then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), CLOSE_LIMIT_MS)),
+    ]);
     const took = Date.now() - started;
     assert.ok(closed, `close() was still waiting after ${CLOSE_LIMIT_MS} ms: a connection held the server open`);
 

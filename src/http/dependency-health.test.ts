@@ -6,7 +6,11 @@ const quiet = { warn() {} };
 const never = () => new Promise<never>(() => {});
 
 test('UP when every probe answers; each dependency with its state and latency; the info as given', async () => {
-  const check = dependencyHealth({ probes: { 'db.order': async () => 1, mq: async () => undefined }, info: { mq: 'embedded' }, logger: quiet });
+  const check = dependencyHealth({
+    probes: { 'db.order': async () => 1, mq: async () => undefined },
+    info: { mq: 'embedded' },
+    logger: quiet,
+  });
   const { ok, details } = await check();
   assert.equal(ok, true);
   assert.equal(details.mq, 'embedded');
@@ -20,11 +24,16 @@ test('UP when every probe answers; each dependency with its state and latency; t
 
 test("a probe that fails is DOWN with the failure's code, never its message", async () => {
   const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:3306 as root'), { code: 'ECONNREFUSED' });
-  const check = dependencyHealth({ probes: { db: () => Promise.reject(refused), mq: () => Promise.reject(new Error('secret')) }, logger: quiet });
+  const check = dependencyHealth({
+    probes: { db: () => Promise.reject(refused), mq: () => Promise.reject(new Error('secret')) },
+    logger: quiet,
+  });
   const { ok, details } = await check();
   assert.equal(ok, false);
   assert.deepEqual(
-    Object.fromEntries(Object.entries(details.dependencies as Record<string, { status: string; error: string }>).map(([k, v]) => [k, [v.status, v.error]])),
+    Object.fromEntries(
+      Object.entries(details.dependencies as Record<string, { status: string; error: string }>).map(([k, v]) => [k, [v.status, v.error]]),
+    ),
     { db: ['DOWN', 'ECONNREFUSED'], mq: ['DOWN', 'failed'] },
   );
   assert.doesNotMatch(JSON.stringify(details), /10\.1\.2\.3|secret/);
@@ -53,7 +62,10 @@ test('a probe still running is not started again: concurrent and later checks sh
   };
   const check = dependencyHealth({ probes: { db: probe }, timeoutMs: 100, logger: quiet });
   const results = await Promise.all([check(), check(), check()]);
-  assert.deepEqual(results.map((r) => r.ok), [false, false, false]);
+  assert.deepEqual(
+    results.map((r) => r.ok),
+    [false, false, false],
+  );
   const later = await check();
   assert.equal(later.ok, false);
   assert.equal(started, 1, 'one probe for four checks while it hung');
@@ -66,7 +78,10 @@ test('a probe still running is not started again: concurrent and later checks sh
 test('a dependency going down and coming back is logged once each way', async () => {
   let up = true;
   const lines: string[] = [];
-  const check = dependencyHealth({ probes: { redis: async () => (up ? undefined : Promise.reject(new Error('x'))) }, logger: { warn: (_o, msg) => lines.push(String(msg)) } });
+  const check = dependencyHealth({
+    probes: { redis: async () => (up ? undefined : Promise.reject(new Error('x'))) },
+    logger: { warn: (_o, msg) => lines.push(String(msg)) },
+  });
   await check();
   up = false;
   await check();

@@ -50,7 +50,8 @@ export function dependencyHealth(options: DependencyHealthOptions): HealthCheck 
     }
     const { state, cause } = await within(run.answered, run.started, timeoutMs);
     if (last.get(name) !== state.status) {
-      if (state.status === 'DOWN') options.logger.warn({ dependency: name, error: state.error, err: cause }, 'health: a dependency is down');
+      if (state.status === 'DOWN')
+        options.logger.warn({ dependency: name, error: state.error, err: cause }, 'health: a dependency is down');
       else if (last.has(name)) options.logger.warn({ dependency: name }, 'health: a dependency is up again');
       last.set(name, state.status);
     }
@@ -66,7 +67,11 @@ export function dependencyHealth(options: DependencyHealthOptions): HealthCheck 
 
 const TIMED_OUT = Symbol('timed out');
 
-async function within(answered: Promise<unknown>, started: number, timeoutMs: number): Promise<{ state: DependencyState; cause?: unknown }> {
+async function within(
+  answered: Promise<unknown>,
+  started: number,
+  timeoutMs: number,
+): Promise<{ state: DependencyState; cause?: unknown }> {
   const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {

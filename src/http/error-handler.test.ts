@@ -9,7 +9,10 @@ import { MqError, MqErrorCode } from '../mq/errors.js';
 import { parse } from './validation.js';
 import { createHttpServer } from './server.js';
 
-const Body = z.object({ userId: z.string().min(1), items: z.array(z.object({ skuId: z.string(), quantity: z.number().int().positive() })) });
+const Body = z.object({
+  userId: z.string().min(1),
+  items: z.array(z.object({ skuId: z.string(), quantity: z.number().int().positive() })),
+});
 
 /**
  * Asserts the exact error shape, and that nothing resembling a stack trace leaked.
@@ -79,17 +82,27 @@ describe('http error mapping', () => {
   });
 
   test('a zod failure from parse() is 400 VALIDATION_FAILED listing every bad field', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/orders', payload: { userId: '', items: [{ skuId: 's', quantity: 0 }, { skuId: 1 }] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      payload: { userId: '', items: [{ skuId: 's', quantity: 0 }, { skuId: 1 }] },
+    });
     const error = assertError(res, 400, 'VALIDATION_FAILED', HAS_DETAILS);
     const issues = (error.details as { issues: { path: string; message: string }[] }).issues;
-    assert.deepEqual(issues.map((i) => i.path), ['userId', 'items.0.quantity', 'items.1.skuId', 'items.1.quantity']);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['userId', 'items.0.quantity', 'items.1.skuId', 'items.1.quantity'],
+    );
     for (const issue of issues) assert.ok(issue.message.length > 0);
   });
 
   test('a ZodError thrown directly is mapped the same way', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/raw-zod' });
     const error = assertError(res, 400, 'VALIDATION_FAILED', HAS_DETAILS);
-    assert.deepEqual((error.details as { issues: { path: string }[] }).issues.map((i) => i.path), ['']);
+    assert.deepEqual(
+      (error.details as { issues: { path: string }[] }).issues.map((i) => i.path),
+      [''],
+    );
   });
 
   test('a body that is not JSON is 400 BAD_JSON', async () => {
@@ -140,9 +153,18 @@ describe('http error mapping', () => {
 
   test('third-party errors: caller mistakes are 4xx with their message, vendor trouble 503/502 without it', async () => {
     const knob = await app.inject({ method: 'GET', url: '/api/third-party/THIRD_PARTY_INVALID_KNOB' });
-    assert.equal(assertError(knob, 400, 'THIRD_PARTY_INVALID_KNOB', { field: 'failureRate' }).message, 'third party says THIRD_PARTY_INVALID_KNOB');
-    assertError(await app.inject({ method: 'GET', url: '/api/third-party/THIRD_PARTY_NOT_FOUND' }), 404, 'THIRD_PARTY_NOT_FOUND', { field: 'failureRate' });
-    for (const [code, status] of [['VENDOR_DOWN', 503], ['CIRCUIT_OPEN', 503], ['VENDOR_BAD_RESPONSE', 502]] as const) {
+    assert.equal(
+      assertError(knob, 400, 'THIRD_PARTY_INVALID_KNOB', { field: 'failureRate' }).message,
+      'third party says THIRD_PARTY_INVALID_KNOB',
+    );
+    assertError(await app.inject({ method: 'GET', url: '/api/third-party/THIRD_PARTY_NOT_FOUND' }), 404, 'THIRD_PARTY_NOT_FOUND', {
+      field: 'failureRate',
+    });
+    for (const [code, status] of [
+      ['VENDOR_DOWN', 503],
+      ['CIRCUIT_OPEN', 503],
+      ['VENDOR_BAD_RESPONSE', 502],
+    ] as const) {
       const error = assertError(await app.inject({ method: 'GET', url: `/api/third-party/${code}` }), status, code);
       assert.doesNotMatch(error.message, /third party says/);
     }
@@ -181,9 +203,21 @@ describe('errors module', () => {
   test('each code has one status, and the constant is the code itself', () => {
     assert.equal(ErrorCode.ORDER_NOT_FOUND, 'ORDER_NOT_FOUND');
     const expected: Record<string, number> = {
-      VALIDATION_FAILED: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, ORDER_NOT_FOUND: 404,
-      SKU_NOT_FOUND: 404, STOCK_INSUFFICIENT: 409, INVALID_STATE: 409, SOLD_OUT: 409, ALREADY_HAS_TICKET: 409,
-      COUPON_INVALID: 409, RATE_LIMITED: 429, CONFLICT: 409, SERVICE_UNAVAILABLE: 503, INTERNAL: 500,
+      VALIDATION_FAILED: 400,
+      UNAUTHORIZED: 401,
+      FORBIDDEN: 403,
+      NOT_FOUND: 404,
+      ORDER_NOT_FOUND: 404,
+      SKU_NOT_FOUND: 404,
+      STOCK_INSUFFICIENT: 409,
+      INVALID_STATE: 409,
+      SOLD_OUT: 409,
+      ALREADY_HAS_TICKET: 409,
+      COUPON_INVALID: 409,
+      RATE_LIMITED: 429,
+      CONFLICT: 409,
+      SERVICE_UNAVAILABLE: 503,
+      INTERNAL: 500,
     };
     for (const [code, status] of Object.entries(expected)) {
       assert.equal(statusOf(code), status, code);

@@ -37,8 +37,20 @@ describe('requests refused before any route answer in the API error shape, echoi
       health: async () => ({ ok: true, details: {} }),
       routes: [
         routePlugin([
-          route({ method: 'POST', url: '/orders/:id/pay', auth: 'none', schema: { params: z.object({ id: z.string() }) }, handler: ({ params }) => ({ id: params.id }) }),
-          route({ method: 'GET', url: '/orders/:id', auth: 'none', schema: { params: z.object({ id: z.string() }) }, handler: ({ params }) => ({ id: params.id }) }),
+          route({
+            method: 'POST',
+            url: '/orders/:id/pay',
+            auth: 'none',
+            schema: { params: z.object({ id: z.string() }) },
+            handler: ({ params }) => ({ id: params.id }),
+          }),
+          route({
+            method: 'GET',
+            url: '/orders/:id',
+            auth: 'none',
+            schema: { params: z.object({ id: z.string() }) },
+            handler: ({ params }) => ({ id: params.id }),
+          }),
         ]),
       ],
     });
@@ -46,7 +58,8 @@ describe('requests refused before any route answer in the API error shape, echoi
   });
   after(() => app.close());
 
-  const get = (path: string, extraHeaders = '') => rawRequest(url, `GET ${path} HTTP/1.1\r\nHost: x\r\n${extraHeaders}Connection: close\r\n\r\n`);
+  const get = (path: string, extraHeaders = '') =>
+    rawRequest(url, `GET ${path} HTTP/1.1\r\nHost: x\r\n${extraHeaders}Connection: close\r\n\r\n`);
 
   test('a malformed percent-escape in the path: 400 BAD_REQUEST', async () => {
     const res = parse(await get('/api/orders/%ZZ'));
@@ -58,14 +71,25 @@ describe('requests refused before any route answer in the API error shape, echoi
 
   test('a path parameter over 100 characters: 414 URI_TOO_LONG, without the URL', async () => {
     const long = 'x'.repeat(5_000);
-    const answer = await rawRequest(url, `POST /api/orders/${long}/pay HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const answer = await rawRequest(
+      url,
+      `POST /api/orders/${long}/pay HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
     const res = parse(answer);
     assert.equal(res.status, 414);
     assert.equal(res.body.error.code, 'URI_TOO_LONG');
     assert.equal(typeof res.body.error.message, 'string');
     assert.ok(!answer.includes('xxxxxxxxxx'), 'the URL is not echoed');
     // 100 characters is still an id.
-    assert.equal(parse(await rawRequest(url, `POST /api/orders/${'x'.repeat(100)}/pay HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)).status, 200);
+    assert.equal(
+      parse(
+        await rawRequest(
+          url,
+          `POST /api/orders/${'x'.repeat(100)}/pay HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        ),
+      ).status,
+      200,
+    );
   });
 
   test('an unknown long path is a 404 whose message is cut short', async () => {

@@ -29,7 +29,11 @@ const ROUTING_ERRORS: Record<string, { code: Code; message: string }> = {
 
 /** What Node's parser reports, by error code; anything else is a malformed request (400). */
 const CLIENT_ERRORS: Record<string, { status: number; code: Code; message: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: ErrorCode.HEADERS_TOO_LARGE, message: `the request's headers are larger than the server accepts (${http.maxHeaderSize} bytes)` },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: ErrorCode.HEADERS_TOO_LARGE,
+    message: `the request's headers are larger than the server accepts (${http.maxHeaderSize} bytes)`,
+  },
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: ErrorCode.REQUEST_TIMEOUT, message: 'the request was not received in time' },
 };
 const MALFORMED = { status: 400, code: ErrorCode.BAD_REQUEST, message: 'the request is not valid HTTP' };

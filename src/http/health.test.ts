@@ -12,7 +12,10 @@ before(async () => {
     adminToken: 'admin-token',
     tokenSecret: 'a-token-secret-of-enough-length',
     routes: [],
-    health: async () => ({ ok: healthy, details: { mq: 'embedded', dependencies: { mq: { status: healthy ? 'UP' : 'DOWN', latencyMs: 0.1 } } } }),
+    health: async () => ({
+      ok: healthy,
+      details: { mq: 'embedded', dependencies: { mq: { status: healthy ? 'UP' : 'DOWN', latencyMs: 0.1 } } },
+    }),
   });
 });
 after(() => app.close());
@@ -48,7 +51,10 @@ test('live: 200 whatever the dependencies say (a database outage must not get th
 });
 
 test('the OpenAPI document describes the three routes and their answers', async () => {
-  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, { get?: { responses?: Record<string, unknown> } }> };
-  for (const path of ['/api/health', '/api/health/ready']) assert.deepEqual(Object.keys(doc.paths[path]?.get?.responses ?? {}).sort(), ['200', '503'], path);
+  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+    paths: Record<string, { get?: { responses?: Record<string, unknown> } }>;
+  };
+  for (const path of ['/api/health', '/api/health/ready'])
+    assert.deepEqual(Object.keys(doc.paths[path]?.get?.responses ?? {}).sort(), ['200', '503'], path);
   assert.deepEqual(Object.keys(doc.paths['/api/health/live']?.get?.responses ?? {}), ['200']);
 });

@@ -28,7 +28,11 @@ const WINDOW_MS = 60_000;
 export function loginRateLimit(app: FastifyInstance, limits: LoginLimits): LimitLogin {
   const userIds = new WeakMap<FastifyRequest, string>();
   const checks = [
-    limits.perAddress > 0 && { per: 'address', max: limits.perAddress, check: app.createRateLimit({ max: limits.perAddress, timeWindow: WINDOW_MS }) },
+    limits.perAddress > 0 && {
+      per: 'address',
+      max: limits.perAddress,
+      check: app.createRateLimit({ max: limits.perAddress, timeWindow: WINDOW_MS }),
+    },
     limits.perUser > 0 && {
       per: 'user',
       max: limits.perUser,
@@ -40,10 +44,14 @@ export function loginRateLimit(app: FastifyInstance, limits: LoginLimits): Limit
     for (const { per, max, check } of checks) {
       const result = await check(request);
       if (result.isAllowed || !result.isExceeded) continue;
-      throw new AppError(ErrorCode.RATE_LIMITED, `too many login attempts ${per === 'user' ? 'for this user' : 'from this address'}: at most ${max} a minute; retry in ${result.ttlInSeconds} s`, {
-        details: { retryAfterMs: result.ttl, per, limitPerMinute: max },
-        retriable: true,
-      });
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `too many login attempts ${per === 'user' ? 'for this user' : 'from this address'}: at most ${max} a minute; retry in ${result.ttlInSeconds} s`,
+        {
+          details: { retryAfterMs: result.ttl, per, limitPerMinute: max },
+          retriable: true,
+        },
+      );
     }
   };
 }

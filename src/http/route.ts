@@ -102,9 +102,7 @@ function docSchema<B, Q, P, A extends RouteAuth, R>(def: RouteDefinition<B, Q, P
   if (zod.querystring) schema.querystring = toDocSchema(zod.querystring, 'input');
   if (zod.params) schema.params = toDocSchema(zod.params, 'input');
   if (zod.response) {
-    schema.response = Object.fromEntries(
-      Object.entries(zod.response).map(([status, s]) => [status, toDocSchema(s, 'output')]),
-    );
+    schema.response = Object.fromEntries(Object.entries(zod.response).map(([status, s]) => [status, toDocSchema(s, 'output')]));
   }
   return schema;
 }

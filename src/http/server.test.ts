@@ -67,7 +67,11 @@ describe('http server', () => {
     await writeFile(join(dashboardDir, 'index.html'), '<!doctype html><title>orderflow</title>');
     await writeFile(join(dashboardDir, 'app.js'), 'console.log(1)');
     app = await createHttpServer(
-      options({ metrics: registry, dashboardDir, health: async () => ({ ok: healthy, details: { order: healthy ? 'up' : 'down', status: 'ignored' } }) }),
+      options({
+        metrics: registry,
+        dashboardDir,
+        health: async () => ({ ok: healthy, details: { order: healthy ? 'up' : 'down', status: 'ignored' } }),
+      }),
     );
   });
   after(async () => {
@@ -81,7 +85,10 @@ describe('http server', () => {
     assert.deepEqual(res.json(), { orderId: 'o-1', status: 'WAIT_PAY', extra: 'not stripped' });
     const bad = await app.inject({ method: 'POST', url: '/api/orders', payload: { userId: 'u1', items: [] } });
     assert.equal(bad.statusCode, 400);
-    assert.deepEqual(bad.json().error.details.issues.map((i: { path: string }) => i.path), ['body.items']);
+    assert.deepEqual(
+      bad.json().error.details.issues.map((i: { path: string }) => i.path),
+      ['body.items'],
+    );
     const missing = await app.inject({ method: 'POST', url: '/api/orders' });
     assert.equal(missing.statusCode, 400);
   });

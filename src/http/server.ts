@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type preHandlerAsyncHookHandler } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type preHandlerAsyncHookHandler,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { DEFAULT_TOKEN_TTL_SECONDS, requireAdmin, requireUser, signToken } from './auth.js';

@@ -27,7 +27,11 @@ test('token secret: made once (64 hex, file mode 0600, no temporary file left), 
 test('token secret: an existing file is read as it is, never replaced', (t) => {
   const dir = tempDir(t);
   fs.writeFileSync(path.join(dir, TOKEN_SECRET_FILE), 'written-by-the-other-process\n', { mode: 0o600 });
-  assert.deepEqual(loadOrCreateTokenSecret(dir), { secret: 'written-by-the-other-process', file: path.join(dir, TOKEN_SECRET_FILE), created: false });
+  assert.deepEqual(loadOrCreateTokenSecret(dir), {
+    secret: 'written-by-the-other-process',
+    file: path.join(dir, TOKEN_SECRET_FILE),
+    created: false,
+  });
   assert.equal(fs.readFileSync(path.join(dir, TOKEN_SECRET_FILE), 'utf8'), 'written-by-the-other-process\n');
 });
 
@@ -36,6 +40,9 @@ test('token secret: a file with no usable secret stops start-up with one line na
   fs.writeFileSync(path.join(dir, TOKEN_SECRET_FILE), '\n');
   assert.throws(
     () => loadOrCreateTokenSecret(dir),
-    (error: unknown) => error instanceof ConfigError && error.variable === 'ORDERFLOW_TOKEN_SECRET' && error.message.includes(path.join(dir, TOKEN_SECRET_FILE)),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.variable === 'ORDERFLOW_TOKEN_SECRET' &&
+      error.message.includes(path.join(dir, TOKEN_SECRET_FILE)),
   );
 });

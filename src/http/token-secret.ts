@@ -35,7 +35,11 @@ export function loadOrCreateTokenSecret(dataDir: string): { secret: string; file
     fs.rmSync(temporary, { force: true });
   }
   const secret = readSecret(file);
-  if (secret === undefined) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `${file} vanished right after it was written: is another process cleaning the data dir?`);
+  if (secret === undefined)
+    throw new AppError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      `${file} vanished right after it was written: is another process cleaning the data dir?`,
+    );
   return { secret, file, created: true };
 }
 

@@ -3,9 +3,7 @@ import type { EmbeddedOptions } from './embedded/options.js';
 import type { RocketMQOptions } from './rocketmq/options.js';
 import type { Messaging } from './types.js';
 
-export type MessagingOptions =
-  | ({ engine?: 'embedded' } & EmbeddedOptions)
-  | ({ engine: 'rocketmq' } & RocketMQOptions);
+export type MessagingOptions = ({ engine?: 'embedded' } & EmbeddedOptions) | ({ engine: 'rocketmq' } & RocketMQOptions);
 
 /**
  * Creates the messaging engine: the embedded broker (default) or Apache RocketMQ 5.x.

@@ -18,10 +18,23 @@ let clock = 1_000;
 const now = () => clock++;
 
 const paid = (orderId: string, totalCents: number, userId = 'u1'): OrderPaidEvent => ({
-  orderId, userId, phone: '+100', paymentId: `PAY-${orderId}`, totalCents, couponId: null, items: [], paidAt: 0,
+  orderId,
+  userId,
+  phone: '+100',
+  paymentId: `PAY-${orderId}`,
+  totalCents,
+  couponId: null,
+  items: [],
+  paidAt: 0,
 });
 const refunded = (orderId: string, totalCents: number, userId = 'u1'): OrderChangeEvent => ({
-  orderId, seq: 4, from: 'REFUNDING', to: 'REFUNDED', at: 0, userId, totalCents,
+  orderId,
+  seq: 4,
+  from: 'REFUNDING',
+  to: 'REFUNDED',
+  at: 0,
+  userId,
+  totalCents,
 });
 
 for (const target of dbTestTargets(process.env.MYSQL_URL)) {
@@ -50,8 +63,16 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
     });
 
     test('coupons: an unused reward is revoked once; a used one is left and recorded; one held by an unpaid order is revoked when released, kept when paid', async () => {
-      const coupons = await createCouponsSystem({ database: await target.open<CouponsDB>('coupons'), mq, clock: now, logger, consume: false, seedUsers: 0 });
-      const status = async (userId: string, couponId: string) => (await coupons.listForUser(userId)).find((c) => c.couponId === couponId)?.status;
+      const coupons = await createCouponsSystem({
+        database: await target.open<CouponsDB>('coupons'),
+        mq,
+        clock: now,
+        logger,
+        consume: false,
+        seedUsers: 0,
+      });
+      const status = async (userId: string, couponId: string) =>
+        (await coupons.listForUser(userId)).find((c) => c.couponId === couponId)?.status;
 
       // Unused: revoked; a duplicate changes nothing; it can no longer be used.
       await coupons.handlePaid(paid('O-1', 4_980));
@@ -96,10 +117,21 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
     });
 
     test('coupons: a refund that overtakes the reward leaves a revoked placeholder, so the late order_paid grants nothing; a small order gets neither', async () => {
-      const coupons = await createCouponsSystem({ database: await target.open<CouponsDB>('coupons'), mq, clock: now, logger, consume: false, seedUsers: 0 });
+      const coupons = await createCouponsSystem({
+        database: await target.open<CouponsDB>('coupons'),
+        mq,
+        clock: now,
+        logger,
+        consume: false,
+        seedUsers: 0,
+      });
       await coupons.handleRefunded(refunded('O-early', 6_000, 'v1'));
       await coupons.handlePaid(paid('O-early', 6_000, 'v1'));
-      assert.deepEqual((await coupons.listForUser('v1')).map((c) => c.status), ['REVOKED'], 'no usable reward');
+      assert.deepEqual(
+        (await coupons.listForUser('v1')).map((c) => c.status),
+        ['REVOKED'],
+        'no usable reward',
+      );
       assert.equal((await coupons.forOrder('O-early')).reward?.revocation, 'REVOKED');
 
       const small = REWARD_MIN_TOTAL_CENTS - 1;

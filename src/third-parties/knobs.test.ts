@@ -60,8 +60,10 @@ test('knobs: an unknown simulator name is refused with THIRD_PARTY_NOT_FOUND', a
 
 test('knobs: bad starting knobs are refused before any port is opened, naming simulator and field', async () => {
   await assert.rejects(startThirdParties({ knobs: { payment: { failureRate: 3 } } }), invalidKnob('knobs.payment.failureRate'));
-  await assert.rejects(startThirdParties({ ports: { sms: -5 } }), (error: unknown) =>
-    isThirdPartyError(error, ThirdPartyErrorCode.INVALID_OPTION) && error.field === 'ports.sms');
+  await assert.rejects(
+    startThirdParties({ ports: { sms: -5 } }),
+    (error: unknown) => isThirdPartyError(error, ThirdPartyErrorCode.INVALID_OPTION) && error.field === 'ports.sms',
+  );
 });
 
 test('knobs: knobsPatchSchema is reusable by the admin route as is', () => {

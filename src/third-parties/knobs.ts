@@ -48,7 +48,11 @@ export function parseKnobsPatch(patch: unknown): KnobsPatch {
   const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const field = issue.keys[0];
-    throw new ThirdPartyError(ThirdPartyErrorCode.INVALID_KNOB, field, `unknown knob '${field}': expected latencyMs, jitterMs, failureRate or down`);
+    throw new ThirdPartyError(
+      ThirdPartyErrorCode.INVALID_KNOB,
+      field,
+      `unknown knob '${field}': expected latencyMs, jitterMs, failureRate or down`,
+    );
   }
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'knobs';
   const value = issue.path.length === 1 && isRecord(patch) ? patch[String(issue.path[0])] : patch;

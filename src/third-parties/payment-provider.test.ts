@@ -3,11 +3,19 @@ import { test } from 'node:test';
 import { createVendorClient, isVendorError, startThirdParties, VendorErrorCode } from './index.js';
 import type { Refund, ThirdPartiesOptions } from './index.js';
 
-async function paymentProvider(t: { after(fn: () => Promise<void>): void }, payment: NonNullable<ThirdPartiesOptions['knobs']>['payment'] = {}) {
+async function paymentProvider(
+  t: { after(fn: () => Promise<void>): void },
+  payment: NonNullable<ThirdPartiesOptions['knobs']>['payment'] = {},
+) {
   const thirdParties = await startThirdParties({ knobs: { payment: { latencyMs: 0, ...payment } } });
   t.after(() => thirdParties.close());
   // These tests are about the provider: a generous timeout and a high threshold keep the client out of the way.
-  const client = createVendorClient({ name: 'payment', baseUrl: thirdParties.urls.payment, timeoutMs: 10_000, breaker: { failureThreshold: 1_000 } });
+  const client = createVendorClient({
+    name: 'payment',
+    baseUrl: thirdParties.urls.payment,
+    timeoutMs: 10_000,
+    breaker: { failureThreshold: 1_000 },
+  });
   return { thirdParties, client };
 }
 
@@ -35,7 +43,9 @@ test('payment: under concurrent retries through random failures, each key is ref
       }
     }
   };
-  const answers = await Promise.all(keys.flatMap((key) => Array.from({ length: 5 }, () => settle(key).then((r) => [key, r.refundId] as const))));
+  const answers = await Promise.all(
+    keys.flatMap((key) => Array.from({ length: 5 }, () => settle(key).then((r) => [key, r.refundId] as const))),
+  );
   for (const key of keys) {
     assert.equal(new Set(answers.filter(([k]) => k === key).map(([, id]) => id)).size, 1, `one refundId for ${key}`);
   }
@@ -47,10 +57,16 @@ test('payment: under concurrent retries through random failures, each key is ref
 
 test('payment: a refund failed by failureRate is not executed and cannot be found', async (t) => {
   const { thirdParties, client } = await paymentProvider(t, { failureRate: 1 });
-  await assert.rejects(refund(client, 'refund-x'), (error: unknown) => isVendorError(error, VendorErrorCode.FAILURE) && error.retriable && error.status === 503);
+  await assert.rejects(
+    refund(client, 'refund-x'),
+    (error: unknown) => isVendorError(error, VendorErrorCode.FAILURE) && error.retriable && error.status === 503,
+  );
   thirdParties.setKnobs('payment', { failureRate: 0 });
-  await assert.rejects(client.get('/refunds/refund-x'), (error: unknown) =>
-    isVendorError(error, VendorErrorCode.REJECTED) && error.status === 404 && error.vendorCode === 'REFUND_NOT_FOUND' && !error.retriable);
+  await assert.rejects(
+    client.get('/refunds/refund-x'),
+    (error: unknown) =>
+      isVendorError(error, VendorErrorCode.REJECTED) && error.status === 404 && error.vendorCode === 'REFUND_NOT_FOUND' && !error.retriable,
+  );
   assert.equal(thirdParties.stats('payment').executed, 0);
 });
 
@@ -79,7 +95,10 @@ test('payment: a refund whose call timed out still happens, and the retry with t
 test('payment: the same idempotencyKey with another amount is refused 409, not silently answered', async (t) => {
   const { thirdParties, client } = await paymentProvider(t);
   await refund(client, 'refund-7', 10);
-  await assert.rejects(refund(client, 'refund-7', 11), (error: unknown) =>
-    isVendorError(error, VendorErrorCode.REJECTED) && error.status === 409 && error.vendorCode === 'IDEMPOTENCY_KEY_REUSED');
+  await assert.rejects(
+    refund(client, 'refund-7', 11),
+    (error: unknown) =>
+      isVendorError(error, VendorErrorCode.REJECTED) && error.status === 409 && error.vendorCode === 'IDEMPOTENCY_KEY_REUSED',
+  );
   assert.equal(thirdParties.stats('payment').executed, 1);
 });

@@ -41,11 +41,16 @@ export function remoteThirdParties(options: RemoteThirdPartiesOptions): ThirdPar
     } catch (error) {
       if (error instanceof VendorError && (error.status === 401 || error.status === 403)) {
         // The one misconfiguration worth spelling out: the operator sees it in the admin answer.
-        throw new VendorError(error.code, WHO, `${error.message} (this process's ORDERFLOW_ADMIN_TOKEN is not the vendors process's: set the same on both)`, {
-          retriable: false,
-          status: error.status,
-          vendorCode: error.vendorCode,
-        });
+        throw new VendorError(
+          error.code,
+          WHO,
+          `${error.message} (this process's ORDERFLOW_ADMIN_TOKEN is not the vendors process's: set the same on both)`,
+          {
+            retriable: false,
+            status: error.status,
+            vendorCode: error.vendorCode,
+          },
+        );
       }
       throw error;
     }
@@ -54,7 +59,12 @@ export function remoteThirdParties(options: RemoteThirdPartiesOptions): ThirdPar
   function parsed<T>(schema: z.ZodType<T>, value: unknown, url: string): T {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    throw new VendorError(VendorErrorCode.BAD_RESPONSE, WHO, `${WHO}: ${url} answered an unexpected shape (${result.error.issues[0]?.message})`, { retriable: true });
+    throw new VendorError(
+      VendorErrorCode.BAD_RESPONSE,
+      WHO,
+      `${WHO}: ${url} answered an unexpected shape (${result.error.issues[0]?.message})`,
+      { retriable: true },
+    );
   }
 
   return {

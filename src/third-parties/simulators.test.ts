@@ -40,7 +40,11 @@ test('simulators: each vendor answers its endpoint and listens on loopback only'
   const sms = await call(`${urls.sms}/sms`, { to: '+8613800000000', text: 'your order shipped', idempotencyKey: 's1' });
   assert.equal(sms.status, 200);
   assert.match(sms.json.smsId, /^sms_/);
-  const shipment = await call(`${urls.logistics}/shipments`, { orderId: 'o1', items: [{ skuId: 'sku-1', quantity: 2 }], idempotencyKey: 'l1' });
+  const shipment = await call(`${urls.logistics}/shipments`, {
+    orderId: 'o1',
+    items: [{ skuId: 'sku-1', quantity: 2 }],
+    idempotencyKey: 'l1',
+  });
   assert.equal(shipment.status, 200);
   assert.match(shipment.json.trackingNo, /^LP[0-9A-F]{14}$/);
   const refund = await call(`${urls.payment}/refunds`, { paymentId: 'pay-1', amount: 99.5, idempotencyKey: 'r1' });
@@ -63,7 +67,8 @@ test('simulators: the latency knob is honoured, measured end to end', async (t) 
 test('simulators: jitter spreads latency by ± jitterMs and never makes it negative', async (t) => {
   let dice = 0;
   const thirdParties = await started(t, { knobs: { logistics: { latencyMs: 400, jitterMs: 300 } }, random: () => dice });
-  const ship = (key: string) => call(`${thirdParties.urls.logistics}/shipments`, { orderId: 1, items: [{ skuId: 1, quantity: 1 }], idempotencyKey: key });
+  const ship = (key: string) =>
+    call(`${thirdParties.urls.logistics}/shipments`, { orderId: 1, items: [{ skuId: 1, quantity: 1 }], idempotencyKey: key });
   dice = 0; // lowest draw: 400 - 300
   const low = await ship('a');
   assert.ok(low.ms >= 95, `low draw took ${low.ms.toFixed(0)} ms, expected ~100`);
@@ -86,7 +91,11 @@ test('simulators: failureRate 1 fails every request with 503 VENDOR_FAILURE and 
     assert.equal(sms.status, 503);
     assert.equal(sms.json.error.code, 'VENDOR_FAILURE');
     assert.equal(typeof sms.json.error.message, 'string');
-    const shipment = await call(`${thirdParties.urls.logistics}/shipments`, { orderId: 'o', items: [{ skuId: 's', quantity: 1 }], idempotencyKey: `k${i}` });
+    const shipment = await call(`${thirdParties.urls.logistics}/shipments`, {
+      orderId: 'o',
+      items: [{ skuId: 's', quantity: 1 }],
+      idempotencyKey: `k${i}`,
+    });
     assert.equal(shipment.json.error.code, 'VENDOR_FAILURE');
   }
   assert.deepEqual(thirdParties.stats('sms'), { requests: 10, successes: 0, rejected: 0, failures: 10, inFlight: 0, executed: 0 });
@@ -107,7 +116,11 @@ test('simulators: failureRate 0.5 fails about half of the requests', async (t) =
 
 test('simulators: down answers 503 VENDOR_DOWN at once, whatever the latency', async (t) => {
   const thirdParties = await started(t, { knobs: { logistics: { latencyMs: 5_000, down: true } } });
-  const { status, json, ms } = await call(`${thirdParties.urls.logistics}/shipments`, { orderId: 'o', items: [{ skuId: 's', quantity: 1 }], idempotencyKey: 'k' });
+  const { status, json, ms } = await call(`${thirdParties.urls.logistics}/shipments`, {
+    orderId: 'o',
+    items: [{ skuId: 's', quantity: 1 }],
+    idempotencyKey: 'k',
+  });
   assert.equal(status, 503);
   assert.equal(json.error.code, 'VENDOR_DOWN');
   assert.ok(ms < 2_500, `took ${ms.toFixed(0)} ms, the latency is 5000`);
@@ -131,7 +144,13 @@ test('simulators: bad requests get a 4xx {error:{code,message}} naming the probl
     [`${urls.sms}/sms`, '{not json', 400, 'INVALID_JSON'],
     [`${urls.sms}/sms`, { to: '1', text: 'x' }, 400, 'INVALID_REQUEST', /^idempotencyKey:/],
     [`${urls.logistics}/shipments`, { orderId: 'o', items: [], idempotencyKey: 'k' }, 400, 'INVALID_REQUEST', /^items: a shipment needs/],
-    [`${urls.logistics}/shipments`, { orderId: 'o', items: [{ skuId: 's', quantity: 0 }], idempotencyKey: 'k' }, 400, 'INVALID_REQUEST', /^items\.0\.quantity:/],
+    [
+      `${urls.logistics}/shipments`,
+      { orderId: 'o', items: [{ skuId: 's', quantity: 0 }], idempotencyKey: 'k' },
+      400,
+      'INVALID_REQUEST',
+      /^items\.0\.quantity:/,
+    ],
     [`${urls.payment}/refunds`, { paymentId: 'p', amount: -5, idempotencyKey: 'k' }, 400, 'INVALID_REQUEST', /^amount:/],
     [`${urls.payment}/refunds`, undefined, 405, 'METHOD_NOT_ALLOWED'],
     [`${urls.payment}/charges`, { amount: 1 }, 404, 'NOT_FOUND'],
@@ -161,7 +180,11 @@ test('simulators: a vendor given an API key answers 401 UNAUTHORIZED without `Be
   const thirdParties = await started(t, { knobs: allFast, apiKeys: { sms: 'sk_test_1' } });
   const body = JSON.stringify({ to: '+8613800000000', text: 'hi', idempotencyKey: 'k1' });
   const send = (authorization?: string) =>
-    fetch(`${thirdParties.urls.sms}/sms`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+    fetch(`${thirdParties.urls.sms}/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body,
+    });
   for (const wrong of [undefined, 'Bearer sk_test_2', 'sk_test_1']) {
     const res = await send(wrong);
     assert.equal(res.status, 401, String(wrong));
@@ -169,6 +192,10 @@ test('simulators: a vendor given an API key answers 401 UNAUTHORIZED without `Be
   }
   assert.equal((await send('Bearer sk_test_1')).status, 200);
   assert.deepEqual([thirdParties.stats('sms').rejected, thirdParties.stats('sms').executed], [3, 1]);
-  const open = await call(`${thirdParties.urls.logistics}/shipments`, { orderId: 'o1', items: [{ skuId: 'sku-1', quantity: 1 }], idempotencyKey: 'l1' });
+  const open = await call(`${thirdParties.urls.logistics}/shipments`, {
+    orderId: 'o1',
+    items: [{ skuId: 'sku-1', quantity: 1 }],
+    idempotencyKey: 'l1',
+  });
   assert.equal(open.status, 200, 'a vendor without a key needs none');
 });

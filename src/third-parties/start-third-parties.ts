@@ -68,7 +68,17 @@ export async function startThirdParties(options: ThirdPartiesOptions = {}): Prom
   const started = new Map<ThirdPartyName, Simulator>();
   try {
     for (const plan of plans) {
-      started.set(plan.name, await startSimulator(VENDORS[plan.name](), { port: plan.port, host: options.host, apiKey: options.apiKeys?.[plan.name], knobs: plan.knobs, random, logger }));
+      started.set(
+        plan.name,
+        await startSimulator(VENDORS[plan.name](), {
+          port: plan.port,
+          host: options.host,
+          apiKey: options.apiKeys?.[plan.name],
+          knobs: plan.knobs,
+          random,
+          logger,
+        }),
+      );
     }
   } catch (error) {
     await Promise.all([...started.values()].map((simulator) => simulator.close()));
@@ -78,7 +88,11 @@ export async function startThirdParties(options: ThirdPartiesOptions = {}): Prom
   const simulator = (name: ThirdPartyName): Simulator => {
     const found = isThirdPartyName(name) ? started.get(name) : undefined;
     if (!found) {
-      throw new ThirdPartyError(ThirdPartyErrorCode.NOT_FOUND, 'name', `no third party '${String(name)}': expected ${THIRD_PARTY_NAMES.join(', ')}`);
+      throw new ThirdPartyError(
+        ThirdPartyErrorCode.NOT_FOUND,
+        'name',
+        `no third party '${String(name)}': expected ${THIRD_PARTY_NAMES.join(', ')}`,
+      );
     }
     return found;
   };
@@ -100,7 +114,11 @@ export async function startThirdParties(options: ThirdPartiesOptions = {}): Prom
 
 function checkPort(name: ThirdPartyName, port: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ThirdPartyError(ThirdPartyErrorCode.INVALID_OPTION, `ports.${name}`, `ports.${name} must be an integer 0..65535 (got ${JSON.stringify(port)})`);
+    throw new ThirdPartyError(
+      ThirdPartyErrorCode.INVALID_OPTION,
+      `ports.${name}`,
+      `ports.${name} must be an integer 0..65535 (got ${JSON.stringify(port)})`,
+    );
   }
   return port;
 }

@@ -24,7 +24,11 @@ export interface ThirdPartiesHandle {
 /** Narrows a name or throws THIRD_PARTY_NOT_FOUND, the same way in every handle. */
 export function knownThirdParty(name: ThirdPartyName): ThirdPartyName {
   if (!isThirdPartyName(name)) {
-    throw new ThirdPartyError(ThirdPartyErrorCode.NOT_FOUND, 'name', `no third party '${String(name)}': expected ${THIRD_PARTY_NAMES.join(', ')}`);
+    throw new ThirdPartyError(
+      ThirdPartyErrorCode.NOT_FOUND,
+      'name',
+      `no third party '${String(name)}': expected ${THIRD_PARTY_NAMES.join(', ')}`,
+    );
   }
   return name;
 }

@@ -15,7 +15,8 @@ async function smsVendor(t: { after(fn: () => Promise<void>): void }, knobs: Non
 }
 
 let keys = 0;
-const send = (client: VendorClient) => client.post<{ smsId: string }>('/sms', { to: '+1', text: 'hi' }, { idempotencyKey: `sms-${(keys += 1)}` });
+const send = (client: VendorClient) =>
+  client.post<{ smsId: string }>('/sms', { to: '+1', text: 'hi' }, { idempotencyKey: `sms-${(keys += 1)}` });
 
 /** Resolves to the VendorError code the call failed with, and how long it took. */
 async function failure(act: () => Promise<unknown>): Promise<{ code: Code; ms: number; retriable: boolean }> {
@@ -64,7 +65,11 @@ test('client: a 2xx that is not JSON fails VENDOR_BAD_RESPONSE', async (t) => {
     server.closeAllConnections(); // the client's keep-alive socket would hold close() open
     return closed;
   });
-  const client = createVendorClient({ name: 'sms', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5_000 });
+  const client = createVendorClient({
+    name: 'sms',
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    timeoutMs: 5_000,
+  });
   assert.equal((await failure(() => client.get('/anything'))).code, VendorErrorCode.BAD_RESPONSE);
 });
 
@@ -81,7 +86,12 @@ test('client: a 4xx is VENDOR_REJECTED, not retriable, and does not count toward
 
 test('client: the breaker opens after N consecutive failures and stops calling the vendor', async (t) => {
   const thirdParties = await smsVendor(t, { failureRate: 1 });
-  const client = createVendorClient({ name: 'sms', baseUrl: thirdParties.urls.sms, timeoutMs: 5_000, breaker: { failureThreshold: 3, openMs: 10_000 } });
+  const client = createVendorClient({
+    name: 'sms',
+    baseUrl: thirdParties.urls.sms,
+    timeoutMs: 5_000,
+    breaker: { failureThreshold: 3, openMs: 10_000 },
+  });
   for (let i = 0; i < 3; i += 1) assert.equal((await failure(() => send(client))).code, VendorErrorCode.FAILURE);
   assert.equal(client.state(), 'OPEN');
   for (let i = 0; i < 20; i += 1) {
@@ -107,7 +117,12 @@ test('client: a success resets the count, so only consecutive failures open the 
 
 test('client: after openMs the breaker half-opens, lets ONE trial through, and closes when it succeeds', async (t) => {
   const thirdParties = await smsVendor(t, { failureRate: 1 });
-  const client = createVendorClient({ name: 'sms', baseUrl: thirdParties.urls.sms, timeoutMs: 5_000, breaker: { failureThreshold: 2, openMs: 200 } });
+  const client = createVendorClient({
+    name: 'sms',
+    baseUrl: thirdParties.urls.sms,
+    timeoutMs: 5_000,
+    breaker: { failureThreshold: 2, openMs: 200 },
+  });
   await failure(() => send(client));
   await failure(() => send(client));
   assert.equal(client.state(), 'OPEN');
@@ -125,7 +140,12 @@ test('client: after openMs the breaker half-opens, lets ONE trial through, and c
 
 test('client: a failed trial call reopens the circuit for another openMs', async (t) => {
   const thirdParties = await smsVendor(t, { failureRate: 1 });
-  const client = createVendorClient({ name: 'sms', baseUrl: thirdParties.urls.sms, timeoutMs: 5_000, breaker: { failureThreshold: 1, openMs: 300 } });
+  const client = createVendorClient({
+    name: 'sms',
+    baseUrl: thirdParties.urls.sms,
+    timeoutMs: 5_000,
+    breaker: { failureThreshold: 1, openMs: 300 },
+  });
   await failure(() => send(client));
   await sleep(320);
   assert.equal((await failure(() => send(client))).code, VendorErrorCode.FAILURE, 'the trial reached the vendor and failed');

@@ -52,9 +52,19 @@ export function createVendorClient(options: VendorClientOptions): VendorClient {
   const openMs = options.breaker?.openMs ?? DEFAULT_OPEN_MS;
   check(typeof name === 'string' && name !== '', 'name', 'must be a non-empty string', name);
   check(isHttpUrl(baseUrl), 'baseUrl', 'must be an http(s) URL', baseUrl);
-  check(options.apiKey === undefined || (typeof options.apiKey === 'string' && options.apiKey !== ''), 'apiKey', 'must be a non-empty string when given', '(hidden)');
+  check(
+    options.apiKey === undefined || (typeof options.apiKey === 'string' && options.apiKey !== ''),
+    'apiKey',
+    'must be a non-empty string when given',
+    '(hidden)',
+  );
   check(Number.isInteger(timeoutMs) && timeoutMs > 0, 'timeoutMs', 'must be a positive integer', timeoutMs);
-  check(Number.isInteger(failureThreshold) && failureThreshold >= 1, 'breaker.failureThreshold', 'must be an integer >= 1', failureThreshold);
+  check(
+    Number.isInteger(failureThreshold) && failureThreshold >= 1,
+    'breaker.failureThreshold',
+    'must be an integer >= 1',
+    failureThreshold,
+  );
   check(Number.isInteger(openMs) && openMs >= 0, 'breaker.openMs', 'must be an integer >= 0', openMs);
 
   const root = baseUrl.replace(/\/+$/, '');
@@ -71,9 +81,14 @@ export function createVendorClient(options: VendorClientOptions): VendorClient {
   async function call<T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, idempotencyKey?: string): Promise<T> {
     const permit = breaker.acquire();
     if (!permit) {
-      throw new VendorError(VendorErrorCode.CIRCUIT_OPEN, name, `${name}: circuit open, not calling the vendor (next trial in ${breaker.retryInMs()} ms)`, {
-        retriable: true,
-      });
+      throw new VendorError(
+        VendorErrorCode.CIRCUIT_OPEN,
+        name,
+        `${name}: circuit open, not calling the vendor (next trial in ${breaker.retryInMs()} ms)`,
+        {
+          retriable: true,
+        },
+      );
     }
     const url = root + (path.startsWith('/') ? path : `/${path}`);
     try {
@@ -107,7 +122,8 @@ export function createVendorClient(options: VendorClientOptions): VendorClient {
 }
 
 function check(ok: boolean, field: string, problem: string, value: unknown): void {
-  if (!ok) throw new ThirdPartyError(ThirdPartyErrorCode.INVALID_OPTION, field, `${field} ${problem} (got ${JSON.stringify(value)})`, { value });
+  if (!ok)
+    throw new ThirdPartyError(ThirdPartyErrorCode.INVALID_OPTION, field, `${field} ${problem} (got ${JSON.stringify(value)})`, { value });
 }
 
 function isHttpUrl(value: unknown): boolean {

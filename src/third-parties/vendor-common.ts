@@ -13,11 +13,7 @@ export const businessIdSchema = z.union([z.string().min(1).max(200), z.number().
  * body is refused 409, as Stripe-like providers do: silently returning the first answer would hide
  * a caller bug (two different refunds sharing a key).
  */
-export function idempotentReply<T>(
-  store: IdempotencyStore<T>,
-  body: { idempotencyKey: string },
-  execute: () => T,
-): Reply {
+export function idempotentReply<T>(store: IdempotencyStore<T>, body: { idempotencyKey: string }, execute: () => T): Reply {
   const { idempotencyKey, ...request } = body;
   const outcome = store.run(idempotencyKey, JSON.stringify(request), execute);
   if (outcome.kind === 'conflict') {

@@ -55,7 +55,10 @@ export async function exchange<T>(request: ExchangeRequest): Promise<T> {
       });
     }
     const reason = networkCode(error);
-    throw new VendorError(VendorErrorCode.DOWN, vendor, `${vendor}: ${method} ${url} unreachable (${reason})`, { retriable: true, cause: error });
+    throw new VendorError(VendorErrorCode.DOWN, vendor, `${vendor}: ${method} ${url} unreachable (${reason})`, {
+      retriable: true,
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }
@@ -65,11 +68,16 @@ export async function exchange<T>(request: ExchangeRequest): Promise<T> {
       return JSON.parse(text) as T;
     } catch (error) {
       // Retriable: our writes carry idempotency keys, so asking again is safe and may get a clean answer.
-      throw new VendorError(VendorErrorCode.BAD_RESPONSE, vendor, `${vendor}: ${method} ${url} answered ${status} with a body that is not JSON`, {
-        retriable: true,
-        status,
-        cause: error,
-      });
+      throw new VendorError(
+        VendorErrorCode.BAD_RESPONSE,
+        vendor,
+        `${vendor}: ${method} ${url} answered ${status} with a body that is not JSON`,
+        {
+          retriable: true,
+          status,
+          cause: error,
+        },
+      );
     }
   }
   const { code: vendorCode, message } = vendorErrorBody(text);

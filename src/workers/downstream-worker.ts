@@ -94,7 +94,10 @@ async function pingAll(): Promise<void> {
   const failed = pings.filter((_, i) => outcomes[i]?.status === 'rejected').map(({ name }) => name);
   const first = outcomes.find((outcome) => outcome.status === 'rejected');
   if (!first) return;
-  throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the downstream worker's ${failed.join(', ')} did not answer`, { cause: first.reason, retriable: true });
+  throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the downstream worker's ${failed.join(', ')} did not answer`, {
+    cause: first.reason,
+    retriable: true,
+  });
 }
 
 function notHere(system: string): never {

@@ -46,7 +46,7 @@ test('no plain Error is thrown in src/ (outside the entry files\' "wrong place t
   assert.deepEqual(offenders, []);
 });
 
-test('each module\'s errors carry code, retriable and cause through the one base', () => {
+test("each module's errors carry code, retriable and cause through the one base", () => {
   const cause = new Error('root');
   const errors: OrderflowError[] = [
     new AppError(ErrorCode.CONFLICT, 'raced', { cause, retriable: true }),

@@ -44,7 +44,11 @@ describe('the crowd load generator (raw keep-alive sockets)', () => {
       url,
       total,
       rate: 1_000,
-      request: (i) => ({ path: `/pay/${i}`, headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: `{"i":${i},"name":"é"}` }),
+      request: (i) => ({
+        path: `/pay/${i}`,
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+        body: `{"i":${i},"name":"é"}`,
+      }),
       onResponse: (i, status, body) => seen.set(i, { status, body }),
     });
     connections.close();
@@ -68,7 +72,12 @@ describe('the crowd load generator (raw keep-alive sockets)', () => {
     const port = (refused.address() as AddressInfo).port;
     await new Promise<void>((r) => refused.close(() => r()));
     const connections = new Connections(2);
-    const result = await runCrowd(connections, { url: `http://127.0.0.1:${port}`, total: 4, rate: 1_000, request: () => ({ path: '/', headers: {}, body: '' }) });
+    const result = await runCrowd(connections, {
+      url: `http://127.0.0.1:${port}`,
+      total: 4,
+      rate: 1_000,
+      request: () => ({ path: '/', headers: {}, body: '' }),
+    });
     connections.close();
     assert.equal(result.errors, 4);
   });

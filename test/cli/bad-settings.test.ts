@@ -9,7 +9,10 @@ import { CLI } from '../support/vendors-process.js';
 /** Runs the real `orderflow` command with `env` (over a clean slate of orderflow variables) and collects what it says. */
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -42,15 +45,31 @@ test('cli: bad deployment settings stop orderflow with exit code 2 and one line 
       line: /^orderflow: bad configuration: ORDERFLOW_VENDORS_PORT: '70000' is not a port from 1 to 65532 .*\n$/,
     },
     // Outside the demo (no --demo, no ORDERFLOW_DEMO): the demo admin token, a secret left to the data dir and the demo users are refused.
-    { args: ['start'], env: {}, line: /^orderflow: bad configuration: ORDERFLOW_ADMIN_TOKEN: is not set, so the admin API would take the demo token 'orderflow-admin': .*--demo`\n$/ },
-    { args: ['start', '--admin-token', 'orderflow-admin'], env: {}, line: /^orderflow: bad configuration: ORDERFLOW_ADMIN_TOKEN: is the demo token 'orderflow-admin': .*\n$/ },
-    { args: ['start'], env: { ORDERFLOW_ADMIN_TOKEN: 'a-real-admin-token' }, line: /^orderflow: bad configuration: ORDERFLOW_TOKEN_SECRET: is required outside the demo: .*\n$/ },
+    {
+      args: ['start'],
+      env: {},
+      line: /^orderflow: bad configuration: ORDERFLOW_ADMIN_TOKEN: is not set, so the admin API would take the demo token 'orderflow-admin': .*--demo`\n$/,
+    },
+    {
+      args: ['start', '--admin-token', 'orderflow-admin'],
+      env: {},
+      line: /^orderflow: bad configuration: ORDERFLOW_ADMIN_TOKEN: is the demo token 'orderflow-admin': .*\n$/,
+    },
+    {
+      args: ['start'],
+      env: { ORDERFLOW_ADMIN_TOKEN: 'a-real-admin-token' },
+      line: /^orderflow: bad configuration: ORDERFLOW_TOKEN_SECRET: is required outside the demo: .*\n$/,
+    },
     {
       args: ['start', '--seed', 'true'],
       env: { ORDERFLOW_ADMIN_TOKEN: 'a-real-admin-token', ORDERFLOW_TOKEN_SECRET: 'a-real-token-secret-0123' },
       line: /^orderflow: bad configuration: ORDERFLOW_SEED: would create the demo users user1 … user100 with the password 'demo': .*ORDERFLOW_SEED_PASSWORD.*\n$/,
     },
-    { args: ['vendors'], env: {}, line: /^orderflow: bad configuration: ORDERFLOW_ADMIN_TOKEN: is not set, so the admin API would take the demo token 'orderflow-admin': .*\n$/ },
+    {
+      args: ['vendors'],
+      env: {},
+      line: /^orderflow: bad configuration: ORDERFLOW_ADMIN_TOKEN: is not set, so the admin API would take the demo token 'orderflow-admin': .*\n$/,
+    },
   ];
   const results = await Promise.all(cases.map(({ args, env }) => run(args, env)));
   for (const [i, { code, stdout, stderr }] of results.entries()) {
@@ -65,12 +84,22 @@ test('cli: servers that do not answer at start-up stop orderflow with exit code 
   try {
     // Port 1: nothing listens there, so each is refused at once.
     const cases: { env: Record<string, string>; line: RegExp }[] = [
-      { env: { ORDERFLOW_MQ: 'rocketmq', ROCKETMQ_NAMESRV: '127.0.0.1:1' }, line: /^orderflow: could not start: RocketMQ at ROCKETMQ_ENDPOINTS=\S+ \/ ROCKETMQ_NAMESRV=127\.0\.0\.1:1: .*\n$/ },
-      { env: { ORDERFLOW_DB: 'mysql://root@127.0.0.1:1/orderflow' }, line: /^orderflow: could not start: cannot reach MySQL\/MariaDB at 127\.0\.0\.1:1 .*ORDERFLOW_DB.*\n$/ },
+      {
+        env: { ORDERFLOW_MQ: 'rocketmq', ROCKETMQ_NAMESRV: '127.0.0.1:1' },
+        line: /^orderflow: could not start: RocketMQ at ROCKETMQ_ENDPOINTS=\S+ \/ ROCKETMQ_NAMESRV=127\.0\.0\.1:1: .*\n$/,
+      },
+      {
+        env: { ORDERFLOW_DB: 'mysql://root@127.0.0.1:1/orderflow' },
+        line: /^orderflow: could not start: cannot reach MySQL\/MariaDB at 127\.0\.0\.1:1 .*ORDERFLOW_DB.*\n$/,
+      },
     ];
     // Production settings, so that the servers are what stops it.
     const settings = { ORDERFLOW_ADMIN_TOKEN: 'a-real-admin-token', ORDERFLOW_TOKEN_SECRET: 'a-real-token-secret-0123' };
-    const results = await Promise.all(cases.map(({ env }, i) => run(['start'], { ...settings, ...env, ORDERFLOW_DATA_DIR: path.join(dataDir, String(i)), LOG_LEVEL: 'silent', PORT: '0' })));
+    const results = await Promise.all(
+      cases.map(({ env }, i) =>
+        run(['start'], { ...settings, ...env, ORDERFLOW_DATA_DIR: path.join(dataDir, String(i)), LOG_LEVEL: 'silent', PORT: '0' }),
+      ),
+    );
     for (const [i, { code, stderr }] of results.entries()) {
       assert.match(stderr, cases[i].line, `case ${i}: ${stderr}`);
       assert.doesNotMatch(stderr, /\n\s+at /, `case ${i}: no stack trace`);

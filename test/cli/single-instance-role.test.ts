@@ -20,7 +20,10 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('cli: a second process claiming the in-process flash-sale gate on the same MySQL database stops with one line naming the holder', { skip: mysql.skip, timeout: 120_000 }, async () => {
+test('cli: a second process claiming the in-process flash-sale gate on the same MySQL database stops with one line naming the holder', {
+  skip: mysql.skip,
+  timeout: 120_000,
+}, async () => {
   const env = (name: string) => ({
     ORDERFLOW_SYSTEMS: 'flash-sale',
     ORDERFLOW_DB: mysql.url,
@@ -33,8 +36,13 @@ test('cli: a second process claiming the in-process flash-sale gate on the same 
   await mysql.open('flash-sale'); // so that cleanup() drops the database the processes create
   const first = await startOrderflowProcess(env('first'));
   try {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT' && name !== 'REDIS_URL'));
-    const second = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], { env: { ...inherited, PORT: '0', LOG_LEVEL: 'silent', ...env('second') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT' && name !== 'REDIS_URL'),
+    );
+    const second = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+      env: { ...inherited, PORT: '0', LOG_LEVEL: 'silent', ...env('second') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     second.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => second.kill('SIGKILL'), 60_000);

@@ -10,7 +10,9 @@ import { sleep } from '../support/wait.js';
  */
 test('orderflow vendors: a second SIGTERM during a slow graceful stop exits at once with 143', { timeout: 90_000 }, async () => {
   const vendors = await startVendorsProcess({ ORDERFLOW_ADMIN_TOKEN: 'vendors-admin-token' });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => vendors.child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    vendors.child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const { hostname, port } = new URL(vendors.adminUrl);
   // A request whose body never comes: in flight, so closing waits for it (the HTTP drain, 5 s).
   const socket = net.connect(Number(port), hostname);

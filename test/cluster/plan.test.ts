@@ -24,8 +24,14 @@ test('the default plan: two order-system instances and two of each downstream sy
   const plan = planCluster(settings, secrets);
   const processes = [plan.first, ...plan.rest];
   assert.equal(plan.publicUrl, 'http://127.0.0.1:8080');
-  assert.deepEqual(plan.orderBackends.map((p) => p.name), ['order-1', 'order-2']);
-  assert.deepEqual(plan.analyticsBackends.map((p) => p.name), ['analytics-1', 'analytics-2']);
+  assert.deepEqual(
+    plan.orderBackends.map((p) => p.name),
+    ['order-1', 'order-2'],
+  );
+  assert.deepEqual(
+    plan.analyticsBackends.map((p) => p.name),
+    ['analytics-1', 'analytics-2'],
+  );
   assert.equal(processes.length, 2 + 5 * 2);
   assert.equal(plan.first.name, 'order-1', 'the first order instance starts alone');
   const ports = [plan.vendors.port, plan.vendors.port + 1, plan.vendors.port + 2, plan.vendors.port + 3, ...processes.map((p) => p.port)];
@@ -49,10 +55,15 @@ test('the default plan: two order-system instances and two of each downstream sy
   assert.deepEqual([...ORDERFLOW_ROLES], ['order', 'push', 'warehouse', 'points', 'coupons', 'analytics']);
 });
 
-test('instance counts, ports and the orderflow settings are settings; the caller\'s ORDERFLOW_* pass through', () => {
+test("instance counts, ports and the orderflow settings are settings; the caller's ORDERFLOW_* pass through", () => {
   const settings = loadClusterSettings({
-    ORDERFLOW_CLUSTER_PORT: '18080', ORDERFLOW_CLUSTER_ORDER_INSTANCES: '3', ORDERFLOW_CLUSTER_INSTANCES: '1', ORDERFLOW_CLUSTER_BASE_PORT: '20000',
-    ORDERFLOW_DB: 'mysql://root@127.0.0.1:3306/orderflow_x', ORDERFLOW_PAY_TIMEOUT: '2s', ORDERFLOW_SYSTEMS: 'push',
+    ORDERFLOW_CLUSTER_PORT: '18080',
+    ORDERFLOW_CLUSTER_ORDER_INSTANCES: '3',
+    ORDERFLOW_CLUSTER_INSTANCES: '1',
+    ORDERFLOW_CLUSTER_BASE_PORT: '20000',
+    ORDERFLOW_DB: 'mysql://root@127.0.0.1:3306/orderflow_x',
+    ORDERFLOW_PAY_TIMEOUT: '2s',
+    ORDERFLOW_SYSTEMS: 'push',
   });
   const plan = planCluster(settings, secrets);
   assert.equal(plan.publicUrl, 'http://127.0.0.1:18080');
@@ -61,17 +72,20 @@ test('instance counts, ports and the orderflow settings are settings; the caller
   assert.equal(plan.vendors.port, 20000);
   assert.equal(plan.first.port, 20010);
   assert.equal(loadConfig(plan.first.env).payTimeoutMs, 2_000, 'passed through');
-  assert.deepEqual(loadConfig(plan.first.env).systems, ['order', 'flash-sale'], 'ORDERFLOW_SYSTEMS is the plan\'s, not the caller\'s');
+  assert.deepEqual(loadConfig(plan.first.env).systems, ['order', 'flash-sale'], "ORDERFLOW_SYSTEMS is the plan's, not the caller's");
   assert.equal(loadConfig(plan.first.env).db, 'mysql://root@127.0.0.1:3306/orderflow_x');
 });
 
 test('bad cluster settings are refused with the variable named', () => {
   const refused = (env: Record<string, string>, message: RegExp) =>
-    assert.throws(() => planCluster(loadClusterSettings(env), { ...secrets, ...pick(env, 'ORDERFLOW_TOKEN_SECRET') }), (error: unknown) => {
-      assert.ok(error instanceof ClusterSettingError);
-      assert.match(error.message, message);
-      return true;
-    });
+    assert.throws(
+      () => planCluster(loadClusterSettings(env), { ...secrets, ...pick(env, 'ORDERFLOW_TOKEN_SECRET') }),
+      (error: unknown) => {
+        assert.ok(error instanceof ClusterSettingError);
+        assert.match(error.message, message);
+        return true;
+      },
+    );
   refused({ ORDERFLOW_CLUSTER_ORDER_INSTANCES: '0' }, /^ORDERFLOW_CLUSTER_ORDER_INSTANCES: '0' is not a whole number from 1 to 16$/);
   refused({ ORDERFLOW_CLUSTER_PORT: 'http' }, /^ORDERFLOW_CLUSTER_PORT: /);
   refused({ ORDERFLOW_CLUSTER_PORT: '3110' }, /^ORDERFLOW_CLUSTER_PORT: 3110 is among the processes' ports/);
@@ -93,17 +107,31 @@ test('npm run cluster:start with a bad setting: exit code 2, one line naming the
       timeout: 60_000,
     });
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /^cluster: bad setting: order-1: bad configuration: ORDERFLOW_TOKEN_SECRET: must be at least 16 characters \(it has 9\)[^\n]*\n$/);
+    assert.match(
+      result.stderr,
+      /^cluster: bad setting: order-1: bad configuration: ORDERFLOW_TOKEN_SECRET: must be at least 16 characters \(it has 9\)[^\n]*\n$/,
+    );
     assert.equal(fs.existsSync(path.join(dir, 'state.json')), false, 'nothing started');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('the load balancer\'s configuration: order instances round robin, analytics by path, health-checked; HAProxy accepts it', () => {
-  const config = haproxyConfig({ host: '127.0.0.1', port: 18080, order: [{ name: 'order-1', host: '127.0.0.1', port: 3110 }, { name: 'order-2', host: '127.0.0.1', port: 3111 }], analytics: [{ name: 'analytics-1', host: '127.0.0.1', port: 3120 }] });
+test("the load balancer's configuration: order instances round robin, analytics by path, health-checked; HAProxy accepts it", () => {
+  const config = haproxyConfig({
+    host: '127.0.0.1',
+    port: 18080,
+    order: [
+      { name: 'order-1', host: '127.0.0.1', port: 3110 },
+      { name: 'order-2', host: '127.0.0.1', port: 3111 },
+    ],
+    analytics: [{ name: 'analytics-1', host: '127.0.0.1', port: 3120 }],
+  });
   assert.match(config, /bind 127\.0\.0\.1:18080/);
-  assert.match(config, /backend order\n  balance roundrobin\n  server order-1 127\.0\.0\.1:3110 check\n  server order-2 127\.0\.0\.1:3111 check/);
+  assert.match(
+    config,
+    /backend order\n  balance roundrobin\n  server order-1 127\.0\.0\.1:3110 check\n  server order-2 127\.0\.0\.1:3111 check/,
+  );
   assert.match(config, /use_backend analytics if analytics/);
   assert.match(config, /option httpchk GET \/api\/health/);
   const haproxy = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((file) => fs.existsSync(file));

@@ -14,7 +14,11 @@ export function consumeCases(ctx: ContractContext): void {
     const producer = await mq.producer({ topics: [topic] });
     const all: string[] = [];
     const paid: string[] = [];
-    await mq.pushConsumer({ group: unique('all'), subscriptions: { [topic]: '*' }, listener: (m) => (all.push(m.body.toString()), 'SUCCESS') });
+    await mq.pushConsumer({
+      group: unique('all'),
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (all.push(m.body.toString()), 'SUCCESS'),
+    });
     await mq.pushConsumer({
       group: unique('paid'),
       subscriptions: { [topic]: 'PAID || REFUNDED' },
@@ -61,8 +65,18 @@ export function consumeCases(ctx: ContractContext): void {
     const group = unique('b');
     const a: string[] = [];
     const b: string[] = [];
-    await mq.pushConsumer({ group, messageModel: 'BROADCASTING', subscriptions: { [topic]: '*' }, listener: (m) => (a.push(m.messageId), 'SUCCESS') });
-    await mq.pushConsumer({ group, messageModel: 'BROADCASTING', subscriptions: { [topic]: '*' }, listener: (m) => (b.push(m.messageId), 'SUCCESS') });
+    await mq.pushConsumer({
+      group,
+      messageModel: 'BROADCASTING',
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (a.push(m.messageId), 'SUCCESS'),
+    });
+    await mq.pushConsumer({
+      group,
+      messageModel: 'BROADCASTING',
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (b.push(m.messageId), 'SUCCESS'),
+    });
     for (let i = 0; i < 10; i++) await producer.send({ topic, body: `m${i}` });
     assert.ok(await waitUntil(() => a.length === 10 && b.length === 10, 20_000), `a=${a.length} b=${b.length}`);
     assert.deepEqual(a.sort(), b.sort());
@@ -88,7 +102,10 @@ export function consumeCases(ctx: ContractContext): void {
     await producer.send({ topic, body: 'x' });
     assert.ok(await waitUntil(() => attempts.length >= 3, ctx.retryWaitMs(3)), `attempts: ${JSON.stringify(attempts)}`);
     await sleep(ctx.retryDelayMs(3) + 300);
-    assert.deepEqual(attempts.map((a) => a.n), [1, 2, 3]);
+    assert.deepEqual(
+      attempts.map((a) => a.n),
+      [1, 2, 3],
+    );
     assert.ok(attempts[1].at - attempts[0].at >= ctx.retryDelayMs(0) * 0.9, 'the first retry waits the back-off');
     assert.ok(attempts[0].at >= sentAt);
   });
@@ -125,7 +142,9 @@ export function consumeCases(ctx: ContractContext): void {
     await mq.admin.replayDeadLetter(messageId, group);
     assert.ok(await waitUntil(() => deliveries.length === 4, 20_000), `deliveries after replay: ${deliveries}`);
     assert.ok((await dead())?.replayedAt instanceof Date);
-    assert.ok(await waitUntil(async () => (await mq.admin.findMessage(messageId))?.deliveries.find((d) => d.group === group)?.state === 'CONSUMED'));
+    assert.ok(
+      await waitUntil(async () => (await mq.admin.findMessage(messageId))?.deliveries.find((d) => d.group === group)?.state === 'CONSUMED'),
+    );
   });
 
   test('pull: an un-acked message becomes visible again; changeInvisibleDuration postpones that; ack ends it', async () => {
@@ -165,7 +184,13 @@ export function consumeCases(ctx: ContractContext): void {
     const found = await mq.admin.findMessagesByKey(topic, 'order-3');
     assert.equal(found.length, 1);
     assert.deepEqual(found[0].keys, ['order-3']);
-    assert.ok(await waitUntil(async () => (await mq.admin.findMessagesByKey(topic, 'order-3'))[0]?.deliveries.some((d) => d.group === group && d.state === 'CONSUMED'), ctx.adminLagMs));
+    assert.ok(
+      await waitUntil(
+        async () =>
+          (await mq.admin.findMessagesByKey(topic, 'order-3'))[0]?.deliveries.some((d) => d.group === group && d.state === 'CONSUMED'),
+        ctx.adminLagMs,
+      ),
+    );
   });
 
   test('close: a consumer whose FIFO message waits for its next retry closes at once; the message goes to the next consumer of the group, before what follows it, and not to the DLQ', async () => {
@@ -190,7 +215,11 @@ export function consumeCases(ctx: ContractContext): void {
     const after: string[] = [];
     await mq.pushConsumer({ group, subscriptions: { [topic]: '*' }, listener: (m) => (after.push(m.body.toString()), 'SUCCESS') });
     assert.ok(await waitUntil(() => after.includes('next'), ctx.retryWaitMs(1) + 10_000), `the next consumer got: ${after}`);
-    assert.deepEqual([...new Set(after)], ['stuck', 'next'], 'the message in retry first, then the one behind it; the acknowledged one never again');
+    assert.deepEqual(
+      [...new Set(after)],
+      ['stuck', 'next'],
+      'the message in retry first, then the one behind it; the acknowledged one never again',
+    );
     if (mq.capabilities.deadLetterAdmin) assert.deepEqual(await mq.admin.listDeadLetters({ group }), []);
   });
 }

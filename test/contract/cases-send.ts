@@ -62,7 +62,16 @@ export function sendCases(ctx: ContractContext): void {
     await mq.admin.createTopic({ name: topic, type: 'NORMAL' });
     let calls = 0;
     const exceptions: Error[] = [];
-    producer.sendAsync({ topic, body: 'x' }, { onSuccess: () => { calls++; throw new Error('boom'); }, onException: (e) => exceptions.push(e) });
+    producer.sendAsync(
+      { topic, body: 'x' },
+      {
+        onSuccess: () => {
+          calls++;
+          throw new Error('boom');
+        },
+        onException: (e) => exceptions.push(e),
+      },
+    );
     assert.ok(await waitUntil(() => calls === 1));
     await sleep(100);
     assert.equal(calls, 1);
@@ -119,7 +128,12 @@ export function sendCases(ctx: ContractContext): void {
     assert.equal(await code(producer.send({ topic, body: 'x', deliverAt: Date.now() + 1000 })), MqErrorCode.WRONG_MESSAGE_TYPE);
     assert.equal(await code(producer.send({ topic, body: '' })), MqErrorCode.INVALID_ARGUMENT);
     assert.equal(
-      await code(producer.sendBatch([{ topic, body: 'ok' }, { topic, body: 'x', messageGroup: 'g1' }])),
+      await code(
+        producer.sendBatch([
+          { topic, body: 'ok' },
+          { topic, body: 'x', messageGroup: 'g1' },
+        ]),
+      ),
       MqErrorCode.WRONG_MESSAGE_TYPE,
     );
     const pull = await mq.pullConsumer({ group: unique('g'), subscriptions: { [topic]: '*' } });

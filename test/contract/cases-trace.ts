@@ -32,7 +32,11 @@ export function traceCases(ctx: ContractContext): void {
       assert.equal(trace.messageId, result.messageId);
       assert.ok(Number.isInteger(trace.queueId) && trace.queueId! >= 0 && trace.queueId! < 4, `the broker's queue ${trace.queueId}`);
       queues.add(trace.queueId!);
-      assert.equal(result.offset, trace.offset, `offset of ${key}: sent ${JSON.stringify(result)}, stored ${trace.queueId}/${trace.offset}`);
+      assert.equal(
+        result.offset,
+        trace.offset,
+        `offset of ${key}: sent ${JSON.stringify(result)}, stored ${trace.queueId}/${trace.offset}`,
+      );
       const expectedQueue = mq.capabilities.sendResultQueue ? trace.queueId : -1;
       assert.equal(result.queueId, expectedQueue, `queue of ${key}: sent ${JSON.stringify(result)}, stored in queue ${trace.queueId}`);
     }
@@ -78,9 +82,14 @@ export function traceCases(ctx: ContractContext): void {
     }
 
     assert.equal((await receiveAll(allConsumer, 2)).length, 2);
-    assert.deepEqual((await receiveAll(paidConsumer, 1)).map((m) => m.tag), ['PAID']);
+    assert.deepEqual(
+      (await receiveAll(paidConsumer, 1)).map((m) => m.tag),
+      ['PAID'],
+    );
     const consumed = async (key: string, group: string) => (await stateOf(key, group)) === 'CONSUMED';
-    assert.ok(await waitUntil(async () => (await consumed(createdKey, everything)) && (await consumed(paidKey, paidOnly)), ctx.adminLagMs, 200));
+    assert.ok(
+      await waitUntil(async () => (await consumed(createdKey, everything)) && (await consumed(paidKey, paidOnly)), ctx.adminLagMs, 200),
+    );
     assert.equal(await stateOf(createdKey, paidOnly), 'FILTERED', 'consumption around it does not change that the filter skips it');
   });
 }

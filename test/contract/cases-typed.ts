@@ -34,7 +34,11 @@ export function typedCases(ctx: ContractContext): void {
     await mq.admin.createTopic({ name: topic, type: 'DELAY' });
     const producer = await mq.producer({ topics: [topic] });
     const got: string[] = [];
-    await mq.pushConsumer({ group: unique('g'), subscriptions: { [topic]: '*' }, listener: (m) => (got.push(m.body.toString()), 'SUCCESS') });
+    await mq.pushConsumer({
+      group: unique('g'),
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (got.push(m.body.toString()), 'SUCCESS'),
+    });
     await producer.send({ topic, body: 'in an hour', deliverAt: Date.now() + 3_600_000 });
     await producer.send({ topic, body: 'soon', deliverAt: Date.now() + 400 });
     assert.ok(await waitUntil(() => got.length === 1, 5_000 + ctx.delayPrecisionMs));
@@ -56,7 +60,11 @@ export function typedCases(ctx: ContractContext): void {
       },
     });
     const got: string[] = [];
-    await mq.pushConsumer({ group: unique('g'), subscriptions: { [topic]: '*' }, listener: (m) => (got.push(m.body.toString()), 'SUCCESS') });
+    await mq.pushConsumer({
+      group: unique('g'),
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (got.push(m.body.toString()), 'SUCCESS'),
+    });
 
     const committed = await producer.sendInTransaction({ topic, body: 'commit' }, () => 'COMMIT');
     assert.equal(committed.resolution, 'COMMIT');
@@ -84,7 +92,10 @@ export function typedCases(ctx: ContractContext): void {
     await mq.admin.createTopic({ name: tx, type: 'TRANSACTION' });
     const producer = await mq.producer({ topics: [normal, tx], transactionChecker: () => 'ROLLBACK' });
     let ran = false;
-    await assert.rejects(producer.sendInTransaction({ topic: normal, body: 'x' }, () => ((ran = true), 'COMMIT')), { code: 'MQ_WRONG_MESSAGE_TYPE' });
+    await assert.rejects(
+      producer.sendInTransaction({ topic: normal, body: 'x' }, () => ((ran = true), 'COMMIT')),
+      { code: 'MQ_WRONG_MESSAGE_TYPE' },
+    );
     assert.equal(ran, false, 'the local transaction must not run when the half message was refused');
     await assert.rejects(producer.send({ topic: tx, body: 'x' }), { code: 'MQ_WRONG_MESSAGE_TYPE' });
   });
@@ -99,10 +110,20 @@ export function typedCases(ctx: ContractContext): void {
     assert.equal((await mq.admin.listTopics()).find((t) => t.name === topic)?.type, 'NORMAL');
     const producer = await mq.producer({ topics: [topic], transactionChecker: () => 'ROLLBACK' });
     const got: string[] = [];
-    await mq.pushConsumer({ group: unique('g'), subscriptions: { [topic]: '*' }, listener: (m) => (got.push(m.body.toString()), 'SUCCESS') });
+    await mq.pushConsumer({
+      group: unique('g'),
+      subscriptions: { [topic]: '*' },
+      listener: (m) => (got.push(m.body.toString()), 'SUCCESS'),
+    });
     // The broker's own check (RocketMQ: the proxy's) may take a moment to see the new type.
-    assert.ok(await waitUntil(async () => !!(await producer.send({ topic, body: 'plain' }).catch(() => undefined)), 15_000), 'a plain send to the retyped topic');
-    await assert.rejects(producer.sendInTransaction({ topic, body: 'half' }, () => 'COMMIT'), { code: 'MQ_WRONG_MESSAGE_TYPE' });
+    assert.ok(
+      await waitUntil(async () => !!(await producer.send({ topic, body: 'plain' }).catch(() => undefined)), 15_000),
+      'a plain send to the retyped topic',
+    );
+    await assert.rejects(
+      producer.sendInTransaction({ topic, body: 'half' }, () => 'COMMIT'),
+      { code: 'MQ_WRONG_MESSAGE_TYPE' },
+    );
     assert.ok(await waitUntil(() => got.includes('plain'), 15_000), `delivered: ${JSON.stringify(got)}`);
   });
 
@@ -129,7 +150,8 @@ export function typedCases(ctx: ContractContext): void {
     const groups = ['order-a', 'order-b', 'order-c'];
     for (let batch = 0; batch < 4; batch++) {
       const messages = [];
-      for (let seq = batch * 5; seq < batch * 5 + 5; seq++) for (const g of groups) messages.push({ topic, messageGroup: g, body: String(seq) });
+      for (let seq = batch * 5; seq < batch * 5 + 5; seq++)
+        for (const g of groups) messages.push({ topic, messageGroup: g, body: String(seq) });
       await producer.sendBatch(messages);
     }
     const expected = Array.from({ length: 20 }, (_, i) => i);

@@ -23,7 +23,9 @@ const GAPS: Record<string, string> = {
   broadcasting: 'RocketMQ 5.x gRPC consumers have no broadcasting (the protocol and the Node client lack it)',
 };
 
-describe('messaging contract: RocketMQ engine', { skip: endpoints ? false : 'ROCKETMQ_ENDPOINTS is not set (npm run rocketmq:start, then ROCKETMQ_ENDPOINTS=127.0.0.1:8081)' }, () => {
+describe('messaging contract: RocketMQ engine', {
+  skip: endpoints ? false : 'ROCKETMQ_ENDPOINTS is not set (npm run rocketmq:start, then ROCKETMQ_ENDPOINTS=127.0.0.1:8081)',
+}, () => {
   let mq: Messaging;
   const reopened: Messaging[] = [];
   before(async () => {

@@ -30,7 +30,12 @@ const services = compose.services;
 const orderflowServices = Object.entries(services).filter(([, service]) => service.build !== undefined);
 
 /** What `docker compose` makes of `${VAR:?message}` and `${VAR:-default}`, with the secrets an operator would give. */
-const given: Record<string, string> = { MYSQL_ROOT_PASSWORD: 'root-password', ORDERFLOW_TOKEN_SECRET: 'a'.repeat(64), ORDERFLOW_ADMIN_TOKEN: 'b'.repeat(32), ORDERFLOW_SEED_PASSWORD: 'c'.repeat(16) };
+const given: Record<string, string> = {
+  MYSQL_ROOT_PASSWORD: 'root-password',
+  ORDERFLOW_TOKEN_SECRET: 'a'.repeat(64),
+  ORDERFLOW_ADMIN_TOKEN: 'b'.repeat(32),
+  ORDERFLOW_SEED_PASSWORD: 'c'.repeat(16),
+};
 function interpolate(value: string): string {
   return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
     if (given[name] !== undefined) return given[name];
@@ -40,13 +45,22 @@ function interpolate(value: string): string {
 }
 const environmentOf = (service: Service): Record<string, string> =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value))]));
-const commandOf = (service: Service) => (Array.isArray(service.command) ? service.command : service.command ? service.command.split(' ') : ['start']);
+const commandOf = (service: Service) =>
+  Array.isArray(service.command) ? service.command : service.command ? service.command.split(' ') : ['start'];
 const replicasOf = (service: Service) => service.deploy?.replicas ?? 1;
 
 /** Which system consumes as which group (every group of src/systems/shared/topics.ts must be listed). */
 const groupOwners: Record<string, (typeof SYSTEMS)[number]> = {
-  [Groups.PUSH]: 'push', [Groups.WAREHOUSE]: 'warehouse', [Groups.POINTS]: 'points', [Groups.POINTS_REFUND]: 'points', [Groups.COUPONS]: 'coupons',
-  [Groups.COUPONS_REFUND]: 'coupons', [Groups.ANALYTICS]: 'analytics', [Groups.ORDER_CLOSER]: 'order', [Groups.REFUND_WORKER]: 'order', [Groups.FLASH_SALE_CREATOR]: 'flash-sale',
+  [Groups.PUSH]: 'push',
+  [Groups.WAREHOUSE]: 'warehouse',
+  [Groups.POINTS]: 'points',
+  [Groups.POINTS_REFUND]: 'points',
+  [Groups.COUPONS]: 'coupons',
+  [Groups.COUPONS_REFUND]: 'coupons',
+  [Groups.ANALYTICS]: 'analytics',
+  [Groups.ORDER_CLOSER]: 'order',
+  [Groups.REFUND_WORKER]: 'order',
+  [Groups.FLASH_SALE_CREATOR]: 'flash-sale',
 };
 
 test("every orderflow service's settings pass orderflow's own configuration check", () => {
@@ -58,9 +72,18 @@ test("every orderflow service's settings pass orderflow's own configuration chec
 });
 
 test('every variable a service sets is one orderflow reads (a misspelt one would be ignored silently)', () => {
-  const known = new Set([...Object.values(FLAG_TO_VARIABLE), ...Object.values(VENDORS_FLAG_TO_VARIABLE), 'ORDERFLOW_TOKEN_SECRET', 'ORDERFLOW_SEED_PASSWORD', 'ORDERFLOW_SMS_API_KEY', 'ORDERFLOW_LOGISTICS_API_KEY', 'ORDERFLOW_PAYMENT_API_KEY']);
+  const known = new Set([
+    ...Object.values(FLAG_TO_VARIABLE),
+    ...Object.values(VENDORS_FLAG_TO_VARIABLE),
+    'ORDERFLOW_TOKEN_SECRET',
+    'ORDERFLOW_SEED_PASSWORD',
+    'ORDERFLOW_SMS_API_KEY',
+    'ORDERFLOW_LOGISTICS_API_KEY',
+    'ORDERFLOW_PAYMENT_API_KEY',
+  ]);
   for (const [name, service] of orderflowServices) {
-    for (const variable of Object.keys(service.environment ?? {})) assert.ok(known.has(variable), `service ${name} sets ${variable}, which orderflow does not read`);
+    for (const variable of Object.keys(service.environment ?? {}))
+      assert.ok(known.has(variable), `service ${name} sets ${variable}, which orderflow does not read`);
   }
 });
 
@@ -71,14 +94,26 @@ test('every system runs in the file, at least twice; every process of the deploy
     if (commandOf(service)[0] === 'vendors') continue;
     const config = loadConfig(environmentOf(service));
     for (const system of config.systems) instances.set(system, (instances.get(system) ?? 0) + replicasOf(service));
-    shared.add(JSON.stringify([config.tokenSecret, config.adminToken, config.db, config.rocketmqEndpoints, config.redisUrl, config.orderMessages, config.vendors?.urls]));
+    shared.add(
+      JSON.stringify([
+        config.tokenSecret,
+        config.adminToken,
+        config.db,
+        config.rocketmqEndpoints,
+        config.redisUrl,
+        config.orderMessages,
+        config.vendors?.urls,
+      ]),
+    );
     assert.equal(config.mq, 'rocketmq');
     assert.ok(config.redisUrl, 'the flash-sale gate and every process share Redis');
   }
-  for (const system of SYSTEMS) assert.ok((instances.get(system) ?? 0) >= 2, `system ${system} runs in ${instances.get(system) ?? 0} instance(s)`);
+  for (const system of SYSTEMS)
+    assert.ok((instances.get(system) ?? 0) >= 2, `system ${system} runs in ${instances.get(system) ?? 0} instance(s)`);
   assert.equal(shared.size, 1, 'one set of shared settings (x-orderflow-settings) for every process');
   // Every consumer group is consumed by a system that runs: a group without one would be a backlog nobody drains.
-  for (const group of Object.values(Groups)) assert.ok((instances.get(groupOwners[group]) ?? 0) >= 2, `consumer group ${group} (system ${groupOwners[group]})`);
+  for (const group of Object.values(Groups))
+    assert.ok((instances.get(groupOwners[group]) ?? 0) >= 2, `consumer group ${group} (system ${groupOwners[group]})`);
 });
 
 test('the topics job creates every topic with the type the order system sends it as, and the FIFO groups of order_changelog', () => {
@@ -86,14 +121,22 @@ test('the topics job creates every topic with the type the order system sends it
   assert.ok(job, 'a rocketmq-topics service');
   const script = commandOf(job).join(' ');
   const orderMessages = loadConfig(environmentOf(services['order-1'])).orderMessages;
-  for (const [topic, type] of Object.entries(topicTypesFor(orderMessages))) assert.match(script, new RegExp(`\\b${topic}:${type}\\b`), `topic ${topic} as ${type}`);
-  assert.equal((script.match(/\b\w+:(NORMAL|FIFO|DELAY|TRANSACTION)\b/g) ?? []).length, Object.keys(Topics).length, 'no topic orderflow does not use');
-  for (const group of [Groups.ANALYTICS, Groups.POINTS_REFUND, Groups.COUPONS_REFUND]) assert.match(script, new RegExp(`\\b${group}\\b`), `FIFO group ${group}`);
+  for (const [topic, type] of Object.entries(topicTypesFor(orderMessages)))
+    assert.match(script, new RegExp(`\\b${topic}:${type}\\b`), `topic ${topic} as ${type}`);
+  assert.equal(
+    (script.match(/\b\w+:(NORMAL|FIFO|DELAY|TRANSACTION)\b/g) ?? []).length,
+    Object.keys(Topics).length,
+    'no topic orderflow does not use',
+  );
+  for (const group of [Groups.ANALYTICS, Groups.POINTS_REFUND, Groups.COUPONS_REFUND])
+    assert.match(script, new RegExp(`\\b${group}\\b`), `FIFO group ${group}`);
 });
 
 test("the load balancer's backends are the order-system services and the analytics service; the warehouse reports through it", () => {
   const haproxy = fs.readFileSync(path.join(deploy, 'haproxy.cfg'), 'utf8');
-  const orderServices = orderflowServices.filter(([, service]) => loadConfigOrUndefined(service)?.systems.includes('order')).map(([name]) => name);
+  const orderServices = orderflowServices
+    .filter(([, service]) => loadConfigOrUndefined(service)?.systems.includes('order'))
+    .map(([name]) => name);
   assert.ok(orderServices.length >= 2, 'two order-system services');
   for (const name of orderServices) assert.match(haproxy, new RegExp(`server ${name} ${name}:3000 check`), `backend ${name}`);
   assert.match(haproxy, /server-template analytics- \d+ analytics:3000 check/);

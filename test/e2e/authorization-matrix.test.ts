@@ -24,7 +24,10 @@ describe('authorization matrix over every documented route', () => {
     t = await startTestApp({ LOG_LEVEL: 'silent' });
     routes = await documentedRoutes(t.app.url);
     callers = await callersOf(t);
-    const placed = await t.call('POST', '/api/orders', { as: 'user1', body: { userId: 'user1', items: [{ skuId: 'SKU-1002', quantity: 1 }] } });
+    const placed = await t.call('POST', '/api/orders', {
+      as: 'user1',
+      body: { userId: 'user1', items: [{ skuId: 'SKU-1002', quantity: 1 }] },
+    });
     assert.equal(placed.status, 201);
     of1.unpaid = placed.body.orderId;
     of1.paid = await t.placePaidOrder('user1', 'SKU-1003', 1);
@@ -33,17 +36,29 @@ describe('authorization matrix over every documented route', () => {
     assert.equal(ticket.status, 202);
     of1.ticket = ticket.body.ticketId;
     // What these set off (shipment, SMS, points, the ticket's order, analytics) settles before the matrix runs.
-    assert.ok(await waitUntil(async () => (await t.call('GET', `/api/orders/${of1.paid}`, { as: 'user1' })).body.status === 'SHIPPED', 15_000, 50));
-    assert.ok(await waitUntil(async () => (await t.call('GET', `/api/flash-sales/tickets/${of1.ticket}`, { as: 'user1' })).body.status === 'ORDERED', 15_000, 50));
+    assert.ok(
+      await waitUntil(async () => (await t.call('GET', `/api/orders/${of1.paid}`, { as: 'user1' })).body.status === 'SHIPPED', 15_000, 50),
+    );
+    assert.ok(
+      await waitUntil(
+        async () => (await t.call('GET', `/api/flash-sales/tickets/${of1.ticket}`, { as: 'user1' })).body.status === 'ORDERED',
+        15_000,
+        50,
+      ),
+    );
     let previous = JSON.stringify(snapshotRows(t.app.config.dataDir));
     assert.ok(
-      await waitUntil(async () => {
-        await sleep(500);
-        const now = JSON.stringify(snapshotRows(t.app.config.dataDir));
-        const stable = now === previous;
-        previous = now;
-        return stable;
-      }, 20_000, 0),
+      await waitUntil(
+        async () => {
+          await sleep(500);
+          const now = JSON.stringify(snapshotRows(t.app.config.dataDir));
+          const stable = now === previous;
+          previous = now;
+          return stable;
+        },
+        20_000,
+        0,
+      ),
       'the databases settle',
     );
   });
@@ -61,7 +76,9 @@ describe('authorization matrix over every documented route', () => {
     'GET /api/orders/{id}': { params: { id: of1.unpaid } },
     'GET /api/analytics/summary': {},
     'POST /api/flash-sales/{id}/orders': { params: { id: of1.sale }, body: { userId: 'user1' } },
-    'POST /api/admin/flash-sales': { body: { skuId: 'SKU-1004', priceCents: 100, stock: 1, endsAt: new Date(Date.now() + 3_600_000).toISOString() } },
+    'POST /api/admin/flash-sales': {
+      body: { skuId: 'SKU-1004', priceCents: 100, stock: 1, endsAt: new Date(Date.now() + 3_600_000).toISOString() },
+    },
     'GET /api/flash-sales/tickets/{ticketId}': { params: { ticketId: of1.ticket } },
     'GET /api/admin/third-parties/{name}': { params: { name: 'sms' } },
     'PUT /api/admin/third-parties/{name}': { params: { name: 'sms' }, body: { latencyMs: 777 } },
@@ -76,7 +93,11 @@ describe('authorization matrix over every documented route', () => {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${t.app.url}${url}`, { method: route.method, headers, body: spec.body === undefined ? undefined : JSON.stringify(spec.body) });
+    const res = await fetch(`${t.app.url}${url}`, {
+      method: route.method,
+      headers,
+      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
   }
@@ -99,7 +120,8 @@ describe('authorization matrix over every documented route', () => {
     const matrix: { route: Route; caller: string; token: string | undefined; allowed: number[] }[] = [];
     for (const route of routes) {
       if (route.auth === 'none') {
-        for (const [caller, token] of [...anonymous, ['user2', callers.user2], ['admin', callers.admin]] as [string, string | undefined][]) matrix.push({ route, caller, token, allowed: [] });
+        for (const [caller, token] of [...anonymous, ['user2', callers.user2], ['admin', callers.admin]] as [string, string | undefined][])
+          matrix.push({ route, caller, token, allowed: [] });
         continue;
       }
       for (const [caller, token] of anonymous) matrix.push({ route, caller, token, allowed: [401] });

@@ -79,12 +79,24 @@ function changelogCases(db: 'sqlite' | 'mysql'): void {
     const duplicator = await t.app.mq.producer({ group: 'test-changelog-duplicator' });
     let duplicates = 0;
     const redeliver = async (orderId: string) => {
-      const order = await orderDb.selectFrom('orders').select(['user_id', 'total_cents']).where('order_id', '=', orderId).executeTakeFirstOrThrow();
+      const order = await orderDb
+        .selectFrom('orders')
+        .select(['user_id', 'total_cents'])
+        .where('order_id', '=', orderId)
+        .executeTakeFirstOrThrow();
       const history = await orderDb.selectFrom('order_history').selectAll().where('order_id', '=', orderId).orderBy('seq').execute();
       const events: OrderChangeEvent[] = history.map((h) => ({
-        orderId, seq: Number(h.seq), from: h.from_status, to: h.to_status, at: Number(h.at), userId: order.user_id, totalCents: Number(order.total_cents),
+        orderId,
+        seq: Number(h.seq),
+        from: h.from_status,
+        to: h.to_status,
+        at: Number(h.at),
+        userId: order.user_id,
+        totalCents: Number(order.total_cents),
       }));
-      await duplicator.sendBatch(events.map((e) => ({ topic: Topics.ORDER_CHANGELOG, tag: e.to, keys: [orderId], messageGroup: orderId, body: JSON.stringify(e) })));
+      await duplicator.sendBatch(
+        events.map((e) => ({ topic: Topics.ORDER_CHANGELOG, tag: e.to, keys: [orderId], messageGroup: orderId, body: JSON.stringify(e) })),
+      );
       duplicates += events.length;
     };
 
@@ -109,27 +121,37 @@ function changelogCases(db: 'sqlite' | 'mysql'): void {
     for (let i = 0; i < ORDERS; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => outcome(i + j)));
 
     // The order database settles: every unpaid order closed, every paid one shipped by the warehouse.
-    const moving = async () => orderDb.selectFrom('orders').select(['order_id', 'status']).where('status', 'in', ['WAIT_PAY', 'PAID']).execute();
+    const moving = async () =>
+      orderDb.selectFrom('orders').select(['order_id', 'status']).where('status', 'in', ['WAIT_PAY', 'PAID']).execute();
     if (!(await waitUntil(async () => (await moving()).length === 0, 15_000, 100))) {
       // Known, outside the change stream: an order_timeout that arrives before a slow placing commit finds no order and
       // is dropped, so that order never closes (seen on a loaded MariaDB). Its user cancels it: one more change to stream.
-      for (const o of await moving()) if (o.status === 'WAIT_PAY') await t.call('POST', `/api/orders/${o.order_id}/cancel`, { as: placed.get(o.order_id) });
+      for (const o of await moving())
+        if (o.status === 'WAIT_PAY') await t.call('POST', `/api/orders/${o.order_id}/cancel`, { as: placed.get(o.order_id) });
       assert.ok(await waitUntil(async () => (await moving()).length === 0, 10_000, 100), `still moving: ${JSON.stringify(await moving())}`);
     }
     for (const orderId of [...placed.keys()].filter((_, i) => i % 9 === 0)) await redeliver(orderId); // duplicates after the originals
 
     const expected = await expectedFromOrderDb(orders);
     assert.equal(expected.summary.orders, ORDERS);
-    for (const status of ['SHIPPED', 'CANCELLED', 'CLOSED']) assert.ok((expected.summary.countsByStatus as Record<string, number>)[status] > 0, `some ${status}`);
+    for (const status of ['SHIPPED', 'CANCELLED', 'CLOSED'])
+      assert.ok((expected.summary.countsByStatus as Record<string, number>)[status] > 0, `some ${status}`);
     let summary: unknown;
-    const caughtUp = await waitUntil(async () => {
-      summary = (await t.call('GET', '/api/analytics/summary', { as: 'admin' })).body;
-      return JSON.stringify(summary) === JSON.stringify(expected.summary);
-    }, 20_000, 100);
+    const caughtUp = await waitUntil(
+      async () => {
+        summary = (await t.call('GET', '/api/analytics/summary', { as: 'admin' })).body;
+        return JSON.stringify(summary) === JSON.stringify(expected.summary);
+      },
+      20_000,
+      100,
+    );
     assert.deepEqual(summary, expected.summary, `analytics did not catch up (${caughtUp})`);
     for (const fact of expected.facts) {
       const got = await analytics.forOrder(fact.orderId);
-      assert.deepEqual(got && { orderId: got.orderId, status: got.status, totalCents: got.totalCents, lastSeq: got.lastSeq, paidAt: got.paidAt }, fact);
+      assert.deepEqual(
+        got && { orderId: got.orderId, status: got.status, totalCents: got.totalCents, lastSeq: got.lastSeq, paidAt: got.paidAt },
+        fact,
+      );
     }
 
     const faults = await analytics.faultsInjected();
@@ -147,6 +169,8 @@ function changelogCases(db: 'sqlite' | 'mysql'): void {
 
 describe('change stream and analytics end to end on SQLite', () => changelogCases('sqlite'));
 
-describe('change stream and analytics end to end on MariaDB/MySQL', { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' }, () =>
-  changelogCases('mysql'),
+describe(
+  'change stream and analytics end to end on MariaDB/MySQL',
+  { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' },
+  () => changelogCases('mysql'),
 );

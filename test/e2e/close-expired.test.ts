@@ -14,24 +14,40 @@ for (const mode of ['delay', 'scan'] as const) {
     test('an unpaid order is CLOSED soon after its pay deadline and its stock and coupon come back; a paid one is not', async () => {
       const stock = async () => (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === 'SKU-1002').stock;
       const before = await stock();
-      const unpaid = await t.call('POST', '/api/orders', { as: 'user9', body: { userId: 'user9', items: [{ skuId: 'SKU-1002', quantity: 2 }], couponId: 'WELCOME-user9' } });
-      const paid = await t.call('POST', '/api/orders', { as: 'user9', body: { userId: 'user9', items: [{ skuId: 'SKU-1002', quantity: 1 }] } });
+      const unpaid = await t.call('POST', '/api/orders', {
+        as: 'user9',
+        body: { userId: 'user9', items: [{ skuId: 'SKU-1002', quantity: 2 }], couponId: 'WELCOME-user9' },
+      });
+      const paid = await t.call('POST', '/api/orders', {
+        as: 'user9',
+        body: { userId: 'user9', items: [{ skuId: 'SKU-1002', quantity: 1 }] },
+      });
       assert.equal((await t.call('POST', `/api/orders/${paid.body.orderId}/pay`, { as: 'user9', body: {} })).status, 200);
       const deadline = Date.parse(unpaid.body.payDeadline);
       let order: any;
       assert.ok(
-        await waitUntil(async () => {
-          order = (await t.call('GET', `/api/orders/${unpaid.body.orderId}`, { as: 'user9' })).body;
-          return order.status === 'CLOSED';
-        }, 8_000, 50),
+        await waitUntil(
+          async () => {
+            order = (await t.call('GET', `/api/orders/${unpaid.body.orderId}`, { as: 'user9' })).body;
+            return order.status === 'CLOSED';
+          },
+          8_000,
+          50,
+        ),
         `still ${order?.status} ${Date.now() - deadline} ms after its deadline`,
       );
       const closedAt = Date.parse(order.history.at(-1).at);
       assert.ok(closedAt >= deadline, 'never closed before its deadline');
       assert.ok(closedAt - deadline < (mode === 'delay' ? 1_000 : 2_500), `closed ${closedAt - deadline} ms after the deadline`);
       const after = await stock();
-      assert.deepEqual({ available: after.available, reserved: after.reserved }, { available: before.available - 1, reserved: before.reserved });
-      const again = await t.call('POST', '/api/orders', { as: 'user9', body: { userId: 'user9', items: [{ skuId: 'SKU-1002', quantity: 2 }], couponId: 'WELCOME-user9' } });
+      assert.deepEqual(
+        { available: after.available, reserved: after.reserved },
+        { available: before.available - 1, reserved: before.reserved },
+      );
+      const again = await t.call('POST', '/api/orders', {
+        as: 'user9',
+        body: { userId: 'user9', items: [{ skuId: 'SKU-1002', quantity: 2 }], couponId: 'WELCOME-user9' },
+      });
       assert.equal(again.status, 201, 'the coupon was released');
       await new Promise((r) => setTimeout(r, 300));
       const stillPaid = (await t.call('GET', `/api/orders/${paid.body.orderId}`, { as: 'user9' })).body;

@@ -21,7 +21,10 @@ import { waitUntil } from '../support/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { ROCKETMQ_ENDPOINTS, MYSQL_URL, REDIS_URL } = process.env;
-const skip = ROCKETMQ_ENDPOINTS && MYSQL_URL && REDIS_URL ? false : 'ROCKETMQ_ENDPOINTS, MYSQL_URL and REDIS_URL must all be set (the cluster runs on RocketMQ, MariaDB and Redis)';
+const skip =
+  ROCKETMQ_ENDPOINTS && MYSQL_URL && REDIS_URL
+    ? false
+    : 'ROCKETMQ_ENDPOINTS, MYSQL_URL and REDIS_URL must all be set (the cluster runs on RocketMQ, MariaDB and Redis)';
 
 const id = randomBytes(3).toString('hex');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-cluster-'));
@@ -30,7 +33,11 @@ const base = MYSQL_URL ? `${new URL(MYSQL_URL).pathname.slice(1).slice(0, 24)}_c
 /** Runs `cluster.ts <command>` with the test cluster's settings; resolves with its exit code and output. */
 function cluster(command: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cluster/cluster.ts'), ...command], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cluster/cluster.ts'), ...command], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -53,11 +60,20 @@ function freePort(): Promise<number> {
 async function freeRange(count: number): Promise<number> {
   for (;;) {
     const start = 20_000 + Math.floor(Math.random() * 30_000);
-    const open = await Promise.all(Array.from({ length: count }, (_, i) => new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port: start + i });
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    })));
+    const open = await Promise.all(
+      Array.from(
+        { length: count },
+        (_, i) =>
+          new Promise<boolean>((resolve) => {
+            const socket = net.connect({ host: '127.0.0.1', port: start + i });
+            socket.once('connect', () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.once('error', () => resolve(false));
+          }),
+      ),
+    );
     if (!open.includes(true)) return start;
   }
 }
@@ -73,7 +89,10 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('cluster: start, an order SHIPPED through the load balancer, an order instance killed, stop leaves no process', { skip, timeout: 600_000 }, async () => {
+test('cluster: start, an order SHIPPED through the load balancer, an order instance killed, stop leaves no process', {
+  skip,
+  timeout: 600_000,
+}, async () => {
   env = {
     ORDERFLOW_CLUSTER_DIR: dir,
     ORDERFLOW_CLUSTER_PORT: String(await freePort()),
@@ -96,33 +115,66 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
   const url = `http://127.0.0.1:${env.ORDERFLOW_CLUSTER_PORT}`;
   assert.match(started.stdout, new RegExp(`orderflow cluster is up: ${url}/`));
 
-  const status = JSON.parse((await cluster(['status', '--json'], env)).stdout) as { processes: { name: string; role: string; pid: number | null; url: string | null; healthy: boolean; startedByCluster: boolean }[] };
+  const status = JSON.parse((await cluster(['status', '--json'], env)).stdout) as {
+    processes: { name: string; role: string; pid: number | null; url: string | null; healthy: boolean; startedByCluster: boolean }[];
+  };
   const ours = status.processes.filter((p) => p.startedByCluster);
-  assert.deepEqual(ours.map((p) => p.role).sort(), ['analytics', 'coupons', 'lb', 'order', 'order', 'points', 'push', 'vendors', 'warehouse']);
+  assert.deepEqual(ours.map((p) => p.role).sort(), [
+    'analytics',
+    'coupons',
+    'lb',
+    'order',
+    'order',
+    'points',
+    'push',
+    'vendors',
+    'warehouse',
+  ]);
   for (const p of status.processes) {
     assert.equal(p.healthy, true, `${p.name} healthy`);
     assert.deepEqual(Object.keys(p).slice(0, 5), ['name', 'role', 'pid', 'url', 'healthy']);
   }
-  assert.ok(status.processes.some((p) => p.role === 'rocketmq'), 'the RocketMQ it runs on is listed');
+  assert.ok(
+    status.processes.some((p) => p.role === 'rocketmq'),
+    'the RocketMQ it runs on is listed',
+  );
 
   // The README's sequence, through the load balancer.
   const call = async (method: string, route: string, body?: unknown, token?: string) => {
-    const res = await fetch(`${url}${route}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${url}${route}`, {
+      method,
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const login = await call('POST', '/api/auth/login', { userId: 'user1', password: env.ORDERFLOW_SEED_PASSWORD });
   assert.equal(login.status, 200);
   const token = login.body.token as string;
-  const placed = await call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1001', quantity: 2 }], couponId: 'WELCOME-user1' }, token);
+  const placed = await call(
+    'POST',
+    '/api/orders',
+    { userId: 'user1', items: [{ skuId: 'SKU-1001', quantity: 2 }], couponId: 'WELCOME-user1' },
+    token,
+  );
   assert.equal(placed.status, 201, JSON.stringify(placed.body));
   // Round robin: the pay most likely lands on the other instance, which accepts the token the first one issued.
   assert.equal((await call('POST', `/api/orders/${placed.body.orderId}/pay`, {}, token)).status, 200);
   let order: any;
   assert.ok(
-    await waitUntil(async () => {
-      order = (await call('GET', `/api/orders/${placed.body.orderId}`, undefined, token)).body;
-      return order.status === 'SHIPPED' && order.downstream?.push?.length > 0 && order.downstream?.points?.points > 0 && order.downstream?.coupons?.rewardCoupon;
-    }, 60_000, 250),
+    await waitUntil(
+      async () => {
+        order = (await call('GET', `/api/orders/${placed.body.orderId}`, undefined, token)).body;
+        return (
+          order.status === 'SHIPPED' &&
+          order.downstream?.push?.length > 0 &&
+          order.downstream?.points?.points > 0 &&
+          order.downstream?.coupons?.rewardCoupon
+        );
+      },
+      60_000,
+      250,
+    ),
     `SHIPPED with its SMS, points and reward coupon: ${JSON.stringify(order)}`,
   );
 
@@ -133,11 +185,15 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
   process.kill(victim?.pid as number, 'SIGKILL');
   const killedAt = Date.now();
   let failed = 0;
-  const down = await waitUntil(async () => {
-    await call('GET', '/api/skus').catch(() => failed++);
-    const csv = await (await fetch(`${url}/lb/stats;csv`)).text();
-    return /^order,order-2,.*,DOWN,/m.test(csv);
-  }, 15_000, 100);
+  const down = await waitUntil(
+    async () => {
+      await call('GET', '/api/skus').catch(() => failed++);
+      const csv = await (await fetch(`${url}/lb/stats;csv`)).text();
+      return /^order,order-2,.*,DOWN,/m.test(csv);
+    },
+    15_000,
+    100,
+  );
   assert.ok(down, 'the balancer marks the killed instance DOWN');
   assert.ok(Date.now() - killedAt < 5_000, `marked DOWN within 5 s (${Date.now() - killedAt} ms)`);
   assert.ok(failed <= 2, `${failed} request(s) failed before it was marked DOWN`);

@@ -12,7 +12,8 @@ import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const browserPresent = fs.existsSync(executablePath);
 const browserRequired = process.env.ORDERFLOW_REQUIRE_BROWSER === '1';
-const skip = browserPresent || browserRequired ? false : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip =
+  browserPresent || browserRequired ? false : `no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`;
 // The machine may be busy with benchmarks: generous, but each wait still fails when the thing never shows.
 const UI_TIMEOUT_MS = 20_000;
 
@@ -60,7 +61,7 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
     assert.equal((await fetch(`${t.app.url}/api/health`)).status, 200);
-    assert.match((await (await fetch(`${t.app.url}/metrics`)).text()), /orderflow_orders_paid_total/);
+    assert.match(await (await fetch(`${t.app.url}/metrics`)).text(), /orderflow_orders_paid_total/);
   });
 
   test('a demo user logs in, places and pays an order, and sees it SHIPPED with the SMS, points and coupons', async () => {
@@ -89,7 +90,11 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     const coupons = await text('#order-downstream tr[data-system="coupons"]');
     assert.match(coupons, /used WELCOME-user1/);
     assert.match(coupons, new RegExp(`reward coupon ${order.downstream.coupons.rewardCoupon}`));
-    assert.deepEqual(await page.locator('#order-history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-status'))), ['WAIT_PAY', 'PAID', 'SHIPPED']);
+    assert.deepEqual(await page.locator('#order-history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-status'))), [
+      'WAIT_PAY',
+      'PAID',
+      'SHIPPED',
+    ]);
 
     // The order_paid message, consumed by each of the four groups.
     const paidChips = '#order-messages tr[data-topic="order_paid"] .chip[data-state="CONSUMED"]';
@@ -116,11 +121,16 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     await page.fill('#admin-form input[name="adminToken"]', ADMIN_TOKEN);
     await page.click('#admin-form button[type="submit"]');
     await page.waitForSelector('#queues tr[data-topic="order_paid"]');
-    const groups = await page.locator('#queues tr[data-topic="order_paid"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-group')).sort());
+    const groups = await page
+      .locator('#queues tr[data-topic="order_paid"]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-group')).sort());
     assert.deepEqual(groups, ['coupons', 'points', 'push', 'warehouse']);
 
     // A payment while the charts poll: some interval must show it as a non-zero rate and a latency.
-    const placed = await t.call('POST', '/api/orders', { as: 'user2', body: { userId: 'user2', items: [{ skuId: 'SKU-1003', quantity: 1 }] } });
+    const placed = await t.call('POST', '/api/orders', {
+      as: 'user2',
+      body: { userId: 'user2', items: [{ skuId: 'SKU-1003', quantity: 1 }] },
+    });
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
     assert.equal((await t.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: 'user2', body: {} })).status, 200);
     const maxOf = (series: string) => `Number(document.querySelector('${series}')?.dataset.max || 0)`;

@@ -15,7 +15,8 @@ describe('flash sales: a new sale must name a SKU that exists, with the units', 
   after(() => t?.stop());
 
   const endsAt = () => new Date(Date.now() + 3_600_000).toISOString();
-  const create = (skuId: unknown, stock = 5) => t.call('POST', '/api/admin/flash-sales', { as: 'admin', body: { skuId, priceCents: 100, stock, endsAt: endsAt() } });
+  const create = (skuId: unknown, stock = 5) =>
+    t.call('POST', '/api/admin/flash-sales', { as: 'admin', body: { skuId, priceCents: 100, stock, endsAt: endsAt() } });
   const sales = async () => (await t.call('GET', '/api/flash-sales')).body as { id: string; skuId: string }[];
 
   test('ids that are not SKU ids are 400 VALIDATION_FAILED; an unknown SKU is 404 SKU_NOT_FOUND; no sale is made', async () => {
@@ -33,7 +34,9 @@ describe('flash sales: a new sale must name a SKU that exists, with the units', 
   });
 
   test('a sale larger than the units the SKU has available is 409 STOCK_INSUFFICIENT; one that fits is made', async () => {
-    const sku = ((await t.call('GET', '/api/skus')).body as { skuId: string; stock: { available: number } }[]).find((s) => s.skuId === 'SKU-1004');
+    const sku = ((await t.call('GET', '/api/skus')).body as { skuId: string; stock: { available: number } }[]).find(
+      (s) => s.skuId === 'SKU-1004',
+    );
     assert.ok(sku);
     const before = await sales();
     const tooBig = await create('SKU-1004', sku.stock.available + 1);
@@ -46,7 +49,10 @@ describe('flash sales: a new sale must name a SKU that exists, with the units', 
   });
 
   test('placing an order with an id that is not a SKU id is 400 too', async () => {
-    const res = await t.call('POST', '/api/orders', { as: 'user1', body: { userId: 'user1', items: [{ skuId: '../SKU-1001', quantity: 1 }] } });
+    const res = await t.call('POST', '/api/orders', {
+      as: 'user1',
+      body: { userId: 'user1', items: [{ skuId: '../SKU-1001', quantity: 1 }] },
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.details.issues[0].path, 'body.items.0.skuId');
   });

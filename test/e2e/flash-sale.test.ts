@@ -38,11 +38,14 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
   let t: TestApp;
   let saleId: string;
   before(async () => {
-    t = await startTestApp({
-      ORDERFLOW_FLASH_SALE_RATE: String(RATE),
-      ORDERFLOW_SEED_STOCK: String(UNITS), // the demo sale and its SKU both start with 50 units
-      ...(gate === 'redis' ? { REDIS_URL: redisUrl, ORDERFLOW_REDIS_PREFIX: prefix } : {}),
-    }, db);
+    t = await startTestApp(
+      {
+        ORDERFLOW_FLASH_SALE_RATE: String(RATE),
+        ORDERFLOW_SEED_STOCK: String(UNITS), // the demo sale and its SKU both start with 50 units
+        ...(gate === 'redis' ? { REDIS_URL: redisUrl, ORDERFLOW_REDIS_PREFIX: prefix } : {}),
+      },
+      db,
+    );
     assert.equal(t.app.flashSales?.gateKind, gate);
     const sales = (await t.call('GET', '/api/flash-sales')).body;
     assert.equal(sales.length, 1);
@@ -56,10 +59,13 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     if (gate === 'redis') await deleteRedisKeys(redisUrl, prefix);
   });
 
-  const request = (user: string, id = saleId, body: unknown = { userId: user }) => t.call('POST', `/api/flash-sales/${id}/orders`, { as: user, body });
+  const request = (user: string, id = saleId, body: unknown = { userId: user }) =>
+    t.call('POST', `/api/flash-sales/${id}/orders`, { as: user, body });
 
   test(`600 concurrent requests for 50 units from 100 users: 50 tickets, the rest 409 with the right code, 50 orders created no faster than ${RATE}/s`, async () => {
-    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => request(USERS[i % USERS.length]).then((res) => ({ user: USERS[i % USERS.length], res }))));
+    const results = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => request(USERS[i % USERS.length]).then((res) => ({ user: USERS[i % USERS.length], res }))),
+    );
     const admitted = results.filter((r) => r.res.status === 202);
     assert.equal(admitted.length, UNITS, 'exactly as many tickets as units');
     const holders = new Map(admitted.map((r) => [r.user, r.res.body.ticketId as string]));
@@ -76,10 +82,14 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     // The tickets become orders, through the queue, at the creator's rate.
     const ticket = (user: string) => t.call('GET', `/api/flash-sales/tickets/${holders.get(user)}`, { as: user });
     let statuses: string[] = [];
-    const done = await waitUntil(async () => {
-      statuses = await Promise.all([...holders.keys()].map(async (u) => (await ticket(u)).body.status));
-      return statuses.every((s) => s === 'ORDERED');
-    }, (UNITS / RATE) * 1_000 + 15_000, 250);
+    const done = await waitUntil(
+      async () => {
+        statuses = await Promise.all([...holders.keys()].map(async (u) => (await ticket(u)).body.status));
+        return statuses.every((s) => s === 'ORDERED');
+      },
+      (UNITS / RATE) * 1_000 + 15_000,
+      250,
+    );
     assert.ok(done, `tickets: ${JSON.stringify(statuses)}`);
     const created: number[] = [];
     const orderIds = new Set<string>();
@@ -94,8 +104,13 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     assert.equal(orderIds.size, UNITS);
 
     // The order system's own view: 50 orders in all (one per ticket holder, none for the others), 50 units reserved, none oversold.
-    const perUser = await Promise.all(USERS.map(async (u) => (await t.call('GET', '/api/orders?limit=100', { as: u })).body.orders.length as number));
-    assert.equal(perUser.reduce((a, b) => a + b, 0), UNITS);
+    const perUser = await Promise.all(
+      USERS.map(async (u) => (await t.call('GET', '/api/orders?limit=100', { as: u })).body.orders.length as number),
+    );
+    assert.equal(
+      perUser.reduce((a, b) => a + b, 0),
+      UNITS,
+    );
     const sku = (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === 'SKU-2001');
     assert.deepEqual(sku.stock, { available: 0, reserved: UNITS, sold: 0 });
 
@@ -105,7 +120,7 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     assert.ok(span >= ((UNITS - RATE) / RATE) * 1_000, `50 orders spread over ${span} ms`);
   });
 
-  test('the caller must be the buyer (403); an unknown sale is 404; an admin creates sales; a sale not running is 409 FLASH_SALE_NOT_RUNNING; a ticket is its owner\'s only', async () => {
+  test("the caller must be the buyer (403); an unknown sale is 404; an admin creates sales; a sale not running is 409 FLASH_SALE_NOT_RUNNING; a ticket is its owner's only", async () => {
     const forOther = await request('user1', saleId, { userId: 'user2' });
     assert.equal(forOther.status, 403);
     const unknown = await request('user1', 'FS-NOPE');
@@ -116,7 +131,10 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     const newSale = { skuId: 'SKU-1004', priceCents: 9_900, stock: 5, startsAt: iso(now + 3_600_000), endsAt: iso(now + 7_200_000) };
     const later = await t.call('POST', '/api/admin/flash-sales', { as: 'admin', body: newSale });
     assert.equal(later.status, 201, JSON.stringify(later.body));
-    assert.deepEqual({ ...later.body, id: undefined }, { id: undefined, skuId: 'SKU-1004', stock: 5, totalStock: 5, priceCents: 9_900, startsAt: newSale.startsAt, endsAt: newSale.endsAt });
+    assert.deepEqual(
+      { ...later.body, id: undefined },
+      { id: undefined, skuId: 'SKU-1004', stock: 5, totalStock: 5, priceCents: 9_900, startsAt: newSale.startsAt, endsAt: newSale.endsAt },
+    );
     assert.equal((await t.call('POST', '/api/admin/flash-sales', { as: 'user1', body: newSale })).status, 403);
     const backwards = await t.call('POST', '/api/admin/flash-sales', { as: 'admin', body: { ...newSale, endsAt: iso(now) } });
     assert.equal(backwards.status, 400);
@@ -128,16 +146,32 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     const missing = await t.call('GET', `/api/flash-sales/tickets/${newTicketId(now)}`, { as: 'user1' });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'TICKET_NOT_FOUND');
-    const running = await t.app.flashSales!.createSale({ skuId: 'SKU-1003', priceCents: 500, stock: 5, startsAt: now - 1_000, endsAt: now + 3_600_000 });
+    const running = await t.app.flashSales!.createSale({
+      skuId: 'SKU-1003',
+      priceCents: 500,
+      stock: 5,
+      startsAt: now - 1_000,
+      endsAt: now + 3_600_000,
+    });
     const mine = await request('user3', running.id);
     assert.equal(mine.status, 202);
-    assert.equal((await t.call('GET', `/api/flash-sales/tickets/${mine.body.ticketId}`, { as: 'user4' })).status, 404, "someone else's ticket");
+    assert.equal(
+      (await t.call('GET', `/api/flash-sales/tickets/${mine.body.ticketId}`, { as: 'user4' })).status,
+      404,
+      "someone else's ticket",
+    );
     assert.equal((await t.call('GET', `/api/flash-sales/tickets/${mine.body.ticketId}`)).status, 401);
   });
 
   test('an admission interrupted before its ticket was written (a crash) is completed by recovery and becomes an order', async () => {
     const now = Date.now();
-    const sale = await t.app.flashSales!.createSale({ skuId: 'SKU-1001', priceCents: 1_000, stock: 3, startsAt: now - 1_000, endsAt: now + 3_600_000 });
+    const sale = await t.app.flashSales!.createSale({
+      skuId: 'SKU-1001',
+      priceCents: 1_000,
+      stock: 3,
+      startsAt: now - 1_000,
+      endsAt: now + 3_600_000,
+    });
     const ticketId = newTicketId(now - 60_000);
     // What a request that crashed right after the gate leaves behind: an admission, no ticket, no message.
     assert.equal((await t.app.flashSales!.context.gate.admit(sale.id, 'user60', ticketId)).admitted, true);
@@ -148,7 +182,14 @@ function flashSaleCases(gate: 'in-process' | 'redis', db: 'sqlite' | 'mysql' = '
     const report = await t.app.flashSales!.recover();
     assert.equal(report.ticketsWritten, 1);
     let status = '';
-    assert.ok(await waitUntil(async () => (status = (await t.call('GET', `/api/flash-sales/tickets/${ticketId}`, { as: 'user60' })).body.status) === 'ORDERED', 10_000, 100), status);
+    assert.ok(
+      await waitUntil(
+        async () => (status = (await t.call('GET', `/api/flash-sales/tickets/${ticketId}`, { as: 'user60' })).body.status) === 'ORDERED',
+        10_000,
+        100,
+      ),
+      status,
+    );
   });
 }
 
@@ -171,7 +212,8 @@ describe('flash sale: a user asking too often is throttled (429 + Retry-After) a
     });
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
   };
-  const stock = async (saleId: string) => (await t.call('GET', '/api/flash-sales')).body.find((s: { id: string }) => s.id === saleId).stock as number;
+  const stock = async (saleId: string) =>
+    (await t.call('GET', '/api/flash-sales')).body.find((s: { id: string }) => s.id === saleId).stock as number;
 
   test('the burst spent (even on unknown sales), the next request is 429 RATE_LIMITED with Retry-After; no ticket, no unit taken; after the wait it is admitted', async () => {
     const saleId = (await t.call('GET', '/api/flash-sales')).body[0].id as string;
@@ -183,7 +225,10 @@ describe('flash sale: a user asking too often is throttled (429 + Retry-After) a
     assert.equal(refused.status, 429, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, 'RATE_LIMITED');
     assert.match(refused.body.error.message, /retry in \d+ ms/);
-    assert.ok(refused.body.error.details.retryAfterMs > 0 && refused.body.error.details.retryAfterMs <= 1_000, JSON.stringify(refused.body));
+    assert.ok(
+      refused.body.error.details.retryAfterMs > 0 && refused.body.error.details.retryAfterMs <= 1_000,
+      JSON.stringify(refused.body),
+    );
     assert.equal(refused.retryAfter, '1', 'Retry-After in whole seconds');
     assert.equal(await stock(saleId), before, 'a throttled request takes no unit');
     const metrics = await (await fetch(`${t.app.url}/api/metrics`)).text();
@@ -191,7 +236,11 @@ describe('flash sale: a user asking too often is throttled (429 + Retry-After) a
 
     await sleep(refused.body.error.details.retryAfterMs + 20);
     const admitted = await post('user7', saleId);
-    assert.equal(admitted.status, 202, `admitted after the wait, not ALREADY_HAS_TICKET (the 429 wrote no ticket): ${JSON.stringify(admitted.body)}`);
+    assert.equal(
+      admitted.status,
+      202,
+      `admitted after the wait, not ALREADY_HAS_TICKET (the 429 wrote no ticket): ${JSON.stringify(admitted.body)}`,
+    );
     assert.equal(await stock(saleId), before - 1);
     const ticket = await t.call('GET', `/api/flash-sales/tickets/${admitted.body.ticketId}`, { as: 'user7' });
     assert.equal(ticket.status, 200);
@@ -209,8 +258,14 @@ describe('flash sale: a user asking too often is throttled (429 + Retry-After) a
   });
 });
 
-describe('flash sale end to end on MariaDB/MySQL, in-process gate', { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' }, () =>
-  flashSaleCases('in-process', 'mysql'),
+describe(
+  'flash sale end to end on MariaDB/MySQL, in-process gate',
+  { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' },
+  () => flashSaleCases('in-process', 'mysql'),
 );
 
-describe('flash sale end to end, Redis gate', { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' }, () => flashSaleCases('redis'));
+describe(
+  'flash sale end to end, Redis gate',
+  { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)' },
+  () => flashSaleCases('redis'),
+);

@@ -27,7 +27,7 @@ describe('health on the embedded default (SQLite)', () => {
   });
   after(() => t.stop());
 
-  test('every dependency is listed and UP: the databases, the broker, the consumers\' worker thread', async () => {
+  test("every dependency is listed and UP: the databases, the broker, the consumers' worker thread", async () => {
     for (const path of ['/api/health', '/api/health/ready']) {
       const { status, body } = await health(t, path);
       assert.equal(status, 200, path);
@@ -103,7 +103,10 @@ describe('health with Redis going away', { skip: redisUrl ? false : 'REDIS_URL i
   before(async () => {
     const target = new URL(redisUrl as string);
     relay = await tcpRelay(target.hostname, Number(target.port || 6379));
-    t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${relay.port}`, ORDERFLOW_REDIS_PREFIX: `orderflow-health-${randomBytes(4).toString('hex')}:` });
+    t = await startTestApp({
+      REDIS_URL: `redis://127.0.0.1:${relay.port}`,
+      ORDERFLOW_REDIS_PREFIX: `orderflow-health-${randomBytes(4).toString('hex')}:`,
+    });
   });
   after(async () => {
     relay.restore();
@@ -117,10 +120,16 @@ describe('health with Redis going away', { skip: redisUrl ? false : 'REDIS_URL i
     assert.equal(up.body.dependencies.redis?.status, 'UP');
     relay.cut();
     assert.ok(
-      await waitUntil(async () => {
-        const down = await health(t);
-        return down.status === 503 && down.body.dependencies.redis?.status === 'DOWN' && down.body.dependencies['db.order']?.status === 'UP';
-      }, 1_000, 50),
+      await waitUntil(
+        async () => {
+          const down = await health(t);
+          return (
+            down.status === 503 && down.body.dependencies.redis?.status === 'DOWN' && down.body.dependencies['db.order']?.status === 'UP'
+          );
+        },
+        1_000,
+        50,
+      ),
       'redis DOWN',
     );
   });

@@ -31,12 +31,21 @@ function send(url: string, request: HostileRequest): Promise<Answer> {
   const { hostname, port } = new URL(url);
   if (request.raw !== undefined) return sendRaw(hostname, Number(port), request.raw);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, method: request.method, path: request.path, headers: request.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: hostname, port, method: request.method, path: request.path, headers: request.headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(request.body);
   });
@@ -51,7 +60,11 @@ function sendRaw(host: string, port: number, bytes: string): Promise<Answer> {
     socket.on('error', (error) => (answer ? undefined : reject(error)));
     socket.on('close', () => {
       const [head, ...rest] = answer.split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), contentType: /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? '', body: rest.join('\r\n\r\n') });
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+        contentType: /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? '',
+        body: rest.join('\r\n\r\n'),
+      });
     });
     socket.setTimeout(10_000, () => socket.destroy());
   });
@@ -78,7 +91,9 @@ describe('hostile input over every route', () => {
 
   /** State outside the databases that a request could change: the vendors' knobs, the flash sales' units left. */
   const outside = async () => ({
-    knobs: await Promise.all(['sms', 'logistics', 'payment'].map(async (name) => (await t.call('GET', `/api/admin/third-parties/${name}`, { as: 'admin' })).body)),
+    knobs: await Promise.all(
+      ['sms', 'logistics', 'payment'].map(async (name) => (await t.call('GET', `/api/admin/third-parties/${name}`, { as: 'admin' })).body),
+    ),
     sales: (await t.call('GET', '/api/flash-sales')).body,
   });
 
@@ -96,7 +111,9 @@ describe('hostile input over every route', () => {
     await t?.stop();
   });
 
-  test(`${RUNS.toLocaleString('en')} hostile requests: no 5xx, every error in the one shape, nothing that writes accepted`, { timeout: 600_000 }, async (ctx) => {
+  test(`${RUNS.toLocaleString('en')} hostile requests: no 5xx, every error in the one shape, nothing that writes accepted`, {
+    timeout: 600_000,
+  }, async (ctx) => {
     assert.ok(routes.length >= 15, `the OpenAPI document lists the routes (${routes.length})`);
     const callers = await callersOf(t);
     const statuses = new Map<number, number>();
@@ -105,13 +122,23 @@ describe('hostile input over every route', () => {
       fc.asyncProperty(hostileRequest(routes, callers), async (request) => {
         const answer = await send(t.app.url, request);
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        assert.ok(answer.status >= 200 && answer.status < 500, `${request.method} ${request.path.slice(0, 200)} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+        assert.ok(
+          answer.status >= 200 && answer.status < 500,
+          `${request.method} ${request.path.slice(0, 200)} answered ${answer.status}: ${answer.body.slice(0, 300)}`,
+        );
         if (answer.status >= 400) assertErrorShape(answer);
-        else assert.equal(request.method, 'GET', `${request.method} ${request.path.slice(0, 200)} was accepted (${answer.status}): ${answer.body.slice(0, 300)}`);
+        else
+          assert.equal(
+            request.method,
+            'GET',
+            `${request.method} ${request.path.slice(0, 200)} was accepted (${answer.status}): ${answer.body.slice(0, 300)}`,
+          );
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: false },
     );
-    ctx.diagnostic(`${RUNS} requests in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
+    ctx.diagnostic(
+      `${RUNS} requests in ${Date.now() - started} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+    );
   });
 
   test('afterwards: every row of every database, the knobs and the flash sales are as before', async () => {

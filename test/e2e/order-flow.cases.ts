@@ -24,21 +24,42 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     assert.equal(paid.status, 200, JSON.stringify(paid.body));
     assert.deepEqual(paid.body, { orderId: placed.body.orderId, status: 'PAID' });
     let order: any;
-    const done = await waitUntil(async () => {
-      order = (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user1' })).body;
-      return order.status === 'SHIPPED' && order.downstream.push.length === 1 && order.downstream.points && order.downstream.coupons.rewardCoupon;
-    }, 10_000, 100);
+    const done = await waitUntil(
+      async () => {
+        order = (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user1' })).body;
+        return (
+          order.status === 'SHIPPED' &&
+          order.downstream.push.length === 1 &&
+          order.downstream.points &&
+          order.downstream.coupons.rewardCoupon
+        );
+      },
+      10_000,
+      100,
+    );
     assert.ok(done, JSON.stringify(order, null, 1));
-    assert.deepEqual(order.history.map((h: { to: string }) => h.to), ['WAIT_PAY', 'PAID', 'SHIPPED']);
+    assert.deepEqual(
+      order.history.map((h: { to: string }) => h.to),
+      ['WAIT_PAY', 'PAID', 'SHIPPED'],
+    );
     assert.equal(order.downstream.points.points, Math.floor(order.totalCents / 100));
     assert.equal(order.downstream.coupons.usedCoupon, 'WELCOME-user1');
     assert.ok(order.downstream.warehouse.trackingNo);
     const paidMessage = order.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_PAID);
-    assert.ok(await waitUntil(async () => {
-      const o = (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user1' })).body;
-      const m = o.messages.find((x: { topic: string }) => x.topic === Topics.ORDER_PAID);
-      return ['push', 'warehouse', 'points', 'coupons'].every((g) => m.deliveries.some((d: any) => d.group === g && d.state === 'CONSUMED'));
-    }, 5_000, 100), JSON.stringify(paidMessage));
+    assert.ok(
+      await waitUntil(
+        async () => {
+          const o = (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user1' })).body;
+          const m = o.messages.find((x: { topic: string }) => x.topic === Topics.ORDER_PAID);
+          return ['push', 'warehouse', 'points', 'coupons'].every((g) =>
+            m.deliveries.some((d: any) => d.group === g && d.state === 'CONSUMED'),
+          );
+        },
+        5_000,
+        100,
+      ),
+      JSON.stringify(paidMessage),
+    );
     const timeout = order.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_TIMEOUT);
     assert.equal(timeout?.deliveries.find((d: any) => d.group === 'order-closer')?.state, 'SCHEDULED');
     const sku = (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === 'SKU-1001');
@@ -62,7 +83,10 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     const mine = await place('user3', [{ skuId: 'SKU-1003', quantity: 1 }]);
     assert.equal((await t.call('GET', `/api/orders/${mine.body.orderId}`, { as: 'user4' })).status, 404);
     assert.equal((await t.call('POST', `/api/orders/${mine.body.orderId}/pay`, { as: 'user4', body: {} })).status, 404);
-    assert.equal((await t.call('POST', '/api/orders', { as: 'user4', body: { userId: 'user3', items: [{ skuId: 'SKU-1003', quantity: 1 }] } })).status, 403);
+    assert.equal(
+      (await t.call('POST', '/api/orders', { as: 'user4', body: { userId: 'user3', items: [{ skuId: 'SKU-1003', quantity: 1 }] } })).status,
+      403,
+    );
     const list = await t.call('GET', '/api/orders?limit=100', { as: 'user4' });
     assert.ok(list.body.orders.every((o: { orderId: string }) => o.orderId !== mine.body.orderId));
     assert.equal((await t.call('GET', '/api/orders')).status, 401);
@@ -95,7 +119,10 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
       await t.call('PUT', '/api/admin/third-parties/sms', { as: 'admin', body: { latencyMs: -5 } }),
       await t.call('PUT', '/api/admin/third-parties/sms', { as: 'user6', body: { latencyMs: 5 } }),
     ];
-    assert.deepEqual(cases.map((c) => c.status), [400, 400, 404, 409, 404, 401, 400, 403]);
+    assert.deepEqual(
+      cases.map((c) => c.status),
+      [400, 400, 404, 409, 404, 401, 400, 403],
+    );
     for (const c of cases) {
       assert.equal(typeof c.body.error.code, 'string');
       assert.equal(typeof c.body.error.message, 'string');
@@ -108,18 +135,46 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     const placed = await place('user8', [{ skuId: 'SKU-1001', quantity: 2 }]);
     await t.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: 'user8', body: {} });
     const details = async () => (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user8' })).body;
-    assert.ok(await waitUntil(async () => (await details()).status === 'SHIPPED' && (await details()).downstream.push.length === 1, 10_000, 100));
+    assert.ok(
+      await waitUntil(async () => (await details()).status === 'SHIPPED' && (await details()).downstream.push.length === 1, 10_000, 100),
+    );
     const smsBefore = (await t.app.thirdParties?.stats('sms'))?.successes ?? 0;
     const first = await details();
     // Deliver the same event again, as a redelivery would.
     const trace = first.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_PAID);
     const producer = await t.app.mq.producer({ group: 'test-duplicator', transactionChecker: () => 'COMMIT' });
-    const event = { orderId: placed.body.orderId, userId: 'user8', phone: '+15550000008', paymentId: first.paymentId, totalCents: first.totalCents, couponId: null, items: first.items, paidAt: Date.now() };
-    await sendLikeTheOrderSystem(t.app.mq, producer, { topic: Topics.ORDER_PAID, tag: 'PAID', keys: [placed.body.orderId], body: JSON.stringify(event) });
-    assert.ok(await waitUntil(async () => {
-      const all = await t.app.mq.admin.findMessagesByKey(Topics.ORDER_PAID, placed.body.orderId);
-      return all.length === 2 && all.every((m) => m.deliveries.filter((d) => ['push', 'warehouse', 'points', 'coupons'].includes(d.group)).every((d) => d.state === 'CONSUMED'));
-    }, 10_000, 100), `first trace ${JSON.stringify(trace)}`);
+    const event = {
+      orderId: placed.body.orderId,
+      userId: 'user8',
+      phone: '+15550000008',
+      paymentId: first.paymentId,
+      totalCents: first.totalCents,
+      couponId: null,
+      items: first.items,
+      paidAt: Date.now(),
+    };
+    await sendLikeTheOrderSystem(t.app.mq, producer, {
+      topic: Topics.ORDER_PAID,
+      tag: 'PAID',
+      keys: [placed.body.orderId],
+      body: JSON.stringify(event),
+    });
+    assert.ok(
+      await waitUntil(
+        async () => {
+          const all = await t.app.mq.admin.findMessagesByKey(Topics.ORDER_PAID, placed.body.orderId);
+          return (
+            all.length === 2 &&
+            all.every((m) =>
+              m.deliveries.filter((d) => ['push', 'warehouse', 'points', 'coupons'].includes(d.group)).every((d) => d.state === 'CONSUMED'),
+            )
+          );
+        },
+        10_000,
+        100,
+      ),
+      `first trace ${JSON.stringify(trace)}`,
+    );
     const second = await details();
     assert.deepEqual(second.downstream, first.downstream, 'no second SMS, shipment, points grant or reward coupon');
     assert.deepEqual(second.history, first.history);

@@ -22,7 +22,10 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
   /** Waits until the order's downstream view satisfies `check`; returns the order. */
   async function waitForOrder(user: string, orderId: string, what: string, check: (o: any) => boolean, timeoutMs = 15_000) {
     let last: any;
-    assert.ok(await waitUntil(async () => check((last = await order(user, orderId))), timeoutMs, 50), `${what}: ${JSON.stringify({ status: last?.status, downstream: last?.downstream })}`);
+    assert.ok(
+      await waitUntil(async () => check((last = await order(user, orderId))), timeoutMs, 50),
+      `${what}: ${JSON.stringify({ status: last?.status, downstream: last?.downstream })}`,
+    );
     return last;
   }
   /** The user's points balance as the API shows it: what each order earned, less what was taken back. */
@@ -54,7 +57,12 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
 
     const requested = await t.call('POST', `/api/orders/${orderId}/refund`, { as: user, body: { reason: 'changed my mind' } });
     assert.equal(requested.status, 202, JSON.stringify(requested.body));
-    const done = await waitForOrder(user, orderId, 'refunded and reversed', (o) => o.status === 'REFUNDED' && o.downstream.points?.reversal !== null && o.downstream.coupons.reward?.revocation === 'REVOKED');
+    const done = await waitForOrder(
+      user,
+      orderId,
+      'refunded and reversed',
+      (o) => o.status === 'REFUNDED' && o.downstream.points?.reversal !== null && o.downstream.coupons.reward?.revocation === 'REVOKED',
+    );
     assert.equal(done.downstream.points.reversal.points, -earned);
     assert.equal(done.downstream.points.points, earned, 'the grant stays in the ledger; the reversal is a separate negative entry');
     assert.equal(done.downstream.coupons.reward.couponId, rewardId);
@@ -62,13 +70,19 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
     assert.equal(await balance(user), before, 'the balance is back to what it was before the refunded order');
 
     // The revoked reward cannot be used any more.
-    const withReward = await t.call('POST', '/api/orders', { as: user, body: { userId: user, items: [{ skuId: 'SKU-1001', quantity: 2 }], couponId: rewardId } });
+    const withReward = await t.call('POST', '/api/orders', {
+      as: user,
+      body: { userId: user, items: [{ skuId: 'SKU-1001', quantity: 2 }], couponId: rewardId },
+    });
     assert.equal(withReward.status, 409, JSON.stringify(withReward.body));
     assert.equal(withReward.body.error.code, 'COUPON_INVALID');
     assert.match(withReward.body.error.message, /revoked/);
     // The kept order keeps its points.
     const keptOrder = await order(user, kept);
-    assert.ok(keptOrder.downstream.points.points > 0 && keptOrder.downstream.points.reversal === null, JSON.stringify(keptOrder.downstream));
+    assert.ok(
+      keptOrder.downstream.points.points > 0 && keptOrder.downstream.points.reversal === null,
+      JSON.stringify(keptOrder.downstream),
+    );
   });
 
   test('the REFUNDED change delivered again (as a redelivery would) takes nothing more back', async () => {
@@ -76,14 +90,27 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
     const orderId = await placePaid(user, 'SKU-1002', 1);
     await waitForOrder(user, orderId, 'granted', granted);
     assert.equal((await t.call('POST', `/api/orders/${orderId}/refund`, { as: user, body: {} })).status, 202);
-    const first = await waitForOrder(user, orderId, 'reversed', (o) => o.status === 'REFUNDED' && o.downstream.points?.reversal !== null && o.downstream.coupons.reward?.revocation === 'REVOKED');
+    const first = await waitForOrder(
+      user,
+      orderId,
+      'reversed',
+      (o) => o.status === 'REFUNDED' && o.downstream.points?.reversal !== null && o.downstream.coupons.reward?.revocation === 'REVOKED',
+    );
     const balanceAfter = await balance(user);
 
     // The stored REFUNDED message, sent again under the same keys and message group: both groups must recognise it.
     const [original] = (await t.app.mq.admin.findMessagesByKey(Topics.ORDER_CHANGELOG, orderId)).filter((m) => m.tag === Tags.REFUNDED);
     assert.ok(original, 'the change stream carried REFUNDED');
     const refundedChange = first.history.find((h: { to: string }) => h.to === 'REFUNDED');
-    const body = JSON.stringify({ orderId, seq: first.history.length, from: 'REFUNDING', to: 'REFUNDED', at: Date.parse(refundedChange.at), userId: user, totalCents: first.totalCents });
+    const body = JSON.stringify({
+      orderId,
+      seq: first.history.length,
+      from: 'REFUNDING',
+      to: 'REFUNDED',
+      at: Date.parse(refundedChange.at),
+      userId: user,
+      totalCents: first.totalCents,
+    });
     const producer = await t.app.mq.producer({ group: 'test-changelog-duplicator' });
     try {
       await producer.send({ topic: Topics.ORDER_CHANGELOG, tag: Tags.REFUNDED, keys: [orderId], messageGroup: orderId, body });
@@ -93,7 +120,12 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
     }
     const consumedByBoth = async () => {
       const copies = (await t.app.mq.admin.findMessagesByKey(Topics.ORDER_CHANGELOG, orderId)).filter((m) => m.tag === Tags.REFUNDED);
-      return copies.length === 3 && copies.every((m) => [Groups.POINTS_REFUND, Groups.COUPONS_REFUND].every((g) => m.deliveries.find((d) => d.group === g)?.state === 'CONSUMED'));
+      return (
+        copies.length === 3 &&
+        copies.every((m) =>
+          [Groups.POINTS_REFUND, Groups.COUPONS_REFUND].every((g) => m.deliveries.find((d) => d.group === g)?.state === 'CONSUMED'),
+        )
+      );
     };
     assert.ok(await waitUntil(consumedByBoth, 10_000, 50), 'the duplicates were consumed by both groups');
     await sleep(200);
@@ -106,6 +138,8 @@ function refundReversalCases(db: 'sqlite' | 'mysql'): void {
 
 describe('refunds take back points and reward coupons, on SQLite', () => refundReversalCases('sqlite'));
 
-describe('refunds take back points and reward coupons, on MariaDB/MySQL', { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' }, () =>
-  refundReversalCases('mysql'),
+describe(
+  'refunds take back points and reward coupons, on MariaDB/MySQL',
+  { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' },
+  () => refundReversalCases('mysql'),
 );

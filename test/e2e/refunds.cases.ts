@@ -99,7 +99,10 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     const failed = await waitForStatus('user41', orderId, 'REFUND_FAILED', 15_000);
     assert.match(failed.refund.lastError, /down|circuit/i);
     let letter: any;
-    assert.ok(await waitUntil(async () => (letter = (await refundLetters()).find((l) => l.keys.includes(refundId))) !== undefined, 5_000, 50), 'the DLQ lists the refund');
+    assert.ok(
+      await waitUntil(async () => (letter = (await refundLetters()).find((l) => l.keys.includes(refundId))) !== undefined, 5_000, 50),
+      'the DLQ lists the refund',
+    );
     assert.equal(letter.originTopic, Topics.ORDER_REFUND);
     assert.equal(letter.group, Groups.REFUND_WORKER);
     assert.equal(letter.reconsumeTimes, REFUND_MAX_RECONSUME_TIMES + 1);
@@ -111,10 +114,16 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
 
     await setPayment({ down: false });
     assert.equal((await providerRefund(refundId)).status, 404, 'the provider never refunded it');
-    const replay = await t.call('POST', `/api/admin/dlq/${letter.messageId}/replay`, { as: 'admin', body: { group: Groups.REFUND_WORKER } });
+    const replay = await t.call('POST', `/api/admin/dlq/${letter.messageId}/replay`, {
+      as: 'admin',
+      body: { group: Groups.REFUND_WORKER },
+    });
     assert.equal(replay.status, 202, JSON.stringify(replay.body));
     const done = await waitForStatus('user41', orderId, 'REFUNDED', 15_000);
-    assert.deepEqual(done.history.map((h: { to: string }) => h.to), ['WAIT_PAY', 'PAID', ...(done.history.length === 6 ? ['SHIPPED'] : []), 'REFUNDING', 'REFUND_FAILED', 'REFUNDED']);
+    assert.deepEqual(
+      done.history.map((h: { to: string }) => h.to),
+      ['WAIT_PAY', 'PAID', ...(done.history.length === 6 ? ['SHIPPED'] : []), 'REFUNDING', 'REFUND_FAILED', 'REFUNDED'],
+    );
     assert.equal(done.refund.lastError, null);
     assert.equal((await providerRefund(refundId)).status, 200);
     await sleep(300);
@@ -142,10 +151,17 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
       const requested = await refund('user49', orderId);
       assert.equal(requested.status, 202, JSON.stringify(requested.body));
       refundId = requested.body.refundId;
-      assert.ok(await waitUntil(async () => (letter = (await refundLetters()).find((l) => l.keys.includes(refundId))) !== undefined, 15_000, 50), 'the broker dead-lettered the refund');
+      assert.ok(
+        await waitUntil(async () => (letter = (await refundLetters()).find((l) => l.keys.includes(refundId))) !== undefined, 15_000, 50),
+        'the broker dead-lettered the refund',
+      );
       assert.ok(lost >= 1, 'the last attempt tried to record the failure and could not');
       assert.equal(letter.reconsumeTimes, REFUND_MAX_RECONSUME_TIMES + 1);
-      assert.equal((await order('user49', orderId)).status, 'REFUNDING', 'nobody recorded an outcome: without the watcher it would stay REFUNDING');
+      assert.equal(
+        (await order('user49', orderId)).status,
+        'REFUNDING',
+        'nobody recorded an outcome: without the watcher it would stay REFUNDING',
+      );
     } finally {
       refunds.fail = realFail;
     }
@@ -156,7 +172,10 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     assert.deepEqual(await refund('user49', orderId).then((r) => r.body), { orderId, status: 'REFUND_FAILED', refundId: refundId! });
 
     await setPayment({ down: false });
-    const replay = await t.call('POST', `/api/admin/dlq/${letter.messageId}/replay`, { as: 'admin', body: { group: Groups.REFUND_WORKER } });
+    const replay = await t.call('POST', `/api/admin/dlq/${letter.messageId}/replay`, {
+      as: 'admin',
+      body: { group: Groups.REFUND_WORKER },
+    });
     assert.equal(replay.status, 202, JSON.stringify(replay.body));
     const done = await waitForStatus('user49', orderId, 'REFUNDED', 15_000);
     assert.deepEqual(done.history.map((h: { to: string }) => h.to).slice(-3), ['REFUNDING', 'REFUND_FAILED', 'REFUNDED']);
@@ -183,7 +202,9 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     assert.equal((await providerStats()).executed - statsBefore.executed, 1, 'one refund at the provider');
     assert.deepEqual(await stockOf('SKU-1001'), stockBefore);
 
-    const unpaid = (await t.call('POST', '/api/orders', { as: 'user44', body: { userId: 'user44', items: [{ skuId: 'SKU-1001', quantity: 1 }] } })).body.orderId;
+    const unpaid = (
+      await t.call('POST', '/api/orders', { as: 'user44', body: { userId: 'user44', items: [{ skuId: 'SKU-1001', quantity: 1 }] } })
+    ).body.orderId;
     const refused = await refund('user44', unpaid);
     assert.equal(refused.status, 409);
     assert.equal(refused.body.error.code, 'INVALID_STATE');
@@ -207,14 +228,29 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     const first = await waitForStatus('user48', orderId, 'REFUNDED', 10_000);
     const executed = (await providerStats()).executed;
     // The stored body, sent again under the same keys: the worker must recognise the refund.
-    const body = JSON.stringify({ refundId, orderId, userId: 'user48', paymentId: first.paymentId, amountCents: first.totalCents, reason: null, requestedAt: Date.now() });
+    const body = JSON.stringify({
+      refundId,
+      orderId,
+      userId: 'user48',
+      paymentId: first.paymentId,
+      amountCents: first.totalCents,
+      reason: null,
+      requestedAt: Date.now(),
+    });
     const producer = await t.app.mq.producer({ group: 'test-refund-duplicator', transactionChecker: () => 'COMMIT' });
     try {
       await sendLikeTheOrderSystem(t.app.mq, producer, { topic: Topics.ORDER_REFUND, tag: 'REFUND', keys: [refundId, orderId], body });
-      assert.ok(await waitUntil(async () => {
-        const all = await t.app.mq.admin.findMessagesByKey(Topics.ORDER_REFUND, refundId);
-        return all.length === 2 && all.every((m) => m.deliveries.find((d) => d.group === Groups.REFUND_WORKER)?.state === 'CONSUMED');
-      }, 10_000, 50), 'the duplicate was consumed');
+      assert.ok(
+        await waitUntil(
+          async () => {
+            const all = await t.app.mq.admin.findMessagesByKey(Topics.ORDER_REFUND, refundId);
+            return all.length === 2 && all.every((m) => m.deliveries.find((d) => d.group === Groups.REFUND_WORKER)?.state === 'CONSUMED');
+          },
+          10_000,
+          50,
+        ),
+        'the duplicate was consumed',
+      );
     } finally {
       await producer.close();
     }

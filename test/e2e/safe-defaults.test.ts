@@ -49,7 +49,11 @@ test('outside the demo: a database that a demo start seeded (user1 with the pass
 
 /** Real HTTP with the headers (TestApp.call drops them). */
 async function loginWithHeaders(t: TestApp, userId: string, password: string) {
-  const res = await fetch(`${t.app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, password }) });
+  const res = await fetch(`${t.app.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, password }),
+  });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
 }
 
@@ -95,7 +99,10 @@ test('login: an unknown user costs as long as a wrong password (the time does no
     const wrongPassword = await median(() => login(t, 'user1', 'not-the-password'));
     const unknownUser = await median((i) => login(t, `nobody${i}`, 'not-the-password'));
     // The password check is a scrypt of tens of milliseconds; a lookup alone is well under a millisecond.
-    assert.ok(unknownUser > wrongPassword * 0.5, `unknown user ${unknownUser.toFixed(1)} ms, wrong password ${wrongPassword.toFixed(1)} ms`);
+    assert.ok(
+      unknownUser > wrongPassword * 0.5,
+      `unknown user ${unknownUser.toFixed(1)} ms, wrong password ${wrongPassword.toFixed(1)} ms`,
+    );
   } finally {
     await t.stop();
   }

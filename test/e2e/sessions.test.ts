@@ -32,10 +32,17 @@ test('sessions: a token issued before a restart is accepted after it (same data 
 
 test('sessions: a token issued by one process is accepted by another sharing ORDERFLOW_TOKEN_SECRET; one signed with another secret is not', async (t) => {
   const secret = 'one-secret-for-the-whole-deployment';
-  const [issuer, peer] = await Promise.all([startTestApp({ ORDERFLOW_TOKEN_SECRET: secret }), startTestApp({ ORDERFLOW_TOKEN_SECRET: secret })]);
+  const [issuer, peer] = await Promise.all([
+    startTestApp({ ORDERFLOW_TOKEN_SECRET: secret }),
+    startTestApp({ ORDERFLOW_TOKEN_SECRET: secret }),
+  ]);
   t.after(() => Promise.all([issuer.stop(), peer.stop()]));
   const token = await issuer.token('user6');
   assert.equal(await ordersWith(peer.app.url, token), 200);
-  assert.equal(await ordersWith(peer.app.url, signToken('user6', 'another-deployment-s-secret')), 401, 'a token signed with another secret is refused');
+  assert.equal(
+    await ordersWith(peer.app.url, signToken('user6', 'another-deployment-s-secret')),
+    401,
+    'a token signed with another secret is refused',
+  );
   assert.equal(fs.existsSync(path.join(issuer.app.config.dataDir, 'token-secret')), false, 'a configured secret is not written to disk');
 });

@@ -16,7 +16,8 @@ describe('shipment reports', () => {
   });
   after(() => t?.stop());
 
-  const report = (orderId: string, trackingNo: string) => t.call('POST', `/api/admin/orders/${encodeURIComponent(orderId)}/shipped`, { as: 'admin', body: { trackingNo } });
+  const report = (orderId: string, trackingNo: string) =>
+    t.call('POST', `/api/admin/orders/${encodeURIComponent(orderId)}/shipped`, { as: 'admin', body: { trackingNo } });
   const order = async (orderId: string, user = 'user1') => (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
   const place = async (user: string) => {
     const placed = await t.call('POST', '/api/orders', { as: user, body: { userId: user, items: [{ skuId: 'SKU-1003', quantity: 1 }] } });
@@ -58,7 +59,12 @@ describe('shipment reports', () => {
 
   /** The warehouse's backlog on order_paid: settled when nothing is waiting or in flight. */
   const warehouseSettled = async () => {
-    const queues = (await t.call('GET', '/api/admin/queues', { as: 'admin' })).body.queues as { topic: string; group: string; backlog: number; inFlight: number }[];
+    const queues = (await t.call('GET', '/api/admin/queues', { as: 'admin' })).body.queues as {
+      topic: string;
+      group: string;
+      backlog: number;
+      inFlight: number;
+    }[];
     const warehouse = queues.find((q) => q.topic === 'order_paid' && q.group === 'warehouse');
     return warehouse !== undefined && warehouse.backlog === 0 && warehouse.inFlight === 0;
   };
@@ -67,7 +73,16 @@ describe('shipment reports', () => {
     const producer = await t.app.mq.producer({ group: 'test-stray-order-paid', transactionChecker: () => 'COMMIT' });
     try {
       const orderId = 'O-NOT-IN-THIS-DATABASE';
-      const body = JSON.stringify({ orderId, userId: 'user9', phone: '+15550000009', paymentId: 'P-1', totalCents: 100, couponId: null, items: [{ skuId: 'SKU-1003', quantity: 1, priceCents: 100 }], paidAt: Date.now() });
+      const body = JSON.stringify({
+        orderId,
+        userId: 'user9',
+        phone: '+15550000009',
+        paymentId: 'P-1',
+        totalCents: 100,
+        couponId: null,
+        items: [{ skuId: 'SKU-1003', quantity: 1, priceCents: 100 }],
+        paidAt: Date.now(),
+      });
       await sendLikeTheOrderSystem(t.app.mq, producer, { topic: Topics.ORDER_PAID, keys: [orderId], body });
       assert.ok(await waitUntil(async () => (await t.app.mq.admin.findMessagesByKey(Topics.ORDER_PAID, orderId)).length === 1, 5_000, 50));
       assert.ok(await waitUntil(warehouseSettled, 15_000, 100), 'settled, not retried');
@@ -94,7 +109,10 @@ describe('shipment reports', () => {
       await t.call('PUT', '/api/admin/third-parties/logistics', { as: 'admin', body: { down: false } });
     }
     // The warehouse books the shipment on its next try, is told the order cannot ship, and settles the message.
-    assert.ok(await waitUntil(async () => (await order(orderId, 'user3')).downstream?.warehouse != null, 30_000, 100), 'the warehouse booked it');
+    assert.ok(
+      await waitUntil(async () => (await order(orderId, 'user3')).downstream?.warehouse != null, 30_000, 100),
+      'the warehouse booked it',
+    );
     const settled = await waitUntil(warehouseSettled, 15_000, 100);
     assert.ok(settled, 'the order_paid message is settled, not retried');
     const final = await order(orderId, 'user3');

@@ -16,7 +16,14 @@ after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 async function typesAfterStarting(env: Record<string, string>): Promise<Record<string, string>> {
   const app = await startApp(
-    loadConfig({ PORT: '0', ORDERFLOW_DATA_DIR: dataDir, ORDERFLOW_TOKEN_SECRET: 'topic-types-test-secret', ORDERFLOW_ADMIN_TOKEN: 'topic-types-admin', LOG_LEVEL: 'silent', ...env }),
+    loadConfig({
+      PORT: '0',
+      ORDERFLOW_DATA_DIR: dataDir,
+      ORDERFLOW_TOKEN_SECRET: 'topic-types-test-secret',
+      ORDERFLOW_ADMIN_TOKEN: 'topic-types-admin',
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
   );
   try {
     const topics = await app.mq.admin.listTopics();
@@ -26,12 +33,20 @@ async function typesAfterStarting(env: Record<string, string>): Promise<Record<s
   }
 }
 
-test('the order system types order_paid and order_refund by ORDERFLOW_ORDER_MESSAGES; a process without it takes them as they are', { timeout: 60_000 }, async () => {
+test('the order system types order_paid and order_refund by ORDERFLOW_ORDER_MESSAGES; a process without it takes them as they are', {
+  timeout: 60_000,
+}, async () => {
   assert.deepEqual(await typesAfterStarting({ ORDERFLOW_ORDER_MESSAGES: 'outbox' }), { order_paid: 'NORMAL', order_refund: 'NORMAL' });
   // A downstream process with the other (default) setting starts, and changes nothing.
   const downstream = { ORDERFLOW_SYSTEMS: 'push,warehouse,points', ORDERFLOW_ORDER_URL: 'http://127.0.0.1:9' };
   assert.deepEqual(await typesAfterStarting(downstream), { order_paid: 'NORMAL', order_refund: 'NORMAL' });
   // The order system switched back retypes them.
-  assert.deepEqual(await typesAfterStarting({ ORDERFLOW_ORDER_MESSAGES: 'transactional' }), { order_paid: 'TRANSACTION', order_refund: 'TRANSACTION' });
-  assert.deepEqual(await typesAfterStarting({ ...downstream, ORDERFLOW_ORDER_MESSAGES: 'outbox' }), { order_paid: 'TRANSACTION', order_refund: 'TRANSACTION' });
+  assert.deepEqual(await typesAfterStarting({ ORDERFLOW_ORDER_MESSAGES: 'transactional' }), {
+    order_paid: 'TRANSACTION',
+    order_refund: 'TRANSACTION',
+  });
+  assert.deepEqual(await typesAfterStarting({ ...downstream, ORDERFLOW_ORDER_MESSAGES: 'outbox' }), {
+    order_paid: 'TRANSACTION',
+    order_refund: 'TRANSACTION',
+  });
 });

@@ -36,7 +36,10 @@ test('external vendors: an unreachable SMS vendor only delays the SMS; payment a
   let sms: ThirdParties | undefined;
   t.after(() => sms?.close());
   sms = await startThirdParties({ ports: { sms: smsPort }, knobs: { sms: { latencyMs: 0 } } });
-  assert.ok(await waitUntil(async () => (await order()).downstream.push.length === 1, 30_000, 200), 'the SMS is sent once the vendor is up');
+  assert.ok(
+    await waitUntil(async () => (await order()).downstream.push.length === 1, 30_000, 200),
+    'the SMS is sent once the vendor is up',
+  );
   assert.equal(sms.stats('sms').executed, 1, 'exactly one SMS');
 
   // No ORDERFLOW_VENDORS_URL: nothing to turn, said as such.

@@ -35,7 +35,10 @@ async function vendorsSays(name: string): Promise<any> {
 
 test('vendors process: the apps start no simulator of their own; they use the configured URLs and forward knobs to it', () => {
   for (const t of [a, b]) {
-    assert.deepEqual({ ...t.app.thirdParties?.urls }, { sms: vendors.env.ORDERFLOW_SMS_URL, logistics: vendors.env.ORDERFLOW_LOGISTICS_URL, payment: vendors.env.ORDERFLOW_PAYMENT_URL });
+    assert.deepEqual(
+      { ...t.app.thirdParties?.urls },
+      { sms: vendors.env.ORDERFLOW_SMS_URL, logistics: vendors.env.ORDERFLOW_LOGISTICS_URL, payment: vendors.env.ORDERFLOW_PAYMENT_URL },
+    );
     assert.equal(t.app.thirdParties?.knobsAt, vendors.adminUrl);
   }
 });
@@ -56,22 +59,40 @@ test('vendors process: knobs set through one app are what the other app and the 
 });
 
 test('vendors process: orders paid in either app are shipped, SMSed and refunded by the same vendors, each counted once there', async () => {
-  const before = { sms: (await vendorsSays('sms')).stats, logistics: (await vendorsSays('logistics')).stats, payment: (await vendorsSays('payment')).stats };
+  const before = {
+    sms: (await vendorsSays('sms')).stats,
+    logistics: (await vendorsSays('logistics')).stats,
+    payment: (await vendorsSays('payment')).stats,
+  };
   const inA = await a.placePaidOrder('user31', 'SKU-1001', 1);
   const inB = await b.placePaidOrder('user32', 'SKU-1002', 1);
-  for (const [t, user, orderId] of [[a, 'user31', inA], [b, 'user32', inB]] as const) {
+  for (const [t, user, orderId] of [
+    [a, 'user31', inA],
+    [b, 'user32', inB],
+  ] as const) {
     let order: any;
-    const done = await waitUntil(async () => {
-      order = (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
-      return order.status === 'SHIPPED' && order.downstream.push.length === 1;
-    }, 20_000, 100);
+    const done = await waitUntil(
+      async () => {
+        order = (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
+        return order.status === 'SHIPPED' && order.downstream.push.length === 1;
+      },
+      20_000,
+      100,
+    );
     assert.ok(done, `order ${orderId} shipped and SMSed: ${JSON.stringify(order)}`);
   }
   const refund = await a.call('POST', `/api/orders/${inA}/refund`, { as: 'user31', body: {} });
   assert.equal(refund.status, 202, JSON.stringify(refund.body));
-  assert.ok(await waitUntil(async () => (await a.call('GET', `/api/orders/${inA}`, { as: 'user31' })).body.status === 'REFUNDED', 20_000, 100), 'refunded');
+  assert.ok(
+    await waitUntil(async () => (await a.call('GET', `/api/orders/${inA}`, { as: 'user31' })).body.status === 'REFUNDED', 20_000, 100),
+    'refunded',
+  );
 
-  const after = { sms: (await vendorsSays('sms')).stats, logistics: (await vendorsSays('logistics')).stats, payment: (await vendorsSays('payment')).stats };
+  const after = {
+    sms: (await vendorsSays('sms')).stats,
+    logistics: (await vendorsSays('logistics')).stats,
+    payment: (await vendorsSays('payment')).stats,
+  };
   assert.equal(after.sms.executed - before.sms.executed, 2, 'one SMS per order, both at the one SMS vendor');
   assert.equal(after.logistics.executed - before.logistics.executed, 2, 'one shipment per order, both at the one logistics company');
   assert.equal(after.payment.executed - before.payment.executed, 1, 'the refund at the one payment provider');
@@ -95,9 +116,15 @@ test('vendors process: a vendor configured with an API key refuses a call withou
   assert.equal(((await res.json()) as any).error.code, 'UNAUTHORIZED');
 });
 
-test('vendors process: a process whose admin token is not the vendors process\'s is told so, not given the knobs', async () => {
-  const stranger = remoteThirdParties({ adminUrl: vendors.adminUrl, adminToken: 'not-the-deployment-token', urls: a.app.thirdParties!.urls });
-  await assert.rejects(stranger.getKnobs('sms'), (error: Error) => /answered 401 .*ORDERFLOW_ADMIN_TOKEN is not the vendors process's/.test(error.message));
+test("vendors process: a process whose admin token is not the vendors process's is told so, not given the knobs", async () => {
+  const stranger = remoteThirdParties({
+    adminUrl: vendors.adminUrl,
+    adminToken: 'not-the-deployment-token',
+    urls: a.app.thirdParties!.urls,
+  });
+  await assert.rejects(stranger.getKnobs('sms'), (error: Error) =>
+    /answered 401 .*ORDERFLOW_ADMIN_TOKEN is not the vendors process's/.test(error.message),
+  );
   await assert.rejects(stranger.setKnobs('sms', { down: true }), /401/);
   assert.equal((await vendorsSays('sms')).down, false, 'nothing was changed');
 });
@@ -108,10 +135,16 @@ test('vendors process: it exits 0 on SIGTERM; then the apps answer the knob rout
   assert.equal(await vendors.stop(10_000), 0);
   assert.ok(Date.now() - started < 10_000);
   for (const method of ['GET', 'PUT'] as const) {
-    const res = await a.call(method, '/api/admin/third-parties/sms', { as: 'admin', body: method === 'PUT' ? { latencyMs: 1 } : undefined });
+    const res = await a.call(method, '/api/admin/third-parties/sms', {
+      as: 'admin',
+      body: method === 'PUT' ? { latencyMs: 1 } : undefined,
+    });
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'SERVICE_UNAVAILABLE');
-    assert.match(res.body.error.message, new RegExp(`vendors process: ${method} ${vendors.adminUrl}/api/admin/third-parties/sms unreachable`));
+    assert.match(
+      res.body.error.message,
+      new RegExp(`vendors process: ${method} ${vendors.adminUrl}/api/admin/third-parties/sms unreachable`),
+    );
     assert.equal(res.body.error.stack, undefined);
   }
   // The order system itself does not depend on the vendors: paying still works.

@@ -19,7 +19,13 @@ const tempDir = () => {
   return dir;
 };
 const start = async (dataDir: string, extra: object = {}) => {
-  const mq = await createMessaging({ dataDir, retryBackoffScale: 0.01, transactionCheckIntervalMs: 100, transactionCheckImmunityMs: 100, ...extra });
+  const mq = await createMessaging({
+    dataDir,
+    retryBackoffScale: 0.01,
+    transactionCheckIntervalMs: 100,
+    transactionCheckImmunityMs: 100,
+    ...extra,
+  });
   open.push(mq);
   return mq;
 };
@@ -68,7 +74,10 @@ test('restart: a group resumes after what it acknowledged, and gets what it did 
   mq = await start(dir);
   const again = await mq.pullConsumer({ group: 'g', subscriptions: { events: '*' } });
   const rest = await again.receive(100, 1_000);
-  assert.deepEqual(rest.map((m) => m.body.toString()), ['4', '5', '6', '7', '8', '9']);
+  assert.deepEqual(
+    rest.map((m) => m.body.toString()),
+    ['4', '5', '6', '7', '8', '9'],
+  );
 });
 
 test('store lock: a second process cannot open a store in use, and is told what to do', async () => {
@@ -101,7 +110,10 @@ test('retention: messages older than retentionHours are removed; the newest is k
   const pull = await again.pullConsumer({ group: 'late', subscriptions: { old: '*' } });
   await sleep(300);
   const left = await pull.receive(100, 500);
-  assert.deepEqual(left.map((m) => m.body.toString()), ['new']);
+  assert.deepEqual(
+    left.map((m) => m.body.toString()),
+    ['new'],
+  );
 });
 
 test('durability mode: the power-loss mode (fsync per commit) stores and acknowledges; an unknown mode is refused', async () => {
@@ -110,7 +122,10 @@ test('durability mode: the power-loss mode (fsync per commit) stores and acknowl
   await mq.admin.createTopic({ name: 't', type: 'NORMAL' });
   const result = await (await mq.producer()).send({ topic: 't', body: 'x' });
   assert.ok(result.offset > 0);
-  await assert.rejects(start(tempDir(), { durability: 'sometimes' }), (e) => isMqError(e, MqErrorCode.INVALID_ARGUMENT) && /durability/.test((e as Error).message));
+  await assert.rejects(
+    start(tempDir(), { durability: 'sometimes' }),
+    (e) => isMqError(e, MqErrorCode.INVALID_ARGUMENT) && /durability/.test((e as Error).message),
+  );
 });
 
 test('configuration: bad engine options are refused with a message naming the option', async () => {

@@ -19,7 +19,18 @@ test('package: an outside script can import { createMessaging } from "orderflow/
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, outDir: 'out', skipLibCheck: true, types: [], typeRoots: [path.join(root, 'node_modules/@types')] } }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          outDir: 'out',
+          skipLibCheck: true,
+          types: [],
+          typeRoots: [path.join(root, 'node_modules/@types')],
+        },
+      }),
     );
     fs.writeFileSync(path.join(dir, 'app.ts'), USER_SCRIPT.replaceAll('DATA_DIR', JSON.stringify(path.join(dir, 'data'))));
     const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });

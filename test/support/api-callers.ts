@@ -6,12 +6,18 @@ import type { Callers, Route } from './hostile-requests.js';
 
 /** Every route of the server's OpenAPI document, with the token it takes (bearerAuth: a user's, adminToken: the admin's). */
 export async function documentedRoutes(url: string): Promise<Route[]> {
-  const doc = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>> };
+  const doc = (await (await fetch(`${url}/docs/json`)).json()) as {
+    paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>>;
+  };
   const routes: Route[] = [];
   for (const [routePath, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       const schemes = (operation.security ?? []).flatMap((s) => Object.keys(s));
-      routes.push({ method: method.toUpperCase(), path: routePath, auth: schemes.includes('adminToken') ? 'admin' : schemes.includes('bearerAuth') ? 'user' : 'none' });
+      routes.push({
+        method: method.toUpperCase(),
+        path: routePath,
+        auth: schemes.includes('adminToken') ? 'admin' : schemes.includes('bearerAuth') ? 'user' : 'none',
+      });
     }
   }
   return routes;

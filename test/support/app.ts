@@ -49,7 +49,10 @@ async function dropDatabases(url: string, base: string): Promise<void> {
 
 export class TestApp {
   readonly #tokens = new Map<string, string>();
-  constructor(readonly app: App, readonly stop: () => Promise<void>) {}
+  constructor(
+    readonly app: App,
+    readonly stop: () => Promise<void>,
+  ) {}
 
   async token(userId: string): Promise<string> {
     let token = this.#tokens.get(userId);
@@ -77,7 +80,11 @@ export class TestApp {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.as === 'admin') headers.authorization = `Bearer ${ADMIN_TOKEN}`;
     else if (options.as) headers.authorization = `Bearer ${await this.token(options.as)}`;
-    const res = await fetch(`${this.app.url}${url}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const res = await fetch(`${this.app.url}${url}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }

@@ -9,12 +9,24 @@ import Database from 'better-sqlite3';
  */
 export function snapshotRows(dataDir: string): Record<string, string[]> {
   const rows: Record<string, string[]> = {};
-  for (const file of fs.readdirSync(dataDir).filter((name) => name.endsWith('.sqlite')).sort()) {
+  for (const file of fs
+    .readdirSync(dataDir)
+    .filter((name) => name.endsWith('.sqlite'))
+    .sort()) {
     const db = new Database(path.join(dataDir, file), { readonly: true, fileMustExist: true });
     try {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%lease%' ORDER BY name").all() as { name: string }[];
+      const tables = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%lease%' ORDER BY name",
+        )
+        .all() as { name: string }[];
       // Each row as JSON, sorted: the same rows compare equal whatever order the table returns them in.
-      for (const { name } of tables) rows[`${file}/${name}`] = db.prepare(`SELECT * FROM "${name}"`).all().map((row) => JSON.stringify(row)).sort();
+      for (const { name } of tables)
+        rows[`${file}/${name}`] = db
+          .prepare(`SELECT * FROM "${name}"`)
+          .all()
+          .map((row) => JSON.stringify(row))
+          .sort();
     } finally {
       db.close();
     }

@@ -36,7 +36,7 @@ export interface Callers {
 /** Strings an attacker tries: injections, traversal, control and unicode trickery. None is a valid id of anything. */
 const NASTY = [
   "' OR '1'='1",
-  "1; DROP TABLE orders;--",
+  '1; DROP TABLE orders;--',
   '" OR ""="',
   '<script>alert(1)</script>',
   '${7*7}',
@@ -86,13 +86,28 @@ const anyJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     badNumber,
     fc.constantFrom(null, true, false),
     fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(fc.oneof(nastyString, fc.constantFrom('userId', 'items', 'skuId', 'quantity', 'password', 'trackingNo', 'stock', '__proto__')), tie('value'), { maxKeys: 5 }),
+    fc.dictionary(
+      fc.oneof(nastyString, fc.constantFrom('userId', 'items', 'skuId', 'quantity', 'password', 'trackingNo', 'stock', '__proto__')),
+      tie('value'),
+      { maxKeys: 5 },
+    ),
   ),
 })).value;
 
 /** A body that is not JSON at all, or JSON no parser should like. */
 const brokenBody = fc.oneof(
-  fc.constantFrom('{', '{"userId":', '{"a":1,}', "{'userId':'user1'}", 'NaN', '[1,2', '{"a":undefined}', '\u0000', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}'),
+  fc.constantFrom(
+    '{',
+    '{"userId":',
+    '{"a":1,}',
+    "{'userId':'user1'}",
+    'NaN',
+    '[1,2',
+    '{"a":undefined}',
+    '\u0000',
+    '{"__proto__":{"admin":true}}',
+    '{"constructor":{"prototype":{"admin":true}}}',
+  ),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.integer({ min: 1_000, max: 200_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
   fc.integer({ min: 1_000, max: 50_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
@@ -101,16 +116,36 @@ const brokenBody = fc.oneof(
 );
 
 /** A valid template with duplicate keys: JSON.parse keeps the last, and so must every check. */
-const duplicateKeys = (first: string, second: string) => `{"userId":"${first}","userId":"${second}","items":[{"skuId":"SKU-1001","quantity":0}],"items":[{"skuId":"SKU-1001","quantity":-5}]}`;
+const duplicateKeys = (first: string, second: string) =>
+  `{"userId":"${first}","userId":"${second}","items":[{"skuId":"SKU-1001","quantity":0}],"items":[{"skuId":"SKU-1001","quantity":-5}]}`;
 
 /** Percent-encodes any string, a lone surrogate too (as U+FFFD, which is what its UTF-8 bytes would be). */
 const escape = (text: string) =>
-  [...Buffer.from(text, 'utf8')].map((byte) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  [...Buffer.from(text, 'utf8')]
+    .map((byte) =>
+      /[A-Za-z0-9._~-]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 
 /** A value that is never a valid id, for path parameters: hostile strings, malformed escapes, long ones (414). */
 const badId = fc.oneof(
   nastyString.filter((s) => s !== '' && s !== 'sms' && s !== 'logistics' && s !== 'payment').map(escape),
-  fc.constantFrom('%ZZ', '%', '%C0%AF', '%E0%80%80', '%FF', '..%2F..%2F', '%2e%2e', 'a%00b', 'O-NO-SUCH-ORDER', 'FS-NOPE', 'x'.repeat(101), 'y'.repeat(3_000)),
+  fc.constantFrom(
+    '%ZZ',
+    '%',
+    '%C0%AF',
+    '%E0%80%80',
+    '%FF',
+    '..%2F..%2F',
+    '%2e%2e',
+    'a%00b',
+    'O-NO-SUCH-ORDER',
+    'FS-NOPE',
+    'x'.repeat(101),
+    'y'.repeat(3_000),
+  ),
 );
 
 /** Per route: bodies with at least one field no validation accepts (never a request that could change data). */
@@ -118,12 +153,21 @@ function invalidBodyFor(route: Route): fc.Arbitrary<unknown> {
   const key = `${route.method} ${route.path}`;
   switch (key) {
     case 'POST /api/auth/login':
-      return fc.record({ userId: fc.oneof(nastyString, badNumber), password: fc.oneof(nastyString.filter((s) => s !== 'demo'), badNumber) });
+      return fc.record({
+        userId: fc.oneof(nastyString, badNumber),
+        password: fc.oneof(
+          nastyString.filter((s) => s !== 'demo'),
+          badNumber,
+        ),
+      });
     case 'POST /api/orders':
       return fc.record({
         userId: fc.oneof(nastyString, badNumber),
         items: fc.oneof(
-          fc.array(fc.record({ skuId: fc.oneof(fc.constantFrom('SKU-1001', 'SKU-2001'), nastyString), quantity: badNumber }), { minLength: 1, maxLength: 3 }),
+          fc.array(fc.record({ skuId: fc.oneof(fc.constantFrom('SKU-1001', 'SKU-2001'), nastyString), quantity: badNumber }), {
+            minLength: 1,
+            maxLength: 3,
+          }),
           fc.constantFrom([], null, 'SKU-1001', {}),
           fc.array(fc.record({ skuId: fc.constant('SKU-1001'), quantity: fc.constant(1) }), { minLength: 51, maxLength: 60 }),
         ),
@@ -131,19 +175,46 @@ function invalidBodyFor(route: Route): fc.Arbitrary<unknown> {
       });
     case 'POST /api/admin/flash-sales':
       return fc.oneof(
-        fc.record({ skuId: fc.constant('SKU-1001'), priceCents: badNumber, stock: fc.constant(1), endsAt: fc.constant('2099-01-01T00:00:00Z') }),
-        fc.record({ skuId: fc.constant('SKU-1001'), priceCents: fc.constant(100), stock: badNumber, endsAt: fc.constant('2099-01-01T00:00:00Z') }),
-        fc.record({ skuId: nastyString.filter((s) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s)), priceCents: fc.constant(100), stock: fc.constant(1), endsAt: fc.constant('2099-01-01T00:00:00Z') }),
-        fc.record({ skuId: fc.constant('SKU-1001'), priceCents: fc.constant(100), stock: fc.constant(1), endsAt: fc.oneof(nastyString, badNumber, fc.constant('2000-01-01T00:00:00Z')) }),
-        fc.record({ skuId: fc.constantFrom('NOPE', 'SKU-9999'), priceCents: fc.constant(100), stock: fc.constant(1), endsAt: fc.constant('2099-01-01T00:00:00Z') }),
+        fc.record({
+          skuId: fc.constant('SKU-1001'),
+          priceCents: badNumber,
+          stock: fc.constant(1),
+          endsAt: fc.constant('2099-01-01T00:00:00Z'),
+        }),
+        fc.record({
+          skuId: fc.constant('SKU-1001'),
+          priceCents: fc.constant(100),
+          stock: badNumber,
+          endsAt: fc.constant('2099-01-01T00:00:00Z'),
+        }),
+        fc.record({
+          skuId: nastyString.filter((s) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s)),
+          priceCents: fc.constant(100),
+          stock: fc.constant(1),
+          endsAt: fc.constant('2099-01-01T00:00:00Z'),
+        }),
+        fc.record({
+          skuId: fc.constant('SKU-1001'),
+          priceCents: fc.constant(100),
+          stock: fc.constant(1),
+          endsAt: fc.oneof(nastyString, badNumber, fc.constant('2000-01-01T00:00:00Z')),
+        }),
+        fc.record({
+          skuId: fc.constantFrom('NOPE', 'SKU-9999'),
+          priceCents: fc.constant(100),
+          stock: fc.constant(1),
+          endsAt: fc.constant('2099-01-01T00:00:00Z'),
+        }),
       );
     case 'PUT /api/admin/third-parties/{name}':
-      return fc.oneof(
-        fc.record({ latencyMs: badNumber }),
-        fc.record({ failureRate: fc.oneof(badNumber, fc.constantFrom(1.5, -0.1, 2)) }),
-        fc.record({ down: fc.oneof(nastyString, badNumber) }),
-        fc.record({ jitterMs: badNumber, latencyMs: fc.constant(0) }),
-      ).filter((body) => !isValidKnobPatch(body));
+      return fc
+        .oneof(
+          fc.record({ latencyMs: badNumber }),
+          fc.record({ failureRate: fc.oneof(badNumber, fc.constantFrom(1.5, -0.1, 2)) }),
+          fc.record({ down: fc.oneof(nastyString, badNumber) }),
+          fc.record({ jitterMs: badNumber, latencyMs: fc.constant(0) }),
+        )
+        .filter((body) => !isValidKnobPatch(body));
     case 'POST /api/flash-sales/{id}/orders':
       return fc.record({ userId: fc.oneof(nastyString, badNumber) });
     case 'POST /api/admin/orders/{id}/shipped':
@@ -165,13 +236,41 @@ function isValidKnobPatch(body: Record<string, unknown>): boolean {
   );
 }
 
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'APPLICATION/JSON', 'application/json, text/plain', '*/*'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=utf-16',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  'APPLICATION/JSON',
+  'application/json, text/plain',
+  '*/*',
+];
 
 function authorization(callers: Callers): fc.Arbitrary<string | undefined> {
   return fc.oneof(
     fc.constant(undefined),
-    fc.constantFrom(`Bearer ${callers.user1}`, `Bearer ${callers.user2}`, `Bearer ${callers.admin}`, `bearer ${callers.admin}`, `Bearer ${callers.expired}`, `Bearer ${callers.tampered}`),
-    fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjE6ZGVtbw==', `Bearer ${callers.admin} extra`, `Bearer ${callers.user1}.x`, 'Bearer a.b', 'Bearer a.b.c', `Bearer ${'A'.repeat(8_000)}`, 'Bearer \u00ff\u00fe'),
+    fc.constantFrom(
+      `Bearer ${callers.user1}`,
+      `Bearer ${callers.user2}`,
+      `Bearer ${callers.admin}`,
+      `bearer ${callers.admin}`,
+      `Bearer ${callers.expired}`,
+      `Bearer ${callers.tampered}`,
+    ),
+    fc.constantFrom(
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjE6ZGVtbw==',
+      `Bearer ${callers.admin} extra`,
+      `Bearer ${callers.user1}.x`,
+      'Bearer a.b',
+      'Bearer a.b.c',
+      `Bearer ${'A'.repeat(8_000)}`,
+      'Bearer \u00ff\u00fe',
+    ),
     nastyString.map((s) => `Bearer ${s.replace(/[^\x21-\x7e]/g, '')}`),
   );
 }
@@ -179,7 +278,10 @@ function authorization(callers: Callers): fc.Arbitrary<string | undefined> {
 /** Extra headers: long ones (under the 16 KB limit), an odd request id, headers about the body that lie. */
 const extraHeaders = fc.record(
   {
-    'x-request-id': fc.oneof(fc.constantFrom('a'.repeat(4_000), '../../x', '<script>', '\u00ff'), fc.string({ unit: 'grapheme-ascii', maxLength: 40 })),
+    'x-request-id': fc.oneof(
+      fc.constantFrom('a'.repeat(4_000), '../../x', '<script>', '\u00ff'),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
+    ),
     'x-forwarded-for': fc.constantFrom('127.0.0.1', '1.2.3.4, 5.6.7.8', 'not-an-ip'),
     accept: fc.constantFrom('text/html', 'application/xml', '*/*', ''),
     'x-padding': fc.constant('p'.repeat(12_000)),
@@ -212,15 +314,28 @@ export function hostileRequest(routes: Route[], callers: Callers): fc.Arbitrary<
     .record({
       route: fc.constantFrom(...routes),
       id: badId,
-      query: fc.option(fc.dictionary(fc.constantFrom('limit', 'status', 'cursor', 'userId', 'group', '__proto__', 'x'), fc.oneof(nastyString, fc.constantFrom('-1', '0', '1e9', '1.5', 'PAID', 'user2'))), { nil: undefined }),
+      query: fc.option(
+        fc.dictionary(
+          fc.constantFrom('limit', 'status', 'cursor', 'userId', 'group', '__proto__', 'x'),
+          fc.oneof(nastyString, fc.constantFrom('-1', '0', '1e9', '1.5', 'PAID', 'user2')),
+        ),
+        { nil: undefined },
+      ),
       body: fc.oneof(
         { weight: 4, arbitrary: fc.constant('template' as const) },
         { weight: 2, arbitrary: anyJson.map((v) => JSON.stringify(v) ?? 'null') },
         { weight: 2, arbitrary: brokenBody },
-        { weight: 1, arbitrary: fc.tuple(nastyString, nastyString).map(([a, b]) => duplicateKeys(a.replace(/["\\]/g, ''), b.replace(/["\\]/g, ''))) },
+        {
+          weight: 1,
+          arbitrary: fc.tuple(nastyString, nastyString).map(([a, b]) => duplicateKeys(a.replace(/["\\]/g, ''), b.replace(/["\\]/g, ''))),
+        },
         { weight: 1, arbitrary: fc.constant(undefined) },
       ),
-      contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+      contentType: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('application/json') },
+        { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      ),
       authorization: authorization(callers),
       extra: extraHeaders,
     })
@@ -228,7 +343,10 @@ export function hostileRequest(routes: Route[], callers: Callers): fc.Arbitrary<
     .map(({ route, id, query, body, template, contentType, authorization, extra }): HostileRequest => {
       const name = route.path.includes('{name}') ? (id.length % 2 === 0 ? 'sms' : id) : id;
       let path = pathOf(route, { id, ticketId: id, messageId: id, name });
-      if (query) path += `?${Object.entries(query).map(([k, v]) => `${escape(k)}=${escape(v)}`).join('&')}`;
+      if (query)
+        path += `?${Object.entries(query)
+          .map(([k, v]) => `${escape(k)}=${escape(v)}`)
+          .join('&')}`;
       // An empty knob patch is a valid no-op (200): with a vendor's real name, only a patch with a bad knob is sent.
       const knobsOfRealVendor = route.path.includes('{name}') && name === 'sms' && route.method === 'PUT';
       const text = body === 'template' || knobsOfRealVendor ? JSON.stringify(template) : body;
@@ -238,19 +356,42 @@ export function hostileRequest(routes: Route[], callers: Callers): fc.Arbitrary<
       return { method: route.method, path, headers, body: route.method === 'GET' && body !== 'template' ? undefined : text };
     });
 
-  const beside = fc.record({
-    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
-    path: fc.oneof(
-      fc.constantFrom('/api', '/api/', '/api/orders/', '/api//orders', '/api/orders/%2e%2e/%2e%2e/token-secret', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fpackage.json', '/.hidden', '/api/admin', '/api/admin/', '/docs/../api/skus'),
-      badId.map((id) => `/api/${id}`),
-      badId.map((id) => `/api/admin/${id}`),
-    ),
-    authorization: authorization(callers),
-  }).map(({ method, path, authorization }): HostileRequest => ({ method, path, headers: authorization === undefined ? {} : { authorization } }));
+  const beside = fc
+    .record({
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+      path: fc.oneof(
+        fc.constantFrom(
+          '/api',
+          '/api/',
+          '/api/orders/',
+          '/api//orders',
+          '/api/orders/%2e%2e/%2e%2e/token-secret',
+          '/%2e%2e/%2e%2e/etc/passwd',
+          '/..%2f..%2fpackage.json',
+          '/.hidden',
+          '/api/admin',
+          '/api/admin/',
+          '/docs/../api/skus',
+        ),
+        badId.map((id) => `/api/${id}`),
+        badId.map((id) => `/api/admin/${id}`),
+      ),
+      authorization: authorization(callers),
+    })
+    .map(
+      ({ method, path, authorization }): HostileRequest => ({
+        method,
+        path,
+        headers: authorization === undefined ? {} : { authorization },
+      }),
+    );
 
   return fc.oneof(
     { weight: 16, arbitrary: againstRoute },
     { weight: 2, arbitrary: beside },
-    { weight: 1, arbitrary: rawRequests.map((raw): HostileRequest => ({ method: raw.split(' ')[0], path: raw.split(' ')[1] ?? '', headers: {}, raw })) },
+    {
+      weight: 1,
+      arbitrary: rawRequests.map((raw): HostileRequest => ({ method: raw.split(' ')[0], path: raw.split(' ')[1] ?? '', headers: {}, raw })),
+    },
   );
 }

@@ -25,14 +25,24 @@ export const SEED_PASSWORD = 'seeded-users-password';
 export async function startOrderflowProcess(env: Record<string, string>): Promise<OrderflowProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env: { ...inherited, PORT: '0', LOG_LEVEL: 'warn', ORDERFLOW_ADMIN_TOKEN: 'orderflow-process-admin-token', ORDERFLOW_TOKEN_SECRET: 'orderflow-process-test-token-secret', ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD, ...env },
+    env: {
+      ...inherited,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ORDERFLOW_ADMIN_TOKEN: 'orderflow-process-admin-token',
+      ORDERFLOW_TOKEN_SECRET: 'orderflow-process-test-token-secret',
+      ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + 120_000;
   let banner: RegExpExecArray | null = null;
   while (!(banner = /^\s*API\s+(http:\/\/\S+)\/api\b/m.exec(output))) {

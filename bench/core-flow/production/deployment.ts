@@ -55,7 +55,13 @@ interface Child {
 }
 
 /** Spawns `orderflow <args>` and waits until its output matches `ready` (60 s at most). */
-async function spawnOrderflow(name: string, args: string[], env: Record<string, string>, ready: RegExp, nodeArgs: string[]): Promise<Child & { match: RegExpExecArray }> {
+async function spawnOrderflow(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  nodeArgs: string[],
+): Promise<Child & { match: RegExpExecArray }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -101,11 +107,19 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const cleanup = async () => {
     for (const child of [...children].reverse()) await stopChild(child);
-    await dropDatabases(options.servers.mysqlServer, base).catch((error: Error) => console.error(`dropping the benchmark's databases: ${error.message}`));
+    await dropDatabases(options.servers.mysqlServer, base).catch((error: Error) =>
+      console.error(`dropping the benchmark's databases: ${error.message}`),
+    );
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const vendors = await spawnOrderflow('vendors', ['vendors', '--port', '0'], { ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN }, /^\s*(ORDERFLOW_SMS_URL=.*ORDERFLOW_VENDORS_URL=\S+)\s*$/m, []);
+    const vendors = await spawnOrderflow(
+      'vendors',
+      ['vendors', '--port', '0'],
+      { ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN },
+      /^\s*(ORDERFLOW_SMS_URL=.*ORDERFLOW_VENDORS_URL=\S+)\s*$/m,
+      [],
+    );
     children.push(vendors);
     const vendorEnv = Object.fromEntries(vendors.match[1].split(/\s+/).map((pair) => pair.split('=', 2) as [string, string]));
     const common: Record<string, string> = {
@@ -124,7 +138,15 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     const orderSide = await spawnOrderflow(
       'order side',
       ['start'],
-      { ...common, PORT: String(options.port), ORDERFLOW_DATA_DIR: path.join(dataDir, 'order'), ORDERFLOW_SYSTEMS: 'order,coupons,analytics,flash-sale', ORDERFLOW_SEED: 'true', ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD, ORDERFLOW_SEED_STOCK: '100000000' },
+      {
+        ...common,
+        PORT: String(options.port),
+        ORDERFLOW_DATA_DIR: path.join(dataDir, 'order'),
+        ORDERFLOW_SYSTEMS: 'order,coupons,analytics,flash-sale',
+        ORDERFLOW_SEED: 'true',
+        ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD,
+        ORDERFLOW_SEED_STOCK: '100000000',
+      },
       up,
       nodeArgs,
     );
@@ -133,7 +155,13 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     const downstream = await spawnOrderflow(
       'downstream',
       ['start'],
-      { ...common, PORT: String(options.port + 1), ORDERFLOW_DATA_DIR: path.join(dataDir, 'downstream'), ORDERFLOW_SYSTEMS: 'push,warehouse,points', ORDERFLOW_ORDER_URL: url },
+      {
+        ...common,
+        PORT: String(options.port + 1),
+        ORDERFLOW_DATA_DIR: path.join(dataDir, 'downstream'),
+        ORDERFLOW_SYSTEMS: 'push,warehouse,points',
+        ORDERFLOW_ORDER_URL: url,
+      },
       up,
       nodeArgs,
     );
@@ -146,7 +174,12 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       call,
       async setVendorLatency(ms) {
         for (const vendor of ['sms', 'logistics']) {
-          const res = await call('PUT', `/api/admin/third-parties/${vendor}`, { latencyMs: ms, jitterMs: 0, failureRate: 0, down: false }, ADMIN_TOKEN);
+          const res = await call(
+            'PUT',
+            `/api/admin/third-parties/${vendor}`,
+            { latencyMs: ms, jitterMs: 0, failureRate: 0, down: false },
+            ADMIN_TOKEN,
+          );
           if (res.status !== 200) throw new Error(`setting ${vendor} latency: ${res.status} ${JSON.stringify(res.body)}`);
         }
       },

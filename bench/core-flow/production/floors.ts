@@ -37,7 +37,10 @@ function bounded(op: (client: number) => Promise<void>): (client: number) => Pro
   return (client) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`an operation of a limit's loop did not answer in ${OPERATION_TIMEOUT_MS / 1000} s`)), OPERATION_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`an operation of a limit's loop did not answer in ${OPERATION_TIMEOUT_MS / 1000} s`)),
+        OPERATION_TIMEOUT_MS,
+      );
     });
     return Promise.race([op(client), timeout]).finally(() => clearTimeout(timer));
   };
@@ -65,16 +68,23 @@ async function measure(clients: number, count: number, warmup: number, unbounded
 }
 
 /** The raw MariaDB floors, on a database of its own (dropped afterwards). */
-export async function measureDatabaseFloors(serverUrl: string, options: { clients: number; count: number }): Promise<Pick<Floors, 'dbPay' | 'dbPlace'>> {
+export async function measureDatabaseFloors(
+  serverUrl: string,
+  options: { clients: number; count: number },
+): Promise<Pick<Floors, 'dbPay' | 'dbPlace'>> {
   const database = `orderflow_floor_${randomBytes(3).toString('hex')}`;
   const admin = await mysql.createConnection(serverUrl);
   await admin.query(`CREATE DATABASE \`${database}\``);
   const pool = mysql.createPool({ uri: serverUrl, database, connectionLimit: options.clients });
   try {
-    await pool.query('CREATE TABLE orders (order_id varchar(64) PRIMARY KEY, status varchar(16) NOT NULL, seq int NOT NULL, user_id varchar(64) NOT NULL, total_cents bigint NOT NULL)');
+    await pool.query(
+      'CREATE TABLE orders (order_id varchar(64) PRIMARY KEY, status varchar(16) NOT NULL, seq int NOT NULL, user_id varchar(64) NOT NULL, total_cents bigint NOT NULL)',
+    );
     await pool.query('CREATE TABLE items (order_id varchar(64), sku_id varchar(64), quantity int, PRIMARY KEY (order_id, sku_id))');
     await pool.query('CREATE TABLE history (order_id varchar(64), seq int, to_status varchar(16), at bigint, PRIMARY KEY (order_id, seq))');
-    await pool.query('CREATE TABLE outbox (id bigint AUTO_INCREMENT PRIMARY KEY, order_id varchar(64), seq int, to_status varchar(16), at bigint)');
+    await pool.query(
+      'CREATE TABLE outbox (id bigint AUTO_INCREMENT PRIMARY KEY, order_id varchar(64), seq int, to_status varchar(16), at bigint)',
+    );
     await pool.query('CREATE TABLE skus (sku_id varchar(64) PRIMARY KEY, available bigint, reserved bigint, sold bigint)');
     await pool.query("INSERT INTO skus VALUES ('SKU', 1000000000, 0, 0)");
     const connections = await Promise.all(Array.from({ length: options.clients }, () => pool.getConnection()));
@@ -121,7 +131,10 @@ export async function measureDatabaseFloors(serverUrl: string, options: { client
 export const FLOOR_TOPICS = { transactional: 'orderflow_floor_tx', plain: 'orderflow_floor_delay' } as const;
 
 /** The raw RocketMQ floors through the official client, the same one orderflow's engine uses. */
-export async function measureBrokerFloors(endpoints: string, options: { clients: number; count: number }): Promise<Pick<Floors, 'mqTransactional' | 'mqSend'>> {
+export async function measureBrokerFloors(
+  endpoints: string,
+  options: { clients: number; count: number },
+): Promise<Pick<Floors, 'mqTransactional' | 'mqSend'>> {
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
   const producer = new Producer({
     endpoints,
@@ -136,18 +149,38 @@ export async function measureBrokerFloors(endpoints: string, options: { clients:
   await startClient(producer, { endpoints, topic: `${FLOOR_TOPICS.transactional},${FLOOR_TOPICS.plain}` });
   try {
     // A pay-sized body, as orderflow's order_paid.
-    const body = Buffer.from(JSON.stringify({ orderId: 'O'.repeat(20), userId: 'user1', phone: '+15550000001', paymentId: 'PAY-'.padEnd(24, 'x'), totalCents: 1290, couponId: null, items: [{ skuId: 'SKU-1003', quantity: 1, priceCents: 1290 }], paidAt: Date.now() }));
+    const body = Buffer.from(
+      JSON.stringify({
+        orderId: 'O'.repeat(20),
+        userId: 'user1',
+        phone: '+15550000001',
+        paymentId: 'PAY-'.padEnd(24, 'x'),
+        totalCents: 1290,
+        couponId: null,
+        items: [{ skuId: 'SKU-1003', quantity: 1, priceCents: 1290 }],
+        paidAt: Date.now(),
+      }),
+    );
     const transactional = async () => {
       const transaction = producer.beginTransaction();
       await producer.send({ topic: FLOOR_TOPICS.transactional, tag: 'PAID', keys: ['floor'], body }, transaction);
       await transaction.commit();
     };
     // Due in an hour, as a placing's pay deadline; the topic is never consumed.
-    const plain = () => producer.send({ topic: FLOOR_TOPICS.plain, tag: 'TIMEOUT', keys: ['floor'], body, deliveryTimestamp: new Date(Date.now() + 3_600_000) }).then(() => undefined);
+    const plain = () =>
+      producer
+        .send({ topic: FLOOR_TOPICS.plain, tag: 'TIMEOUT', keys: ['floor'], body, deliveryTimestamp: new Date(Date.now() + 3_600_000) })
+        .then(() => undefined);
     const warmup = 20;
     return {
-      mqTransactional: { one: await measure(1, options.count, warmup, transactional), many: await measure(options.clients, options.count * 4, warmup, transactional) },
-      mqSend: { one: await measure(1, options.count, warmup, plain), many: await measure(options.clients, options.count * 4, warmup, plain) },
+      mqTransactional: {
+        one: await measure(1, options.count, warmup, transactional),
+        many: await measure(options.clients, options.count * 4, warmup, transactional),
+      },
+      mqSend: {
+        one: await measure(1, options.count, warmup, plain),
+        many: await measure(options.clients, options.count * 4, warmup, plain),
+      },
     };
   } finally {
     await producer.shutdown();

@@ -51,9 +51,13 @@ function planFrom(args: Map<string, string | true>): Plan {
     return n;
   };
   const modes = String(args.get('order-messages') ?? 'transactional,outbox').split(',') as Mode[];
-  for (const mode of modes) if (mode !== 'transactional' && mode !== 'outbox') throw new Error(`--order-messages takes transactional and/or outbox (got ${mode})`);
-  const vendorMs = String(args.get('vendor-ms') ?? (smoke ? '100' : '100,1000')).split(',').map(Number);
-  if (vendorMs.some((ms) => !(ms >= 0))) throw new Error(`--vendor-ms takes milliseconds separated by commas (got ${String(args.get('vendor-ms'))})`);
+  for (const mode of modes)
+    if (mode !== 'transactional' && mode !== 'outbox') throw new Error(`--order-messages takes transactional and/or outbox (got ${mode})`);
+  const vendorMs = String(args.get('vendor-ms') ?? (smoke ? '100' : '100,1000'))
+    .split(',')
+    .map(Number);
+  if (vendorMs.some((ms) => !(ms >= 0)))
+    throw new Error(`--vendor-ms takes milliseconds separated by commas (got ${String(args.get('vendor-ms'))})`);
   return {
     smoke,
     modes,
@@ -91,10 +95,17 @@ const violations: string[] = [];
 export async function runProductionCoreFlowBench(args: Map<string, string | true>): Promise<void> {
   const plan = planFrom(args);
   const servers = serversFromEnvironment();
-  log(`production path: RocketMQ ${servers.rocketmqEndpoints} (namesrv ${servers.rocketmqNamesrv}), MariaDB/MySQL ${servers.mysqlServer.replace(/\/\/[^@]*@/, '//')}, Redis ${servers.redisUrl}`);
+  log(
+    `production path: RocketMQ ${servers.rocketmqEndpoints} (namesrv ${servers.rocketmqNamesrv}), MariaDB/MySQL ${servers.mysqlServer.replace(/\/\/[^@]*@/, '//')}, Redis ${servers.redisUrl}`,
+  );
   await checkServers(servers);
   const speed = cpuSpeedProbeMs();
-  log(`machine speed probe: ${speed} ms (a fixed loop; lower is faster); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `machine speed probe: ${speed} ms (a fixed loop; lower is faster); load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   log(`limits: raw MariaDB pay and placing transactions (1 and ${plan.clients} connections) …`);
   const db = await measureDatabaseFloors(servers.mysqlServer, { clients: plan.clients, count: plan.floorCount });
@@ -138,8 +149,14 @@ async function checkServers(servers: Servers): Promise<void> {
   } catch (error) {
     throw new Error(`MariaDB/MySQL at ${servers.mysqlServer} does not answer (${(error as Error).message}): start it, or set MYSQL_URL`);
   }
-  const messaging = await createMessaging({ engine: 'rocketmq', endpoints: servers.rocketmqEndpoints, namesrv: servers.rocketmqNamesrv }).catch((error: Error) => {
-    throw new Error(`RocketMQ at ${servers.rocketmqEndpoints} does not answer (${error.message}): start it with npm run rocketmq:start, or set ROCKETMQ_ENDPOINTS / ROCKETMQ_NAMESRV`);
+  const messaging = await createMessaging({
+    engine: 'rocketmq',
+    endpoints: servers.rocketmqEndpoints,
+    namesrv: servers.rocketmqNamesrv,
+  }).catch((error: Error) => {
+    throw new Error(
+      `RocketMQ at ${servers.rocketmqEndpoints} does not answer (${error.message}): start it with npm run rocketmq:start, or set ROCKETMQ_ENDPOINTS / ROCKETMQ_NAMESRV`,
+    );
   });
   try {
     await messaging.admin.createTopic({ name: FLOOR_TOPICS.transactional, type: 'TRANSACTION' });
@@ -190,7 +207,14 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
   const paidOne = await closedLoop(1, placedOne.results, pay);
   figures.push(
     { name: 'place, 1 client', unit: 'ms', value: placedOne.latency.p50, p50Ms: placedOne.latency.p50, p99Ms: placedOne.latency.p99 },
-    { name: 'pay, 1 client', unit: 'ms', value: paidOne.latency.p50, p50Ms: paidOne.latency.p50, p99Ms: paidOne.latency.p99, note: `${paidOne.ok} paid` },
+    {
+      name: 'pay, 1 client',
+      unit: 'ms',
+      value: paidOne.latency.p50,
+      p50Ms: paidOne.latency.p50,
+      p99Ms: paidOne.latency.p99,
+      note: `${paidOne.ok} paid`,
+    },
   );
   await settle(3_000);
 
@@ -212,7 +236,9 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
   for (const vendorMs of plan.vendorMs) {
     await deployment.setVendorLatency(vendorMs);
     const count = Math.round(plan.rate * plan.seconds);
-    log(`  vendors at ${vendorMs} ms: placing ${count} orders, then paying ${plan.rate}/s for ${plan.seconds} s (open loop, latency from each pay's due time)`);
+    log(
+      `  vendors at ${vendorMs} ms: placing ${count} orders, then paying ${plan.rate}/s for ${plan.seconds} s (open loop, latency from each pay's due time)`,
+    );
     const ids = await closedLoopPlace(plan.clients, count, place);
     await settle(3_000);
     const phase = await payAtRate(deployment, token, ids, plan.rate, mode);
@@ -233,13 +259,22 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
       p99Ms: shipping.delays.p99,
       note: `${shipping.within(plan.shippedWithinMs)} of ${ids.length} within ${plan.shippedWithinMs} ms; max ${shipping.delays.max.toFixed(0)} ms`,
     });
-    raw[`fixed rate, vendors at ${vendorMs} ms`] = { latency: phase.latency, achieved: phase.achieved, shipped: shipping.delays, withinTarget: shipping.within(plan.shippedWithinMs) };
+    raw[`fixed rate, vendors at ${vendorMs} ms`] = {
+      latency: phase.latency,
+      achieved: phase.achieved,
+      shipped: shipping.delays,
+      withinTarget: shipping.within(plan.shippedWithinMs),
+    };
     fixed.push({ vendorMs, p99: phase.latency.p99, orderIds: ids, startedAt: phase.startedAt });
   }
   if (fixed.length >= 2) {
     const slow = fixed[fixed.length - 1];
     const fast = fixed[0];
-    figures.push({ name: `latency isolation: pay p99 at ${slow.vendorMs} ms vendors ÷ at ${fast.vendorMs} ms`, unit: '×', value: slow.p99 / fast.p99 });
+    figures.push({
+      name: `latency isolation: pay p99 at ${slow.vendorMs} ms vendors ÷ at ${fast.vendorMs} ms`,
+      unit: '×',
+      value: slow.p99 / fast.p99,
+    });
   }
   return { section: { title: `ORDERFLOW_ORDER_MESSAGES=${mode}`, figures }, raw };
 }
@@ -299,11 +334,18 @@ async function payAtRate(deployment: Deployment, token: string, ids: string[], r
       url: deployment.url,
       total: ids.length,
       rate,
-      request: (i) => ({ path: `/api/orders/${ids[i]}/pay`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' }),
+      request: (i) => ({
+        path: `/api/orders/${ids[i]}/pay`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
+      }),
       onResponse: (i, status) => (statuses[i] = status),
     });
     const failed = statuses.filter((s) => s !== 200).length;
-    if (failed > 0 || result.errors > 0) violations.push(`${mode}: ${failed} pays at ${rate}/s failed (statuses ${[...new Set(statuses.filter((s) => s !== 200))].join(', ')}), ${result.errors} connection errors`);
+    if (failed > 0 || result.errors > 0)
+      violations.push(
+        `${mode}: ${failed} pays at ${rate}/s failed (statuses ${[...new Set(statuses.filter((s) => s !== 200))].join(', ')}), ${result.errors} connection errors`,
+      );
     // Only the pays that succeeded count in the percentiles.
     const latencies = Array.from(result.latenciesMs).filter((_, i) => statuses[i] === 200);
     return { latency: summarize(latencies), achieved: ids.length / result.seconds, startedAt: result.startedAt };
@@ -329,10 +371,14 @@ async function shippedDelays(mysqlServer: string, deployment: Deployment, orderI
         `SELECT order_id, to_status, at FROM \`${deployment.base}_order\`.order_history WHERE to_status IN ('PAID', 'SHIPPED') AND order_id IN (${list})`,
         orderIds,
       );
-      const [sms] = await connection.query(`SELECT order_id, sent_at FROM \`${deployment.base}_push\`.sms WHERE order_id IN (${list})`, orderIds);
+      const [sms] = await connection.query(
+        `SELECT order_id, sent_at FROM \`${deployment.base}_push\`.sms WHERE order_id IN (${list})`,
+        orderIds,
+      );
       const paidAt = new Map<string, number>();
       const shippedAt = new Map<string, number>();
-      for (const row of history as { order_id: string; to_status: string; at: number }[]) (row.to_status === 'PAID' ? paidAt : shippedAt).set(row.order_id, Number(row.at));
+      for (const row of history as { order_id: string; to_status: string; at: number }[])
+        (row.to_status === 'PAID' ? paidAt : shippedAt).set(row.order_id, Number(row.at));
       const smsAt = new Map((sms as { order_id: string; sent_at: number }[]).map((row) => [row.order_id, Number(row.sent_at)]));
       delays = [];
       missing = 0;
@@ -346,7 +392,10 @@ async function shippedDelays(mysqlServer: string, deployment: Deployment, orderI
       if (missing === 0 || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    if (missing > 0) violations.push(`${mode}: ${missing} of ${orderIds.length} paid orders not SHIPPED with their SMS sent ${round(timeoutMs / 1000)} s after the last pay`);
+    if (missing > 0)
+      violations.push(
+        `${mode}: ${missing} of ${orderIds.length} paid orders not SHIPPED with their SMS sent ${round(timeoutMs / 1000)} s after the last pay`,
+      );
     const summary = summarize(delays);
     return { delays: summary, within: (ms: number) => delays.filter((d) => d <= ms).length };
   } finally {
@@ -355,7 +404,8 @@ async function shippedDelays(mysqlServer: string, deployment: Deployment, orderI
 }
 
 function ratios(sections: Section[], floors: Floors, plan: Plan): Figure[] {
-  const figureOf = (mode: Mode, name: string) => sections.find((s) => s.title === `ORDERFLOW_ORDER_MESSAGES=${mode}`)?.figures.find((f) => f.name === name);
+  const figureOf = (mode: Mode, name: string) =>
+    sections.find((s) => s.title === `ORDERFLOW_ORDER_MESSAGES=${mode}`)?.figures.find((f) => f.name === name);
   const figures: Figure[] = [];
   const payFloor = floors.mqTransactional.one.p50Ms + floors.dbPay.one.p50Ms;
   const placeFloor = floors.mqSend.one.p50Ms + floors.dbPlace.one.p50Ms;
@@ -364,11 +414,33 @@ function ratios(sections: Section[], floors: Floors, plan: Plan): Figure[] {
     const pay = figureOf(mode, 'pay, 1 client');
     const place = figureOf(mode, 'place, 1 client');
     const saturation = figureOf(mode, `pay, ${plan.clients} clients (saturation)`);
-    if (pay) figures.push({ name: `${mode}: pay p50, 1 client ÷ floor (raw tx send p50 + raw DB pay p50 = ${payFloor.toFixed(1)} ms)`, unit: '×', value: pay.value / payFloor, note: 'target ≤ 1.5' });
-    if (place) figures.push({ name: `${mode}: place p50, 1 client ÷ floor (raw send p50 + raw DB placing p50 = ${placeFloor.toFixed(1)} ms)`, unit: '×', value: place.value / placeFloor, note: 'target ≤ 1.5' });
+    if (pay)
+      figures.push({
+        name: `${mode}: pay p50, 1 client ÷ floor (raw tx send p50 + raw DB pay p50 = ${payFloor.toFixed(1)} ms)`,
+        unit: '×',
+        value: pay.value / payFloor,
+        note: 'target ≤ 1.5',
+      });
+    if (place)
+      figures.push({
+        name: `${mode}: place p50, 1 client ÷ floor (raw send p50 + raw DB placing p50 = ${placeFloor.toFixed(1)} ms)`,
+        unit: '×',
+        value: place.value / placeFloor,
+        note: 'target ≤ 1.5',
+      });
     if (saturation) {
-      figures.push({ name: `${mode}: paid/s, ${plan.clients} clients ÷ lower raw limit (${lowerRate.toFixed(0)}/s)`, unit: '×', value: saturation.value / lowerRate, note: 'target ≥ 0.5' });
-      figures.push({ name: `${mode}: paid/s, ${plan.clients} clients ÷ raw MariaDB commit rate (${floors.dbPay.many.rate.toFixed(0)}/s)`, unit: '×', value: saturation.value / floors.dbPay.many.rate, note: 'best configuration: target ≥ 0.3' });
+      figures.push({
+        name: `${mode}: paid/s, ${plan.clients} clients ÷ lower raw limit (${lowerRate.toFixed(0)}/s)`,
+        unit: '×',
+        value: saturation.value / lowerRate,
+        note: 'target ≥ 0.5',
+      });
+      figures.push({
+        name: `${mode}: paid/s, ${plan.clients} clients ÷ raw MariaDB commit rate (${floors.dbPay.many.rate.toFixed(0)}/s)`,
+        unit: '×',
+        value: saturation.value / floors.dbPay.many.rate,
+        note: 'best configuration: target ≥ 0.3',
+      });
     }
   }
   return figures;

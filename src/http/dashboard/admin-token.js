@@ -45,9 +45,13 @@ export function startAdminToken({ onChange }) {
   api('GET', '/api/admin/queues', { auth: 'admin', token: DEMO_ADMIN_TOKEN }).then(
     () => {
       demoTokenWorks = true;
-      fill(hint, 'This server runs with the demo admin token ', el('code', {}, DEMO_ADMIN_TOKEN),
+      fill(
+        hint,
+        'This server runs with the demo admin token ',
+        el('code', {}, DEMO_ADMIN_TOKEN),
         ' (ORDERFLOW_ADMIN_TOKEN is not set). ',
-        el('button', { type: 'button', class: 'link', onclick: () => save(DEMO_ADMIN_TOKEN) }, 'Use it'));
+        el('button', { type: 'button', class: 'link', onclick: () => save(DEMO_ADMIN_TOKEN) }, 'Use it'),
+      );
       render();
     },
     () => {}, // refused: the operator set a token of their own, so there is nothing to suggest

@@ -61,7 +61,8 @@ const PLAIN_WORDS = {
 
 function explain(status, body, auth) {
   const error = body && typeof body === 'object' ? body.error : undefined;
-  if (!error || typeof error.code !== 'string') return new ApiError(`The server answered HTTP ${status} without an explanation`, { status, code: `HTTP_${status}` });
+  if (!error || typeof error.code !== 'string')
+    return new ApiError(`The server answered HTTP ${status} without an explanation`, { status, code: `HTTP_${status}` });
   let lead = PLAIN_WORDS[error.code];
   if (error.code === 'UNAUTHORIZED') {
     lead = auth === 'admin' ? 'The admin token is missing or wrong' : 'You are not logged in, or your session expired: log in again';
@@ -106,7 +107,11 @@ export async function api(method, path, { body, auth = 'none', token } = {}) {
     }
     throw explain(response.status, parsed, auth);
   }
-  if (text && parsed === undefined) throw new ApiError(`The server answered HTTP ${response.status} with something that is not JSON`, { status: response.status, code: 'NOT_JSON' });
+  if (text && parsed === undefined)
+    throw new ApiError(`The server answered HTTP ${response.status} with something that is not JSON`, {
+      status: response.status,
+      code: 'NOT_JSON',
+    });
   return parsed;
 }
 
@@ -118,6 +123,7 @@ export async function fetchMetricsText() {
   } catch {
     throw new ApiError('The server did not answer /metrics: is orderflow still running?');
   }
-  if (!response.ok) throw new ApiError(`GET /metrics answered HTTP ${response.status}`, { status: response.status, code: `HTTP_${response.status}` });
+  if (!response.ok)
+    throw new ApiError(`GET /metrics answered HTTP ${response.status}`, { status: response.status, code: `HTTP_${response.status}` });
   return response.text();
 }

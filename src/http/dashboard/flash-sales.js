@@ -19,8 +19,13 @@ export function startFlashSales({ orderView, onOrdered }) {
     for (;;) {
       const ticket = await api('GET', `/api/flash-sales/tickets/${encodeURIComponent(ticketId)}`, { auth: 'user' });
       if (ticket.status === 'ORDERED') {
-        fill(line, `Ticket ${ticketId}: order `, el('code', {}, ticket.orderId), ' created, waiting for payment. ',
-          el('button', { type: 'button', class: 'link', onclick: () => orderView.show(ticket.orderId) }, 'Show it'));
+        fill(
+          line,
+          `Ticket ${ticketId}: order `,
+          el('code', {}, ticket.orderId),
+          ' created, waiting for payment. ',
+          el('button', { type: 'button', class: 'link', onclick: () => orderView.show(ticket.orderId) }, 'Show it'),
+        );
         orderView.show(ticket.orderId);
         onOrdered();
         return;
@@ -30,7 +35,8 @@ export function startFlashSales({ orderView, onOrdered }) {
         return;
       }
       fill(line, `Ticket ${ticketId} is queued: orders are made from tickets at the rate the database can take…`);
-      if (Date.now() > deadline) throw new Error(`Ticket ${ticketId} is still queued after ${TICKET_PATIENCE_MS / 1000} s: look again later.`);
+      if (Date.now() > deadline)
+        throw new Error(`Ticket ${ticketId} is still queued after ${TICKET_PATIENCE_MS / 1000} s: look again later.`);
       await sleep(TICKET_POLL_MS);
     }
   }
@@ -41,15 +47,26 @@ export function startFlashSales({ orderView, onOrdered }) {
     const ticket = el('p', { class: 'ticket subtle' });
     const problem = el('p', { class: 'error', role: 'alert', hidden: true }); // this sale's own: the list's polling would clear a shared one
     const grab = el('button', { type: 'button', class: 'primary', dataset: { sale: sale.id } }, 'Grab one');
-    grab.addEventListener('click', () => withButton(grab, problem, async () => {
-      const user = session.user;
-      if (!user) throw new Error('Log in first to grab a unit.');
-      const { ticketId } = await api('POST', `/api/flash-sales/${encodeURIComponent(sale.id)}/orders`, { body: { userId: user.userId }, auth: 'user' });
-      await followTicket(ticketId, ticket);
-    }));
-    const node = el('div', { class: 'sale', dataset: { sale: sale.id } },
+    grab.addEventListener('click', () =>
+      withButton(grab, problem, async () => {
+        const user = session.user;
+        if (!user) throw new Error('Log in first to grab a unit.');
+        const { ticketId } = await api('POST', `/api/flash-sales/${encodeURIComponent(sale.id)}/orders`, {
+          body: { userId: user.userId },
+          auth: 'user',
+        });
+        await followTicket(ticketId, ticket);
+      }),
+    );
+    const node = el(
+      'div',
+      { class: 'sale', dataset: { sale: sale.id } },
       el('div', { class: 'sale-head' }, el('b', {}, sale.skuId), ` at ${money(sale.priceCents)}`, grab),
-      el('div', { class: 'bar' }, bar), el('div', { class: 'subtle' }, stock, ` of ${sale.totalStock} left · ends ${clockTime(sale.endsAt)}`), ticket, problem);
+      el('div', { class: 'bar' }, bar),
+      el('div', { class: 'subtle' }, stock, ` of ${sale.totalStock} left · ends ${clockTime(sale.endsAt)}`),
+      ticket,
+      problem,
+    );
     return { node, stock, bar };
   }
 

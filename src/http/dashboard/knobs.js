@@ -10,7 +10,8 @@ const VENDORS = [
 ];
 const STATS_POLL_MS = 3000;
 
-const statsText = (s) => (s ? `${s.requests} requests · ${s.successes} ok · ${s.failures} failed · ${s.rejected} rejected · ${s.inFlight} in flight` : '');
+const statsText = (s) =>
+  s ? `${s.requests} requests · ${s.successes} ok · ${s.failures} failed · ${s.rejected} rejected · ${s.inFlight} in flight` : '';
 
 export function startKnobs({ token }) {
   const forms = new Map(); // name → { form, stats, error, loaded }
@@ -20,15 +21,23 @@ export function startKnobs({ token }) {
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
     const saved = el('span', { class: 'subtle saved' });
     const stats = el('div', { class: 'subtle stats' });
-    const form = el('form', { class: 'knobs', dataset: { vendor: vendor.name } },
+    const form = el(
+      'form',
+      { class: 'knobs', dataset: { vendor: vendor.name } },
       el('div', { class: 'knobs-head' }, el('b', {}, vendor.label), el('span', { class: 'subtle' }, ` called by the ${vendor.calledBy}`)),
-      el('div', { class: 'knobs-fields' },
+      el(
+        'div',
+        { class: 'knobs-fields' },
         field('latencyMs', 'latency ms', { type: 'number', min: 0, max: 60000, step: 1 }),
         field('jitterMs', 'jitter ms', { type: 'number', min: 0, max: 60000, step: 1 }),
         field('failureRate', 'failure rate', { type: 'number', min: 0, max: 1, step: 0.05 }),
         el('label', { class: 'check' }, el('input', { name: 'down', type: 'checkbox' }), 'down'),
-        el('button', { type: 'submit' }, 'Apply'), saved),
-      stats, error);
+        el('button', { type: 'submit' }, 'Apply'),
+        saved,
+      ),
+      stats,
+      error,
+    );
     forms.set(vendor.name, { form, stats, error, saved, loaded: false });
     byId('knobs').append(form);
 
@@ -36,7 +45,12 @@ export function startKnobs({ token }) {
       event.preventDefault();
       void withButton(form.querySelector('button'), error, async () => {
         const f = form.elements;
-        const patch = { latencyMs: Number(f.latencyMs.value), jitterMs: Number(f.jitterMs.value), failureRate: Number(f.failureRate.value), down: f.down.checked };
+        const patch = {
+          latencyMs: Number(f.latencyMs.value),
+          jitterMs: Number(f.jitterMs.value),
+          failureRate: Number(f.failureRate.value),
+          down: f.down.checked,
+        };
         const reply = await api('PUT', `/api/admin/third-parties/${vendor.name}`, { body: patch, auth: 'admin' });
         show(vendor.name, reply);
         saved.textContent = `applied at ${new Date().toLocaleTimeString([], { hour12: false })}`;

@@ -33,8 +33,14 @@ export function createLineChart(container, { id, title, subtitle, format = Strin
 
   const plot = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': title, class: 'chart-svg' });
   const legend = el('div', { class: 'legend' });
-  const card = el('div', { class: 'card chart', id: `chart-${id}`, dataset: { readings: '0' } },
-    el('h3', {}, title), subtitle ? el('p', { class: 'subtle' }, subtitle) : null, plot, legend);
+  const card = el(
+    'div',
+    { class: 'card chart', id: `chart-${id}`, dataset: { readings: '0' } },
+    el('h3', {}, title),
+    subtitle ? el('p', { class: 'subtle' }, subtitle) : null,
+    plot,
+    legend,
+  );
   container.append(card);
 
   const ensure = (key, label = key) => {
@@ -59,7 +65,10 @@ export function createLineChart(container, { id, title, subtitle, format = Strin
       label.textContent = format(top * fraction);
       plot.append(label);
     }
-    for (const [text, anchor, lx] of [[windowLabel ?? '', 'start', PAD.left], ['now', 'end', WIDTH - PAD.right]]) {
+    for (const [text, anchor, lx] of [
+      [windowLabel ?? '', 'start', PAD.left],
+      ['now', 'end', WIDTH - PAD.right],
+    ]) {
       const label = svg('text', { x: lx, y: HEIGHT - 5, 'text-anchor': anchor, class: 'axis' });
       label.textContent = text;
       plot.append(label);
@@ -78,14 +87,21 @@ export function createLineChart(container, { id, title, subtitle, format = Strin
       });
       if (d) plot.append(svg('path', { d, fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-linejoin': 'round' }));
     }
-    legend.replaceChildren(...known.map(({ key, label, color }) => {
-      const list = values.get(key).filter((v) => v !== null && Number.isFinite(v));
-      const last = list.length ? list[list.length - 1] : null;
-      const max = list.length ? Math.max(...list) : null;
-      return el('span', { class: 'legend-item', dataset: { series: key, last: last ?? '', max: max ?? '' } },
-        el('i', { style: `background:${color}` }), `${label} `,
-        el('b', {}, last === null ? '–' : format(last)), el('span', { class: 'subtle' }, ` max ${max === null ? '–' : format(max)}`));
-    }));
+    legend.replaceChildren(
+      ...known.map(({ key, label, color }) => {
+        const list = values.get(key).filter((v) => v !== null && Number.isFinite(v));
+        const last = list.length ? list[list.length - 1] : null;
+        const max = list.length ? Math.max(...list) : null;
+        return el(
+          'span',
+          { class: 'legend-item', dataset: { series: key, last: last ?? '', max: max ?? '' } },
+          el('i', { style: `background:${color}` }),
+          `${label} `,
+          el('b', {}, last === null ? '–' : format(last)),
+          el('span', { class: 'subtle' }, ` max ${max === null ? '–' : format(max)}`),
+        );
+      }),
+    );
     card.dataset.readings = String(readings);
   }
 

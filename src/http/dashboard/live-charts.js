@@ -29,19 +29,42 @@ function read(samples) {
 /** Adds the charts to `container` and starts polling; returns a stop function. */
 export function startLiveCharts(container, errorNode) {
   const orders = createLineChart(container, {
-    id: 'orders', title: 'Orders per second', windowLabel: WINDOW_LABEL, points: WINDOW_POINTS, format: perSecond,
+    id: 'orders',
+    title: 'Orders per second',
+    windowLabel: WINDOW_LABEL,
+    points: WINDOW_POINTS,
+    format: perSecond,
     subtitle: 'from the counters orderflow_orders_paid_total and orderflow_orders_placed_total',
-    series: [{ key: 'paid', label: 'paid' }, { key: 'placed', label: 'placed' }],
+    series: [
+      { key: 'paid', label: 'paid' },
+      { key: 'placed', label: 'placed' },
+    ],
   });
   const latency = createLineChart(container, {
-    id: 'pay-latency', title: 'Pay latency (the core flow)', windowLabel: WINDOW_LABEL, points: WINDOW_POINTS, format: millis, minTop: 10,
+    id: 'pay-latency',
+    title: 'Pay latency (the core flow)',
+    windowLabel: WINDOW_LABEL,
+    points: WINDOW_POINTS,
+    format: millis,
+    minTop: 10,
     subtitle: 'p50 and p99 of the payments in each interval (histogram orderflow_pay_duration_seconds); a gap: no payment',
-    series: [{ key: 'p50', label: 'p50' }, { key: 'p99', label: 'p99' }],
+    series: [
+      { key: 'p50', label: 'p50' },
+      { key: 'p99', label: 'p99' },
+    ],
   });
   const http = createLineChart(container, {
-    id: 'http', title: 'HTTP responses per second', windowLabel: WINDOW_LABEL, points: WINDOW_POINTS, format: perSecond,
+    id: 'http',
+    title: 'HTTP responses per second',
+    windowLabel: WINDOW_LABEL,
+    points: WINDOW_POINTS,
+    format: perSecond,
     subtitle: "by status class, this dashboard's own polling included",
-    series: [{ key: 'ok', label: '2xx/3xx' }, { key: 'refused', label: '4xx' }, { key: 'failed', label: '5xx' }],
+    series: [
+      { key: 'ok', label: '2xx/3xx' },
+      { key: 'refused', label: '4xx' },
+      { key: 'failed', label: '5xx' },
+    ],
   });
 
   let previous = null;

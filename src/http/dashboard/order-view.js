@@ -20,9 +20,20 @@ const sinceStart = (from, to) => {
 
 function historyList(order) {
   const first = order.history[0]?.at;
-  return el('ol', { class: 'timeline', id: 'order-history' }, order.history.map((h) =>
-    el('li', { dataset: { status: h.to } }, statusBadge(h.to), ` ${clockTime(h.at)} `,
-      el('span', { class: 'subtle' }, first && h.at !== first ? sinceStart(first, h.at) : ''), h.note ? el('span', { class: 'subtle' }, ` · ${h.note}`) : null)));
+  return el(
+    'ol',
+    { class: 'timeline', id: 'order-history' },
+    order.history.map((h) =>
+      el(
+        'li',
+        { dataset: { status: h.to } },
+        statusBadge(h.to),
+        ` ${clockTime(h.at)} `,
+        el('span', { class: 'subtle' }, first && h.at !== first ? sinceStart(first, h.at) : ''),
+        h.note ? el('span', { class: 'subtle' }, ` · ${h.note}`) : null,
+      ),
+    ),
+  );
 }
 
 /** One row per downstream system: what it did, or that it has not acted yet. */
@@ -37,35 +48,105 @@ function downstreamRows(order) {
   const points = d.points;
   const coupons = d.coupons;
   return [
-    row('push', 'Push (SMS)', push === undefined ? absent
-      : push.length === 0 ? waiting
-        : push.map((p) => `SMS sent (${p.kind}) at ${clockTime(p.sentAt)}, id ${p.smsId}`).join(' · '), push?.length > 0),
-    row('warehouse', 'Warehouse', warehouse === undefined ? absent
-      : warehouse ? `shipment booked at ${clockTime(warehouse.bookedAt)}, tracking ${warehouse.trackingNo}${order.trackingNo ? ' · order SHIPPED' : ''}` : waiting, Boolean(warehouse)),
-    row('points', 'Points', points === undefined ? absent : !points ? waiting
-      : [points.grantedAt ? `+${points.points} points at ${clockTime(points.grantedAt)}` : null,
-        points.reversal ? `${points.reversal.points} points taken back at ${clockTime(points.reversal.reversedAt)} (refund)` : null].filter(Boolean).join(' · '),
-      Boolean(points?.grantedAt || points?.reversal)),
-    row('coupons', 'Coupons', coupons === undefined ? absent
-      : [coupons?.usedCoupon ? `used ${coupons.usedCoupon}` : 'no coupon used',
-        coupons?.rewardCoupon ? `reward coupon ${coupons.rewardCoupon}` : `reward coupon: ${waiting}`,
-        coupons?.reward?.revocation ? REVOCATION_WORDS[coupons.reward.revocation] ?? `reward ${coupons.reward.revocation}` : null].filter(Boolean).join(' · '),
-      Boolean(coupons?.rewardCoupon)),
-    order.refund ? row('refund', 'Refund', [`${money(order.refund.amountCents)} requested at ${clockTime(order.refund.requestedAt)}`,
-      order.refund.refundedAt ? `paid back at ${clockTime(order.refund.refundedAt)} (${order.refund.providerRefundId})` : 'payment provider not done yet',
-      order.refund.lastError ? `last error: ${order.refund.lastError}` : null].filter(Boolean).join(' · '), Boolean(order.refund.refundedAt)) : null,
+    row(
+      'push',
+      'Push (SMS)',
+      push === undefined
+        ? absent
+        : push.length === 0
+          ? waiting
+          : push.map((p) => `SMS sent (${p.kind}) at ${clockTime(p.sentAt)}, id ${p.smsId}`).join(' · '),
+      push?.length > 0,
+    ),
+    row(
+      'warehouse',
+      'Warehouse',
+      warehouse === undefined
+        ? absent
+        : warehouse
+          ? `shipment booked at ${clockTime(warehouse.bookedAt)}, tracking ${warehouse.trackingNo}${order.trackingNo ? ' · order SHIPPED' : ''}`
+          : waiting,
+      Boolean(warehouse),
+    ),
+    row(
+      'points',
+      'Points',
+      points === undefined
+        ? absent
+        : !points
+          ? waiting
+          : [
+              points.grantedAt ? `+${points.points} points at ${clockTime(points.grantedAt)}` : null,
+              points.reversal ? `${points.reversal.points} points taken back at ${clockTime(points.reversal.reversedAt)} (refund)` : null,
+            ]
+              .filter(Boolean)
+              .join(' · '),
+      Boolean(points?.grantedAt || points?.reversal),
+    ),
+    row(
+      'coupons',
+      'Coupons',
+      coupons === undefined
+        ? absent
+        : [
+            coupons?.usedCoupon ? `used ${coupons.usedCoupon}` : 'no coupon used',
+            coupons?.rewardCoupon ? `reward coupon ${coupons.rewardCoupon}` : `reward coupon: ${waiting}`,
+            coupons?.reward?.revocation ? (REVOCATION_WORDS[coupons.reward.revocation] ?? `reward ${coupons.reward.revocation}`) : null,
+          ]
+            .filter(Boolean)
+            .join(' · '),
+      Boolean(coupons?.rewardCoupon),
+    ),
+    order.refund
+      ? row(
+          'refund',
+          'Refund',
+          [
+            `${money(order.refund.amountCents)} requested at ${clockTime(order.refund.requestedAt)}`,
+            order.refund.refundedAt
+              ? `paid back at ${clockTime(order.refund.refundedAt)} (${order.refund.providerRefundId})`
+              : 'payment provider not done yet',
+            order.refund.lastError ? `last error: ${order.refund.lastError}` : null,
+          ]
+            .filter(Boolean)
+            .join(' · '),
+          Boolean(order.refund.refundedAt),
+        )
+      : null,
   ];
 }
 
 function messagesTable(order) {
-  const rows = (order.messages ?? []).map((m) => el('tr', { dataset: { topic: m.topic } },
-    el('td', {}, el('code', {}, m.topic)), el('td', {}, m.tag ?? ''),
-    el('td', {}, clockTime(m.bornAt), m.deliverAt ? el('div', { class: 'subtle' }, `due ${clockTime(m.deliverAt)}`) : null),
-    el('td', {}, (m.deliveries ?? []).map((d) => el('span', { class: `chip state-${d.state.toLowerCase()}`, dataset: { group: d.group, state: d.state } },
-      `${d.group}: ${d.state}${d.attempts > 1 ? ` ×${d.attempts}` : ''}`)))));
-  return el('table', { class: 'table', id: 'order-messages' },
-    el('thead', {}, el('tr', {}, el('th', {}, 'topic'), el('th', {}, 'tag'), el('th', {}, 'sent'), el('th', {}, 'delivery per consumer group'))),
-    el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 4, class: 'subtle' }, 'no messages'))));
+  const rows = (order.messages ?? []).map((m) =>
+    el(
+      'tr',
+      { dataset: { topic: m.topic } },
+      el('td', {}, el('code', {}, m.topic)),
+      el('td', {}, m.tag ?? ''),
+      el('td', {}, clockTime(m.bornAt), m.deliverAt ? el('div', { class: 'subtle' }, `due ${clockTime(m.deliverAt)}`) : null),
+      el(
+        'td',
+        {},
+        (m.deliveries ?? []).map((d) =>
+          el(
+            'span',
+            { class: `chip state-${d.state.toLowerCase()}`, dataset: { group: d.group, state: d.state } },
+            `${d.group}: ${d.state}${d.attempts > 1 ? ` ×${d.attempts}` : ''}`,
+          ),
+        ),
+      ),
+    ),
+  );
+  return el(
+    'table',
+    { class: 'table', id: 'order-messages' },
+    el(
+      'thead',
+      {},
+      el('tr', {}, el('th', {}, 'topic'), el('th', {}, 'tag'), el('th', {}, 'sent'), el('th', {}, 'delivery per consumer group')),
+    ),
+    el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 4, class: 'subtle' }, 'no messages'))),
+  );
 }
 
 /** The panel #order-panel; `onChanged()` after an action (lists and stock to refresh). */
@@ -78,12 +159,14 @@ export function createOrderView({ onChanged }) {
 
   const act = (label, path, body, cls) => {
     const button = el('button', { type: 'button', class: cls, dataset: { action: label.toLowerCase() } }, label);
-    button.addEventListener('click', () => withButton(button, errorNode, async () => {
-      await api('POST', `/api/orders/${encodeURIComponent(current)}/${path}`, { body, auth: 'user' });
-      shownStatus = null; // redraw the buttons for the new status
-      await refresh();
-      onChanged();
-    }));
+    button.addEventListener('click', () =>
+      withButton(button, errorNode, async () => {
+        await api('POST', `/api/orders/${encodeURIComponent(current)}/${path}`, { body, auth: 'user' });
+        shownStatus = null; // redraw the buttons for the new status
+        await refresh();
+        onChanged();
+      }),
+    );
     return button;
   };
 
@@ -91,16 +174,28 @@ export function createOrderView({ onChanged }) {
     const buttons = [];
     if (PAYABLE.includes(order.status)) buttons.push(act('Pay', 'pay', {}, 'primary'), act('Cancel', 'cancel', undefined, ''));
     if (REFUNDABLE.includes(order.status)) buttons.push(act('Refund', 'refund', { reason: 'asked from the dashboard' }, ''));
-    if (order.status === 'REFUND_FAILED') buttons.push(el('span', { class: 'subtle' }, 'The refund ran out of retries: replay its message from the dead-letter queue (Operations).'));
+    if (order.status === 'REFUND_FAILED')
+      buttons.push(
+        el('span', { class: 'subtle' }, 'The refund ran out of retries: replay its message from the dead-letter queue (Operations).'),
+      );
     return buttons;
   }
 
   function render(order) {
-    fill(byId('order-title'), 'Order ', el('code', {}, order.orderId), ' ', el('span', { id: 'order-status', dataset: { status: order.status } }, statusBadge(order.status)));
-    fill(byId('order-summary'),
+    fill(
+      byId('order-title'),
+      'Order ',
+      el('code', {}, order.orderId),
+      ' ',
+      el('span', { id: 'order-status', dataset: { status: order.status } }, statusBadge(order.status)),
+    );
+    fill(
+      byId('order-summary'),
       order.items.map((i) => `${i.quantity} × ${i.skuId} at ${money(i.priceCents)}`).join(', '),
-      ` · total ${money(order.totalCents)}`, order.discountCents ? ` (coupon ${order.couponId} −${money(order.discountCents)})` : '',
-      order.status === 'WAIT_PAY' ? ` · pay before ${clockTime(order.payDeadline)}` : '');
+      ` · total ${money(order.totalCents)}`,
+      order.discountCents ? ` (coupon ${order.couponId} −${money(order.discountCents)})` : '',
+      order.status === 'WAIT_PAY' ? ` · pay before ${clockTime(order.payDeadline)}` : '',
+    );
     if (shownStatus !== order.status) {
       fill(byId('order-actions'), actions(order));
       shownStatus = order.status;

@@ -43,10 +43,26 @@ export function startShop({ orderView }) {
   });
 
   function skuRow(sku) {
-    const quantity = el('input', { type: 'number', min: 0, max: 1000, value: 0, class: 'qty', 'aria-label': `quantity of ${sku.name}`, dataset: { sku: sku.skuId } });
+    const quantity = el('input', {
+      type: 'number',
+      min: 0,
+      max: 1000,
+      value: 0,
+      class: 'qty',
+      'aria-label': `quantity of ${sku.name}`,
+      dataset: { sku: sku.skuId },
+    });
     const cells = { available: el('td', { class: 'num' }), reserved: el('td', { class: 'num' }), sold: el('td', { class: 'num' }) };
-    const row = el('tr', { dataset: { sku: sku.skuId } }, el('td', {}, sku.name, el('div', { class: 'subtle' }, sku.skuId)),
-      el('td', { class: 'num' }, money(sku.priceCents)), cells.available, cells.reserved, cells.sold, el('td', {}, quantity));
+    const row = el(
+      'tr',
+      { dataset: { sku: sku.skuId } },
+      el('td', {}, sku.name, el('div', { class: 'subtle' }, sku.skuId)),
+      el('td', { class: 'num' }, money(sku.priceCents)),
+      cells.available,
+      cells.reserved,
+      cells.sold,
+      el('td', {}, quantity),
+    );
     return { row, cells, quantity };
   }
 
@@ -90,15 +106,28 @@ export function startShop({ orderView }) {
     if (!user) return;
     try {
       const page = await api('GET', `/api/orders?userId=${encodeURIComponent(user.userId)}&limit=20`, { auth: 'user' });
-      fill(byId('my-orders'), page.orders.length === 0
-        ? el('tr', {}, el('td', { colspan: 4, class: 'subtle' }, 'no orders yet'))
-        : page.orders.map((o) => el('tr', {
-          class: o.orderId === orderView.current ? 'selected clickable' : 'clickable', dataset: { order: o.orderId },
-          onclick: () => {
-            orderView.show(o.orderId);
-            void refreshOrders();
-          },
-        }, el('td', {}, el('code', {}, o.orderId)), el('td', {}, statusBadge(o.status)), el('td', { class: 'num' }, money(o.totalCents)), el('td', {}, clockTime(o.createdAt)))));
+      fill(
+        byId('my-orders'),
+        page.orders.length === 0
+          ? el('tr', {}, el('td', { colspan: 4, class: 'subtle' }, 'no orders yet'))
+          : page.orders.map((o) =>
+              el(
+                'tr',
+                {
+                  class: o.orderId === orderView.current ? 'selected clickable' : 'clickable',
+                  dataset: { order: o.orderId },
+                  onclick: () => {
+                    orderView.show(o.orderId);
+                    void refreshOrders();
+                  },
+                },
+                el('td', {}, el('code', {}, o.orderId)),
+                el('td', {}, statusBadge(o.status)),
+                el('td', { class: 'num' }, money(o.totalCents)),
+                el('td', {}, clockTime(o.createdAt)),
+              ),
+            ),
+      );
       showError(byId('my-orders-error'), null);
     } catch (error) {
       showError(byId('my-orders-error'), error);

@@ -28,7 +28,8 @@ export class EmbeddedAdmin implements Admin {
     if (isSystemTopic(name)) throw invalidArgument('name', "must not start with '%' (system topics)");
     if (!TOPIC_TYPES.includes(options.type)) throw invalidArgument('type', `must be one of ${TOPIC_TYPES.join(', ')}, not ${options.type}`);
     const queues = options.queues ?? this.#broker.options.defaultQueues;
-    if (!Number.isInteger(queues) || queues < 1 || queues > 1024) throw invalidArgument('queues', `must be an integer from 1 to 1024, not ${queues}`);
+    if (!Number.isInteger(queues) || queues < 1 || queues > 1024)
+      throw invalidArgument('queues', `must be an integer from 1 to 1024, not ${queues}`);
     return this.#broker.createTopic(name, options.type, queues, options.retype === true);
   }
 
@@ -48,7 +49,9 @@ export class EmbeddedAdmin implements Admin {
       `SELECT COUNT(*) AS n FROM messages m WHERE m.topic = ? AND json_extract(m.props, '$.${Prop.ORIGIN_TOPIC}') = ?
        AND NOT EXISTS (SELECT 1 FROM dlq_replays r WHERE r.dlq_offset = m.offset)`,
     );
-    const rows = db.prepare('SELECT group_name, topic, offset, filter FROM consumer_offsets ORDER BY topic, group_name').all() as OffsetRow[];
+    const rows = db
+      .prepare('SELECT group_name, topic, offset, filter FROM consumer_offsets ORDER BY topic, group_name')
+      .all() as OffsetRow[];
     const offsetOf = (group: string, topic: string) =>
       live.get(`${group}\u0000${topic}`)?.committedOffset ?? rows.find((r) => r.group_name === group && r.topic === topic)?.offset ?? 0;
     return rows
@@ -78,7 +81,9 @@ export class EmbeddedAdmin implements Admin {
       `SELECT m.*, r.replayed_at FROM messages m LEFT JOIN dlq_replays r ON r.dlq_offset = m.offset
        WHERE m.topic = ? ORDER BY m.offset DESC LIMIT ?`,
     );
-    const letters = topics.flatMap((topic) => (select.all(topic, limit) as (MessageRow & { replayed_at: number | null })[]).map(toDeadLetter));
+    const letters = topics.flatMap((topic) =>
+      (select.all(topic, limit) as (MessageRow & { replayed_at: number | null })[]).map(toDeadLetter),
+    );
     return letters.sort((a, b) => b.deadAt.getTime() - a.deadAt.getTime()).slice(0, limit);
   }
 
@@ -86,9 +91,13 @@ export class EmbeddedAdmin implements Admin {
     this.#broker.assertOpen();
     const letter = (await this.listDeadLetters({ group, limit: 100_000 })).find((l) => l.messageId === messageId && !l.replayedAt);
     if (!letter) {
-      throw new MqError(MqErrorCode.MESSAGE_NOT_FOUND, `no dead letter ${messageId}${group ? ` of group ${group}` : ''} waiting for replay`, {
-        details: { messageId, group },
-      });
+      throw new MqError(
+        MqErrorCode.MESSAGE_NOT_FOUND,
+        `no dead letter ${messageId}${group ? ` of group ${group}` : ''} waiting for replay`,
+        {
+          details: { messageId, group },
+        },
+      );
     }
     const retryTopic = await this.#broker.ensureRetryTopic(letter.group);
     await this.#broker.log.write((log) => {
@@ -131,7 +140,9 @@ export class EmbeddedAdmin implements Admin {
     for (const r of byKey.all(key, topic, limit) as { id: string | null; offset: number }[]) ids.add(this.#broker.ids.complete(r).id);
     const like = `%\u001f${key}\u001f%`;
     for (const table of ['timers', 'half_messages']) {
-      const rows = db.prepare(`SELECT msg_id AS id FROM ${table} WHERE topic = ? AND (char(31) || keys || char(31)) LIKE ? LIMIT ?`).all(topic, like, limit);
+      const rows = db
+        .prepare(`SELECT msg_id AS id FROM ${table} WHERE topic = ? AND (char(31) || keys || char(31)) LIKE ? LIMIT ?`)
+        .all(topic, like, limit);
       for (const r of rows as { id: string }[]) ids.add(r.id);
     }
     const traces: MessageTrace[] = [];
@@ -163,11 +174,16 @@ function toDeadLetter(row: MessageRow & { replayed_at: number | null }): DeadLet
 function traceMessage(broker: Broker, id: string): MessageTrace | undefined {
   const db = broker.db;
   const own = broker.ids.offsetOf(id);
-  const rows = (
-    db.prepare('SELECT * FROM messages WHERE id = ? OR offset = ? ORDER BY offset').all(id, own ?? -1) as MessageRow[]
-  ).map((row) => broker.ids.complete(row));
+  const rows = (db.prepare('SELECT * FROM messages WHERE id = ? OR offset = ? ORDER BY offset').all(id, own ?? -1) as MessageRow[]).map(
+    (row) => broker.ids.complete(row),
+  );
   const timers = db.prepare('SELECT topic, tag, keys, born_at, due_at, props FROM timers WHERE msg_id = ?').all(id) as {
-    topic: string; tag: string | null; keys: string | null; born_at: number; due_at: number; props: string | null;
+    topic: string;
+    tag: string | null;
+    keys: string | null;
+    born_at: number;
+    due_at: number;
+    props: string | null;
   }[];
   const half = db.prepare('SELECT topic, tag, keys, born_at FROM half_messages WHERE msg_id = ?').get(id) as
     | { topic: string; tag: string | null; keys: string | null; born_at: number }
@@ -181,7 +197,8 @@ function traceMessage(broker: Broker, id: string): MessageTrace | undefined {
   const live = new Map(broker.cursors().map((c) => [`${c.group}\u0000${c.topic}`, c]));
   const committed = (group: string, t: string) =>
     live.get(`${group}\u0000${t}`)?.committedOffset ??
-    (db.prepare('SELECT offset FROM consumer_offsets WHERE group_name = ? AND topic = ?').get(group, t) as { offset: number } | undefined)?.offset ??
+    (db.prepare('SELECT offset FROM consumer_offsets WHERE group_name = ? AND topic = ?').get(group, t) as { offset: number } | undefined)
+      ?.offset ??
     0;
   const deliveries = groups.map(({ group_name: group, filter }) => {
     let state: DeliveryState;

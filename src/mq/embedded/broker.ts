@@ -49,7 +49,11 @@ export class Broker {
       options.logger.warn({ message }, 'embedded broker: WAL checkpoint failed; will retry'),
     );
     this.ids = new MessageIds(this.db);
-    this.log = new CommitLog(this.db, (topics) => this.#onCommitted(topics), (rows) => this.#tail.add(rows));
+    this.log = new CommitLog(
+      this.db,
+      (topics) => this.#onCommitted(topics),
+      (rows) => this.#tail.add(rows),
+    );
     this.#tail = new TailCache(this.log.nextOffset);
     this.delays = new DelayTimer(this.db, this.log, options.logger);
     this.#readRows = this.db.prepare('SELECT * FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?');
@@ -184,9 +188,9 @@ export class Broker {
       cursor.maxReconsumeTimes = maxReconsumeTimes;
       return cursor;
     }
-    const stored = this.db
-      .prepare('SELECT offset FROM consumer_offsets WHERE group_name = ? AND topic = ?')
-      .get(groupKey, topic) as { offset: number } | undefined;
+    const stored = this.db.prepare('SELECT offset FROM consumer_offsets WHERE group_name = ? AND topic = ?').get(groupKey, topic) as
+      | { offset: number }
+      | undefined;
     const start = stored?.offset ?? this.#startOffset(topic);
     cursor = new GroupCursor({
       id: this.#cursorsById.size + 1,
@@ -196,7 +200,8 @@ export class Broker {
       filter,
       maxReconsumeTimes,
       committedOffset: start,
-      read: (t, from, limit) => (this.#tail.read(t, from, limit) ?? (this.#readRows.all(t, from, limit) as MessageRow[])).map((row) => this.ids.complete(row)),
+      read: (t, from, limit) =>
+        (this.#tail.read(t, from, limit) ?? (this.#readRows.all(t, from, limit) as MessageRow[])).map((row) => this.ids.complete(row)),
     });
     this.#cursors.set(key, cursor);
     this.#cursorsById.set(cursor.id, cursor);

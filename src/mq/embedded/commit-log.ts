@@ -181,7 +181,20 @@ export class CommitLog {
       deliver_at: r.deliverAt ?? null,
     };
     const { offset } = row;
-    this.#insertMessage.run(offset, row.id, row.topic, row.queue_id, row.tag, row.keys, row.props, row.msg_group, row.body, row.born_at, row.stored_at, row.deliver_at);
+    this.#insertMessage.run(
+      offset,
+      row.id,
+      row.topic,
+      row.queue_id,
+      row.tag,
+      row.keys,
+      row.props,
+      row.msg_group,
+      row.body,
+      row.born_at,
+      row.stored_at,
+      row.deliver_at,
+    );
     this.#appended.push(row);
     for (const key of r.keys) this.#insertKey.run(offset, key, r.topic);
     this.#touched.add(r.topic);

@@ -105,7 +105,9 @@ export class Consumption {
 
   /** Handle → delivery, for pull consumers' ack and changeInvisibleDuration. */
   fromReceipt(message: MessageView): Delivery {
-    const [cursorId, offset, leaseSeq] = String(message?.receiptHandle ?? '').split(':').map(Number);
+    const [cursorId, offset, leaseSeq] = String(message?.receiptHandle ?? '')
+      .split(':')
+      .map(Number);
     const cursor = this.#broker.cursorById(cursorId);
     const entry = cursor?.entryAt(offset);
     if (!cursor || !this.#cursors.includes(cursor) || !entry || entry.leaseSeq !== leaseSeq) {

@@ -1,5 +1,13 @@
 import { Closables } from '../closables.js';
-import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
+import type {
+  Messaging,
+  Producer,
+  ProducerOptions,
+  PullConsumer,
+  PullConsumerOptions,
+  PushConsumer,
+  PushConsumerOptions,
+} from '../types.js';
 import { EmbeddedAdmin } from './admin.js';
 import { Broker } from './broker.js';
 import { resolveEmbeddedOptions, type EmbeddedOptions } from './options.js';

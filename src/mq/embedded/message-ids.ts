@@ -10,5 +10,5 @@ export function messageIdGenerator(): () => string {
   return () =>
     prefix +
     Date.now().toString(16).toUpperCase().padStart(12, '0') +
-    ((counter = (counter + 1) >>> 0).toString(16).toUpperCase().padStart(8, '0'));
+    (counter = (counter + 1) >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }

@@ -31,9 +31,7 @@ export class EmbeddedProducer implements Producer {
     if (options.transactionChecker !== undefined && typeof options.transactionChecker !== 'function') {
       throw invalidArgument('transactionChecker', 'must be a function (message) => COMMIT | ROLLBACK | UNKNOWN');
     }
-    this.#unregister = options.transactionChecker
-      ? transactions.registerChecker(this.#group, options.transactionChecker)
-      : () => {};
+    this.#unregister = options.transactionChecker ? transactions.registerChecker(this.#group, options.transactionChecker) : () => {};
   }
 
   get onewayFailures(): number {

@@ -36,7 +36,8 @@ export class EmbeddedPullConsumer implements PullConsumer {
 
   async receive(max = 16, waitMs = 0): Promise<MessageView[]> {
     if (this.#closing.signal.aborted) throw closedError('this pull consumer');
-    if (!Number.isInteger(max) || max < 1 || max > MAX_RECEIVE) throw invalidArgument('max', `must be an integer from 1 to ${MAX_RECEIVE}, not ${max}`);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_RECEIVE)
+      throw invalidArgument('max', `must be an integer from 1 to ${MAX_RECEIVE}, not ${max}`);
     if (typeof waitMs !== 'number' || !(waitMs >= 0)) throw invalidArgument('waitMs', `must be a number ≥ 0, not ${waitMs}`);
     const deadline = Date.now() + waitMs;
     for (;;) {

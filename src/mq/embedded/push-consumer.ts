@@ -38,9 +38,11 @@ export class EmbeddedPushConsumer implements PushConsumer {
     checkGroup(options?.group);
     if (typeof options.listener !== 'function') throw invalidArgument('listener', 'must be a function (message) => SUCCESS | RETRY_LATER');
     const concurrency = options.concurrency ?? DEFAULT_PUSH_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArgument('concurrency', `must be an integer ≥ 1, not ${concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw invalidArgument('concurrency', `must be an integer ≥ 1, not ${concurrency}`);
     const model = options.messageModel ?? 'CLUSTERING';
-    if (model !== 'CLUSTERING' && model !== 'BROADCASTING') throw invalidArgument('messageModel', `must be CLUSTERING or BROADCASTING, not ${model}`);
+    if (model !== 'CLUSTERING' && model !== 'BROADCASTING')
+      throw invalidArgument('messageModel', `must be CLUSTERING or BROADCASTING, not ${model}`);
     // Broadcasting: every member keeps its own progress, under the group name and its instance name.
     const groupKey = model === 'BROADCASTING' ? `${options.group}@${options.instanceName ?? randomUUID()}` : options.group;
     const consumption = await Consumption.open(

@@ -4,11 +4,22 @@ import type { MessageRow } from './store.js';
 import { TailCache } from './tail-cache.js';
 
 const row = (offset: number, topic: string): MessageRow => ({
-  offset, id: null as unknown as string, topic, queue_id: 0, tag: null, keys: null, props: null, msg_group: null, body: Buffer.from(String(offset)), born_at: 0, stored_at: 0, deliver_at: null,
+  offset,
+  id: null as unknown as string,
+  topic,
+  queue_id: 0,
+  tag: null,
+  keys: null,
+  props: null,
+  msg_group: null,
+  body: Buffer.from(String(offset)),
+  born_at: 0,
+  stored_at: 0,
+  deliver_at: null,
 });
 const offsets = (rows: MessageRow[] | undefined) => rows?.map((r) => r.offset);
 
-test('serves a topic\'s rows from the broker\'s start on, and says when it cannot (older offsets: SQLite)', () => {
+test("serves a topic's rows from the broker's start on, and says when it cannot (older offsets: SQLite)", () => {
   const cache = new TailCache(100);
   assert.deepEqual(cache.read('a', 100, 10), [], 'nothing written since the start: nothing there');
   assert.equal(cache.read('a', 99, 10), undefined, 'before the start: ask SQLite');

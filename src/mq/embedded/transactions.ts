@@ -67,7 +67,19 @@ export class Transactions {
     const r = broker.record(out, topic, broker.newId());
     const txId = broker.newId();
     await broker.log.write(() =>
-      this.#insert.run(txId, r.id as string, r.topic, r.queueId, r.tag ?? null, joinKeys(r.keys), encodeProps(r.properties), r.body, r.bornAt, producerGroup, Date.now()),
+      this.#insert.run(
+        txId,
+        r.id as string,
+        r.topic,
+        r.queueId,
+        r.tag ?? null,
+        joinKeys(r.keys),
+        encodeProps(r.properties),
+        r.body,
+        r.bornAt,
+        producerGroup,
+        Date.now(),
+      ),
     );
     const half: SendResult = { messageId: r.id as string, topic: r.topic, queueId: r.queueId, offset: -1, transactionId: txId };
     this.#running.add(txId);
@@ -138,7 +150,10 @@ export class Transactions {
         const checker = this.#checkerFor(row.producer_group);
         if (!checker) continue; // no producer of the group is alive: wait for one
         if (row.checks >= broker.options.transactionCheckMax) {
-          broker.options.logger.warn({ txId: row.tx_id, messageId: row.msg_id }, 'transaction unresolved after max check-backs: rolled back');
+          broker.options.logger.warn(
+            { txId: row.tx_id, messageId: row.msg_id },
+            'transaction unresolved after max check-backs: rolled back',
+          );
           await this.end(row.tx_id, 'ROLLBACK');
           continue;
         }

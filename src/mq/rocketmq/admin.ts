@@ -1,7 +1,18 @@
 import { invalidArgument, isMqError, MqError, MqErrorCode, topicNotFound } from '../errors.js';
 import { checkTopicName } from '../message.js';
 import { TOPIC_TYPES } from '../types.js';
-import type { Admin, CreateTopicOptions, DeadLetter, DeliveryState, GroupBacklog, Message, MessageTrace, Producer, TopicInfo, TopicType } from '../types.js';
+import type {
+  Admin,
+  CreateTopicOptions,
+  DeadLetter,
+  DeliveryState,
+  GroupBacklog,
+  Message,
+  MessageTrace,
+  Producer,
+  TopicInfo,
+  TopicType,
+} from '../types.js';
 import { groupConsumers, type GroupConsumers } from './group-filters.js';
 import { PERM_READ, PERM_WRITE, Property, type DecodedMessage, type RocketMQAdmin } from './remoting/index.js';
 
@@ -38,9 +49,7 @@ const SYSTEM_PROPERTIES = new Set(
 );
 
 function userProperties(properties: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(properties).filter(([k]) => !SYSTEM_PROPERTIES.has(k) && !k.startsWith('__')),
-  );
+  return Object.fromEntries(Object.entries(properties).filter(([k]) => !SYSTEM_PROPERTIES.has(k) && !k.startsWith('__')));
 }
 
 /** The messaging API's admin side on RocketMQ, through its remoting protocol (what mqadmin speaks). */
@@ -80,7 +89,8 @@ export class RocketAdmin implements Admin {
     if (name.startsWith('%')) throw invalidArgument('name', "must not start with '%' (system topics)");
     if (!TOPIC_TYPES.includes(options.type)) throw invalidArgument('type', `must be one of ${TOPIC_TYPES.join(', ')}, not ${options.type}`);
     const queues = options.queues ?? DEFAULT_QUEUES;
-    if (!Number.isInteger(queues) || queues < 1 || queues > 1024) throw invalidArgument('queues', `must be an integer from 1 to 1024, not ${queues}`);
+    if (!Number.isInteger(queues) || queues < 1 || queues > 1024)
+      throw invalidArgument('queues', `must be an integer from 1 to 1024, not ${queues}`);
     const existing = (await this.#remote.listTopics()).find((t) => t.name === name);
     if (existing && existing.type !== options.type && options.retype) {
       // message.type is a changeable topic attribute (RocketMQ's TopicAttributes): rewrite the config with the same queues.
@@ -89,7 +99,9 @@ export class RocketAdmin implements Admin {
       return { name, type: options.type, queues: existing.writeQueueNums };
     }
     if (existing && existing.type !== options.type) {
-      throw new MqError(MqErrorCode.TOPIC_EXISTS, `topic '${name}' exists as a ${existing.type} topic, not ${options.type}`, { details: { topic: name } });
+      throw new MqError(MqErrorCode.TOPIC_EXISTS, `topic '${name}' exists as a ${existing.type} topic, not ${options.type}`, {
+        details: { topic: name },
+      });
     }
     if (existing) return { name, type: options.type, queues: existing.writeQueueNums };
     await this.#remote.createTopic(name, options.type, queues);
@@ -150,9 +162,13 @@ export class RocketAdmin implements Admin {
       ({ letter }) => letter.messageId === messageId && !replays.has(replayKey(letter.group, letter.messageId)),
     );
     if (waiting.length === 0) {
-      throw new MqError(MqErrorCode.MESSAGE_NOT_FOUND, `no dead letter ${messageId}${group ? ` of group '${group}'` : ''} waiting for replay`, {
-        details: { messageId, ...(group ? { group } : {}) },
-      });
+      throw new MqError(
+        MqErrorCode.MESSAGE_NOT_FOUND,
+        `no dead letter ${messageId}${group ? ` of group '${group}'` : ''} waiting for replay`,
+        {
+          details: { messageId, ...(group ? { group } : {}) },
+        },
+      );
     }
     // the latest copy: one send reaches every group of the topic, so one replay serves all the groups found
     const { letter, raw } = waiting.sort((a, b) => b.letter.deadAt.getTime() - a.letter.deadAt.getTime())[0];
@@ -172,7 +188,13 @@ export class RocketAdmin implements Admin {
     await this.#ensureReplayTopic();
     const replayedAt = Date.now();
     for (const w of waiting) {
-      const record: ReplayRecord = { dlqMessageId: messageId, group: w.letter.group, originTopic: letter.originTopic, newMessageId: sent.messageId, replayedAt };
+      const record: ReplayRecord = {
+        dlqMessageId: messageId,
+        group: w.letter.group,
+        originTopic: letter.originTopic,
+        newMessageId: sent.messageId,
+        replayedAt,
+      };
       await producer.send({ topic: REPLAY_TOPIC, keys: messageId, tag: 'REPLAY', body: JSON.stringify(record) });
     }
   }
@@ -294,7 +316,11 @@ export class RocketAdmin implements Admin {
       try {
         const r = JSON.parse(m.body.toString('utf8')) as ReplayRecord;
         if (typeof r.dlqMessageId === 'string' && typeof r.group === 'string') {
-          out.set(replayKey(r.group, r.dlqMessageId), { replayedAt: new Date(r.replayedAt), newMessageId: r.newMessageId, originTopic: r.originTopic });
+          out.set(replayKey(r.group, r.dlqMessageId), {
+            replayedAt: new Date(r.replayedAt),
+            newMessageId: r.newMessageId,
+            originTopic: r.originTopic,
+          });
         }
       } catch {
         // not a record of ours
@@ -359,11 +385,17 @@ function trace(
     ...(m.staged ? {} : { queueId: m.queueId, offset: m.queueOffset }),
     deliveries: groups.map((group) => {
       const perQueue = offsets.get(group);
-      const committed = [...(perQueue ?? new Map<string, number>())].find(([k]) => k.endsWith(`:${m.queueId}`) && (broker === '' || k.startsWith(broker)))?.[1];
+      const committed = [...(perQueue ?? new Map<string, number>())].find(
+        ([k]) => k.endsWith(`:${m.queueId}`) && (broker === '' || k.startsWith(broker)),
+      )?.[1];
       const known = consumers.get(group);
       const state: DeliveryState =
         m.staged ??
-        (known?.filter && !known.filter.accepts(m.tags) ? 'FILTERED' : committed !== undefined && committed > m.queueOffset ? 'CONSUMED' : 'PENDING');
+        (known?.filter && !known.filter.accepts(m.tags)
+          ? 'FILTERED'
+          : committed !== undefined && committed > m.queueOffset
+            ? 'CONSUMED'
+            : 'PENDING');
       return { group, state, ...(known ? { online: known.online } : {}) };
     }),
   };

@@ -6,7 +6,7 @@ import { toSendResult } from './convert.js';
 
 const receipt = { messageId: 'ID1', transactionId: 'ID1', offset: 42 };
 
-test('toSendResult: the queue is never the one the client addressed; the offset only where it is the topic\'s', () => {
+test("toSendResult: the queue is never the one the client addressed; the offset only where it is the topic's", () => {
   const normal = toSendResult({ ...receipt, messageQueue: { queueId: 3 } } as typeof receipt, toOutgoing({ topic: 't', body: 'x' }));
   assert.deepEqual(normal, { messageId: 'ID1', topic: 't', queueId: -1, offset: 42 });
   // a message with deliverAt may sit in the broker's timer queue: the offset returned is that queue's

@@ -34,9 +34,15 @@ export function fromRocketError(error: unknown, context: { topic?: string; endpo
   const details = { ...context, rocketmqCode: code };
   const make = (mq: MqErrorCode, text: string, retriable = false) => new MqError(mq, text, { cause: error, retriable, details });
   if (code === Code.TOPIC_NOT_FOUND || /topic.*not.*(found|exist)|TOPIC_NOT_FOUND|No topic route/i.test(message)) {
-    return make(MqErrorCode.TOPIC_NOT_FOUND, `topic '${context.topic ?? '?'}' does not exist on RocketMQ: create it first (admin.createTopic or scripts/rocketmq/create-topics.sh)`);
+    return make(
+      MqErrorCode.TOPIC_NOT_FOUND,
+      `topic '${context.topic ?? '?'}' does not exist on RocketMQ: create it first (admin.createTopic or scripts/rocketmq/create-topics.sh)`,
+    );
   }
-  if (code === Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE || /acceptMessageTypes|message type.*(not match|conflict)|MESSAGE_PROPERTY_CONFLICT_WITH_TYPE/i.test(message)) {
+  if (
+    code === Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE ||
+    /acceptMessageTypes|message type.*(not match|conflict)|MESSAGE_PROPERTY_CONFLICT_WITH_TYPE/i.test(message)
+  ) {
     return make(MqErrorCode.WRONG_MESSAGE_TYPE, `topic '${context.topic ?? '?'}' does not take this type of message: ${message}`);
   }
   if (code === Code.PAYLOAD_TOO_LARGE || code === Code.MESSAGE_BODY_TOO_LARGE) return make(MqErrorCode.MESSAGE_TOO_LARGE, message);
@@ -46,10 +52,18 @@ export function fromRocketError(error: unknown, context: { topic?: string; endpo
     return make(MqErrorCode.INVALID_ARGUMENT, message);
   }
   if (code === Code.UNSUPPORTED) return make(MqErrorCode.UNSUPPORTED, message);
-  if (code === Code.REQUEST_TIMEOUT || code === Code.PROXY_TIMEOUT) return make(MqErrorCode.TIMEOUT, `RocketMQ timed out: ${message}`, true);
+  if (code === Code.REQUEST_TIMEOUT || code === Code.PROXY_TIMEOUT)
+    return make(MqErrorCode.TIMEOUT, `RocketMQ timed out: ${message}`, true);
   if (code === Code.TOO_MANY_REQUESTS) return make(MqErrorCode.UNAVAILABLE, `RocketMQ is throttling: ${message}`, true);
-  if ((code !== undefined && GRPC_UNAVAILABLE.has(code)) || /ECONNREFUSED|UNAVAILABLE|No connection|Call cancelled|deadline|timeout|socket/i.test(message)) {
-    return make(MqErrorCode.UNAVAILABLE, `RocketMQ at ${context.endpoints ?? '?'} is not reachable (${message}); it is retried by the caller, check that the proxy runs`, true);
+  if (
+    (code !== undefined && GRPC_UNAVAILABLE.has(code)) ||
+    /ECONNREFUSED|UNAVAILABLE|No connection|Call cancelled|deadline|timeout|socket/i.test(message)
+  ) {
+    return make(
+      MqErrorCode.UNAVAILABLE,
+      `RocketMQ at ${context.endpoints ?? '?'} is not reachable (${message}); it is retried by the caller, check that the proxy runs`,
+      true,
+    );
   }
   return make(MqErrorCode.UNAVAILABLE, `RocketMQ request failed: ${message}`, true);
 }

@@ -13,7 +13,12 @@ function broker(online: Record<string, ConsumerSubscription[]>, broken: string[]
     },
   } as RocketMQAdmin;
 }
-const tag = (topic: string, expression: string, tags: string[]): ConsumerSubscription => ({ topic, expressionType: 'TAG', expression, tags });
+const tag = (topic: string, expression: string, tags: string[]): ConsumerSubscription => ({
+  topic,
+  expressionType: 'TAG',
+  expression,
+  tags,
+});
 
 describe('groupConsumers', () => {
   test('an online TAG subscription filters by its tags; `*` takes everything, untagged messages only with `*`', async () => {
@@ -24,13 +29,25 @@ describe('groupConsumers', () => {
     );
     const paid = found.get('paid')!;
     assert.equal(paid.online, true);
-    assert.deepEqual(['PAID', 'REFUNDED', 'CREATED', undefined].map((t) => paid.filter!.accepts(t)), [true, true, false, false]);
-    assert.deepEqual(['CREATED', undefined].map((t) => found.get('all')!.filter!.accepts(t)), [true, true]);
+    assert.deepEqual(
+      ['PAID', 'REFUNDED', 'CREATED', undefined].map((t) => paid.filter!.accepts(t)),
+      [true, true, false, false],
+    );
+    assert.deepEqual(
+      ['CREATED', undefined].map((t) => found.get('all')!.filter!.accepts(t)),
+      [true, true],
+    );
   });
 
   test('no filter is claimed offline, for SQL92, for another topic, nor when the broker cannot be asked', async () => {
     const found = await groupConsumers(
-      broker({ sql: [{ topic: 'orders', expressionType: 'SQL92', expression: 'amount > 100', tags: [] }], elsewhere: [tag('refunds', 'PAID', ['PAID'])] }, ['broken']),
+      broker(
+        {
+          sql: [{ topic: 'orders', expressionType: 'SQL92', expression: 'amount > 100', tags: [] }],
+          elsewhere: [tag('refunds', 'PAID', ['PAID'])],
+        },
+        ['broken'],
+      ),
       'orders',
       ['offline', 'sql', 'elsewhere', 'broken'],
     );

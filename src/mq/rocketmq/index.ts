@@ -1,5 +1,13 @@
 import { Closables } from '../closables.js';
-import type { Messaging, Producer, ProducerOptions, PullConsumer, PullConsumerOptions, PushConsumer, PushConsumerOptions } from '../types.js';
+import type {
+  Messaging,
+  Producer,
+  ProducerOptions,
+  PullConsumer,
+  PullConsumerOptions,
+  PushConsumer,
+  PushConsumerOptions,
+} from '../types.js';
 import { DEFAULT_MAX_RECONSUME_TIMES } from '../backoff.js';
 import { MqError, MqErrorCode } from '../errors.js';
 import { RocketAdmin } from './admin.js';
@@ -29,7 +37,9 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
   // a replayed transactional message is committed right after its send anyway.
   let replayer: Promise<Producer> | undefined;
   const admin: RocketAdmin = new RocketAdmin(remote, (): Promise<Producer> => {
-    replayer ??= RocketProducer.start(options, { group: 'orderflow_dlq_replayer', transactionChecker: () => 'COMMIT' }, (topic: string) => admin.topicType(topic))
+    replayer ??= RocketProducer.start(options, { group: 'orderflow_dlq_replayer', transactionChecker: () => 'COMMIT' }, (topic: string) =>
+      admin.topicType(topic),
+    )
       .then((p) => track(p))
       .catch((error: unknown) => {
         replayer = undefined;
@@ -50,7 +60,13 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
     engine: 'rocketmq',
     // RocketMQ's timer is precise to timerPrecisionMs (1 s by default); broadcasting is not in the 5.x gRPC protocol;
     // the Proxy picks the queue of a send itself and does not return it (docs/engines.md).
-    capabilities: { broadcasting: false, delayPrecisionMs: 1_500, transactionsCheckBack: true, deadLetterAdmin: true, sendResultQueue: false },
+    capabilities: {
+      broadcasting: false,
+      delayPrecisionMs: 1_500,
+      transactionsCheckBack: true,
+      deadLetterAdmin: true,
+      sendResultQueue: false,
+    },
     admin,
     async producer(producerOptions: ProducerOptions = {}): Promise<Producer> {
       return track(await RocketProducer.start(options, producerOptions, (topic) => admin.topicType(topic)));

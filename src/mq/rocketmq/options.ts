@@ -36,7 +36,10 @@ export function resolveRocketMQOptions(options: RocketMQOptions): ResolvedRocket
   };
   for (const name of ['endpoints', 'namesrv'] as const) {
     if (!/^[A-Za-z0-9.-]+:\d{1,5}(;[A-Za-z0-9.-]+:\d{1,5})*$/.test(resolved[name])) {
-      throw invalidArgument(name, `'${resolved[name]}' is not host:port (e.g. ${name === 'endpoints' ? DEFAULT_ENDPOINTS : DEFAULT_NAMESRV})`);
+      throw invalidArgument(
+        name,
+        `'${resolved[name]}' is not host:port (e.g. ${name === 'endpoints' ? DEFAULT_ENDPOINTS : DEFAULT_NAMESRV})`,
+      );
     }
   }
   if (!Number.isInteger(resolved.requestTimeoutMs) || resolved.requestTimeoutMs < 1_000) {
@@ -47,7 +50,8 @@ export function resolveRocketMQOptions(options: RocketMQOptions): ResolvedRocket
 
 /** The client's logger interface, fed into ours (the client's default writes files under ~/logs). */
 export function clientLogger(logger: MqLogger) {
-  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  const text = (args: unknown[]) =>
+    args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   return {
     info: (...args: unknown[]) => logger.debug({ component: 'rocketmq-client' }, text(args)),
     warn: (...args: unknown[]) => logger.warn({ component: 'rocketmq-client' }, text(args)),

@@ -42,7 +42,11 @@ export class RocketProducer implements Producer {
 
   readonly #topicType: (topic: string) => Promise<TopicType | undefined>;
 
-  private constructor(client: ClientProducer, options: ResolvedRocketMQOptions, topicType: (topic: string) => Promise<TopicType | undefined>) {
+  private constructor(
+    client: ClientProducer,
+    options: ResolvedRocketMQOptions,
+    topicType: (topic: string) => Promise<TopicType | undefined>,
+  ) {
     this.#client = client;
     this.#options = options;
     this.#topicType = topicType;
@@ -84,12 +88,14 @@ export class RocketProducer implements Producer {
     if (this.#closed) throw closedError('this producer');
     const out = toOutgoing(message);
     return this.#track(
-      this.#window.run(() => this.#client.send(toClientMessage(out))).then(
-        (receipt) => toSendResult(receipt, out),
-        (error: unknown) => {
-          throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
-        },
-      ),
+      this.#window
+        .run(() => this.#client.send(toClientMessage(out)))
+        .then(
+          (receipt) => toSendResult(receipt, out),
+          (error: unknown) => {
+            throw fromRocketError(error, { topic: out.topic, endpoints: this.#options.endpoints });
+          },
+        ),
     );
   }
 
@@ -117,7 +123,8 @@ export class RocketProducer implements Producer {
     // The client has no public batch send: every message is checked against the topic first, so a
     // bad one stores none; a broker failure part-way can still leave some stored (docs/engines.md).
     const type = await this.#topicType(outs[0].topic);
-    if (type === undefined) throw fromRocketError(new Error('TOPIC_NOT_FOUND'), { topic: outs[0].topic, endpoints: this.#options.endpoints });
+    if (type === undefined)
+      throw fromRocketError(new Error('TOPIC_NOT_FOUND'), { topic: outs[0].topic, endpoints: this.#options.endpoints });
     for (const out of outs) checkMessageType(out, type);
     // Sent one by one, so the messages of one message group go one after the other: sent at once, two
     // of them could be stored in either order and a FIFO consumer would get them out of order. Different

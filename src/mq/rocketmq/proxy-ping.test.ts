@@ -27,7 +27,9 @@ test('a Proxy that accepts the connection and never answers is UNAVAILABLE after
   await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
   try {
     const started = Date.now();
-    await assert.rejects(pingProxy(`127.0.0.1:${(mute.address() as net.AddressInfo).port}`, 500), (error) => isMqError(error, MqErrorCode.UNAVAILABLE));
+    await assert.rejects(pingProxy(`127.0.0.1:${(mute.address() as net.AddressInfo).port}`, 500), (error) =>
+      isMqError(error, MqErrorCode.UNAVAILABLE),
+    );
     const took = Date.now() - started;
     assert.ok(took >= 450 && took < 2_000, `took ${took} ms`);
   } finally {

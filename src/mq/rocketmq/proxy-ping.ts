@@ -36,7 +36,10 @@ export async function pingProxy(endpoints: string, timeoutMs: number): Promise<v
     await Promise.any(addresses.map((address) => pingOne(address, timeoutMs)));
   } catch (error) {
     const reasons = (error as AggregateError).errors.map((e: Error) => e.message).join('; ');
-    throw new MqError(MqErrorCode.UNAVAILABLE, `the RocketMQ Proxy did not answer: ${reasons}`, { retriable: true, details: { endpoints } });
+    throw new MqError(MqErrorCode.UNAVAILABLE, `the RocketMQ Proxy did not answer: ${reasons}`, {
+      retriable: true,
+      details: { endpoints },
+    });
   }
 }
 
@@ -45,16 +48,23 @@ function pingOne(address: string, timeoutMs: number): Promise<void> {
   const identity = (bytes: Buffer) => bytes;
   return new Promise<void>((resolve, reject) => {
     // An empty HealthCheckRequest: its one field, the service name, left empty asks about the server as a whole.
-    client.makeUnaryRequest('/grpc.health.v1.Health/Check', identity, identity, Buffer.alloc(0), { deadline: Date.now() + timeoutMs }, (error, response) => {
-      client.close();
-      if (error && (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED)) {
-        reject(new Error(`${address}: ${error.details ?? `gRPC status ${error.code}`}`));
-      } else if (response && notServing(response)) {
-        reject(new Error(`${address}: the health service says NOT_SERVING`));
-      } else {
-        resolve();
-      }
-    });
+    client.makeUnaryRequest(
+      '/grpc.health.v1.Health/Check',
+      identity,
+      identity,
+      Buffer.alloc(0),
+      { deadline: Date.now() + timeoutMs },
+      (error, response) => {
+        client.close();
+        if (error && (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED)) {
+          reject(new Error(`${address}: ${error.details ?? `gRPC status ${error.code}`}`));
+        } else if (response && notServing(response)) {
+          reject(new Error(`${address}: the health service says NOT_SERVING`));
+        } else {
+          resolve();
+        }
+      },
+    );
   });
 }
 

@@ -6,7 +6,6 @@ import { startClient } from './client-startup.js';
 import { fromRocketError } from './errors.js';
 import { clientLogger, type ResolvedRocketMQOptions } from './options.js';
 
-
 /**
  * Pull consumer over the client's SimpleConsumer. The client long-polls for a fixed time; a
  * shorter `waitMs` returns [] while the poll goes on, and what it brings is handed to the next
@@ -45,7 +44,8 @@ export class RocketPullConsumer implements PullConsumer {
 
   async receive(max = 16, waitMs = 0): Promise<MessageView[]> {
     if (this.#closed) throw closedError('this pull consumer');
-    if (!Number.isInteger(max) || max < 1 || max > 32) throw invalidArgument('max', `must be an integer from 1 to 32 on RocketMQ, not ${max}`);
+    if (!Number.isInteger(max) || max < 1 || max > 32)
+      throw invalidArgument('max', `must be an integer from 1 to 32 on RocketMQ, not ${max}`);
     this.#pending ??= this.#client.receive(max, this.#invisibleMs).catch((error: unknown) => {
       this.#options.logger.warn({ err: error, group: this.group }, 'receive failed; will retry');
       return [];

@@ -1,4 +1,10 @@
-import { Consumer, PushConsumer as ClientPushConsumer, type ConsumeService, type MessageView, type ProcessQueue } from 'rocketmq-client-nodejs';
+import {
+  Consumer,
+  PushConsumer as ClientPushConsumer,
+  type ConsumeService,
+  type MessageView,
+  type ProcessQueue,
+} from 'rocketmq-client-nodejs';
 
 /**
  * The official client's PushConsumer, with a shutdown that leaves unfinished messages to redelivery.

@@ -90,7 +90,11 @@ export class RocketPushConsumer implements PushConsumer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#calls.running > 0) this.#options.logger.info({ group: this.group, running: this.#calls.running }, 'push consumer closing: waiting for the messages being handled');
+    if (this.#calls.running > 0)
+      this.#options.logger.info(
+        { group: this.group, running: this.#calls.running },
+        'push consumer closing: waiting for the messages being handled',
+      );
     this.#client.leave();
     await this.#calls.close();
     await this.#client.shutdown().catch((error: Error) => this.#options.logger.warn({ err: error }, 'push consumer shutdown'));

@@ -20,14 +20,26 @@ test('at most `size` requests run at once; the others start in order as slots fr
     ),
   );
   assert.equal(most, 3);
-  assert.deepEqual(started, Array.from({ length: 20 }, (_, i) => i), 'first come, first started');
+  assert.deepEqual(
+    started,
+    Array.from({ length: 20 }, (_, i) => i),
+    'first come, first started',
+  );
   assert.equal(results[7].status, 'rejected');
-  assert.deepEqual(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value), Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 7));
+  assert.deepEqual(
+    results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value),
+    Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 7),
+  );
   assert.equal(window.waiting, 0);
 });
 
 test('a request that throws synchronously frees its slot', async () => {
   const window = new SendWindow(1);
-  await assert.rejects(window.run(() => { throw new Error('at once'); }), /at once/);
+  await assert.rejects(
+    window.run(() => {
+      throw new Error('at once');
+    }),
+    /at once/,
+  );
   assert.equal(await window.run(async () => 'next'), 'next');
 });

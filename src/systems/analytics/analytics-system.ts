@@ -66,7 +66,10 @@ export async function createAnalyticsSystem(deps: AnalyticsSystemDeps): Promise<
   let faults: FaultSpec | undefined;
   let faulted = 0;
   const injectFault = (change: OrderChangeEvent, attempt: number) =>
-    faults !== undefined && attempt === 1 && hash(`${change.orderId}/${change.seq}`) % faults.firstDeliveryFailsOneIn === 0 && ++faulted > 0;
+    faults !== undefined &&
+    attempt === 1 &&
+    hash(`${change.orderId}/${change.seq}`) % faults.firstDeliveryFailsOneIn === 0 &&
+    ++faulted > 0;
   const listener = async (message: MessageView) => {
     const parsed = ChangeBody.safeParse(safeJson(message.body.toString()));
     if (!parsed.success) {
@@ -76,12 +79,16 @@ export async function createAnalyticsSystem(deps: AnalyticsSystemDeps): Promise<
     }
     const change = parsed.data;
     try {
-      if (injectFault(change, message.deliveryAttempt)) throw new AppError(ErrorCode.INTERNAL, 'injected fault (test)', { retriable: true });
+      if (injectFault(change, message.deliveryAttempt))
+        throw new AppError(ErrorCode.INTERNAL, 'injected fault (test)', { retriable: true });
       await applyChange(database, change, deps.clock());
       return 'SUCCESS';
     } catch (error) {
       const expected = error instanceof OutOfOrderChangeError || isTransientDbError(error);
-      logger[expected ? 'warn' : 'error']({ err: error, orderId: change.orderId, seq: change.seq, attempt: message.deliveryAttempt }, 'analytics: applying a change failed, will retry');
+      logger[expected ? 'warn' : 'error'](
+        { err: error, orderId: change.orderId, seq: change.seq, attempt: message.deliveryAttempt },
+        'analytics: applying a change failed, will retry',
+      );
       return 'RETRY_LATER';
     }
   };

@@ -16,7 +16,10 @@ const REFUNDED = 'REFUNDED';
  */
 export class OutOfOrderChangeError extends OrderflowError<'ANALYTICS_OUT_OF_ORDER'> {
   override readonly name = 'OutOfOrderChangeError';
-  constructor(readonly change: OrderChangeEvent, readonly lastApplied: number) {
+  constructor(
+    readonly change: OrderChangeEvent,
+    readonly lastApplied: number,
+  ) {
     super('ANALYTICS_OUT_OF_ORDER', `change ${change.seq} of order ${change.orderId} arrived before change ${lastApplied + 1}`, {
       retriable: true,
       details: { orderId: change.orderId, seq: change.seq, lastApplied },
@@ -32,7 +35,11 @@ export const utcDay = (at: number) => new Date(at).toISOString().slice(0, 10);
  * applied (seq ≤ the order's last) is a no-op ('duplicate'), a change ahead of the next one throws
  * OutOfOrderChangeError, anything else updates the order's facts, GMV and the change log together.
  */
-export async function applyChange(database: Database<AnalyticsDB>, change: OrderChangeEvent, receivedAt: number): Promise<'applied' | 'duplicate'> {
+export async function applyChange(
+  database: Database<AnalyticsDB>,
+  change: OrderChangeEvent,
+  receivedAt: number,
+): Promise<'applied' | 'duplicate'> {
   return withTransaction(database, async (trx) => {
     const fact = await trx
       .selectFrom('analytics_orders')
@@ -45,7 +52,12 @@ export async function applyChange(database: Database<AnalyticsDB>, change: Order
     // The idempotency key: a concurrent delivery of the same change that got here first wins.
     const recorded = await insertIgnoreDuplicate(
       trx.insertInto('analytics_changes').values({
-        order_id: change.orderId, seq: change.seq, from_status: change.from, to_status: change.to, at: change.at, received_at: receivedAt,
+        order_id: change.orderId,
+        seq: change.seq,
+        from_status: change.from,
+        to_status: change.to,
+        at: change.at,
+        received_at: receivedAt,
       }),
     );
     if (!recorded) return 'duplicate';
@@ -60,19 +72,32 @@ export async function applyChange(database: Database<AnalyticsDB>, change: Order
           .where('order_id', '=', change.orderId)
           .where('last_seq', '=', last),
       );
-      if (moved !== 1) throw conflict(`order ${change.orderId} moved past seq ${last} while change ${change.seq} was applied; retry`, { orderId: change.orderId });
+      if (moved !== 1)
+        throw conflict(`order ${change.orderId} moved past seq ${last} while change ${change.seq} was applied; retry`, {
+          orderId: change.orderId,
+        });
     } else {
       await trx
         .insertInto('analytics_orders')
         .values({
-          order_id: change.orderId, user_id: change.userId, status: change.to, total_cents: change.totalCents, last_seq: change.seq,
-          placed_at: change.at, paid_at: null, paid_day: null, gmv_cents: 0, last_event_at: change.at, ...paid,
+          order_id: change.orderId,
+          user_id: change.userId,
+          status: change.to,
+          total_cents: change.totalCents,
+          last_seq: change.seq,
+          placed_at: change.at,
+          paid_at: null,
+          paid_day: null,
+          gmv_cents: 0,
+          last_event_at: change.at,
+          ...paid,
         })
         .execute();
     }
     if (change.to === PAID) await addToDay(trx, utcDay(change.at), change.totalCents, 1);
     // Take back exactly what PAID added, on the day it was added to.
-    if (change.to === REFUNDED && fact?.paid_day && Number(fact.gmv_cents) !== 0) await addToDay(trx, fact.paid_day, -Number(fact.gmv_cents), -1);
+    if (change.to === REFUNDED && fact?.paid_day && Number(fact.gmv_cents) !== 0)
+      await addToDay(trx, fact.paid_day, -Number(fact.gmv_cents), -1);
     return 'applied';
   });
 }

@@ -14,7 +14,10 @@ const SummaryReply = z.object({
 export function analyticsRoutes(analytics: Pick<AnalyticsSystem, 'summary'>): RouteOptions[] {
   return [
     route({
-      method: 'GET', url: '/analytics/summary', auth: 'admin', tags: ['analytics'],
+      method: 'GET',
+      url: '/analytics/summary',
+      auth: 'admin',
+      tags: ['analytics'],
       summary: 'GMV per day and orders per status, built from the order change stream (never from the order database)',
       schema: { response: { 200: SummaryReply } },
       handler: () => analytics.summary(),

@@ -14,7 +14,12 @@ export interface AnalyticsSummary {
 /** What the analytics store holds now: read from analytics tables only. */
 export async function summarize(db: Kysely<AnalyticsDB>): Promise<AnalyticsSummary> {
   const [days, statuses] = await Promise.all([
-    db.selectFrom('analytics_gmv_daily').selectAll().where((eb) => eb.or([eb('orders', '!=', 0), eb('gmv_cents', '!=', 0)])).orderBy('day').execute(),
+    db
+      .selectFrom('analytics_gmv_daily')
+      .selectAll()
+      .where((eb) => eb.or([eb('orders', '!=', 0), eb('gmv_cents', '!=', 0)]))
+      .orderBy('day')
+      .execute(),
     db
       .selectFrom('analytics_orders')
       .select((eb) => ['status', eb.fn.countAll<number>().as('n'), eb.fn.max('last_event_at').as('last')])

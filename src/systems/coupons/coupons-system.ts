@@ -67,7 +67,14 @@ export const REWARD_MIN_TOTAL_CENTS = 3000;
  * (`order_paid`), revoked when their order is refunded (`order_changelog`, tag REFUNDED, group
  * `coupons-refund`; see RewardRevocation for a reward already used).
  */
-export async function createCouponsSystem(deps: { database: Database<CouponsDB>; mq: ConsumingMessaging; clock: () => number; logger: Logger; consume: boolean; seedUsers: number }) {
+export async function createCouponsSystem(deps: {
+  database: Database<CouponsDB>;
+  mq: ConsumingMessaging;
+  clock: () => number;
+  logger: Logger;
+  consume: boolean;
+  seedUsers: number;
+}) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
   if (deps.seedUsers > 0) {
@@ -75,8 +82,15 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
     for (let i = 1; i <= deps.seedUsers; i++) {
       await insertIgnoreDuplicate(
         db.insertInto('coupons').values({
-          coupon_id: `WELCOME-user${i}`, user_id: `user${i}`, discount_cents: 500, min_total_cents: 2000,
-          status: 'AVAILABLE', source_order_id: null, order_id: null, created_at: now, revoked_at: null,
+          coupon_id: `WELCOME-user${i}`,
+          user_id: `user${i}`,
+          discount_cents: 500,
+          min_total_cents: 2000,
+          status: 'AVAILABLE',
+          source_order_id: null,
+          order_id: null,
+          created_at: now,
+          revoked_at: null,
         }),
       );
     }
@@ -87,7 +101,8 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
       const coupon = await db.selectFrom('coupons').selectAll().where('coupon_id', '=', couponId).executeTakeFirst();
       if (!coupon || coupon.user_id !== userId) throw couponInvalid(couponId, 'no such coupon of yours');
       if (coupon.status !== 'AVAILABLE') throw couponInvalid(couponId, `it is ${coupon.status.toLowerCase()}`);
-      if (subtotalCents < Number(coupon.min_total_cents)) throw couponInvalid(couponId, `the order must total at least ${Number(coupon.min_total_cents) / 100}`);
+      if (subtotalCents < Number(coupon.min_total_cents))
+        throw couponInvalid(couponId, `the order must total at least ${Number(coupon.min_total_cents) / 100}`);
       const locked = await db
         .updateTable('coupons')
         .set({ status: 'LOCKED', order_id: orderId })
@@ -101,7 +116,15 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
       // A reward whose source order was refunded while this order held it is not given back: it is revoked now.
       await db
         .updateTable('coupons')
-        .set((eb) => ({ status: eb.case().when('revoked_at', 'is', null).then(eb.val<CouponStatus>('AVAILABLE')).else(eb.val<CouponStatus>('REVOKED')).end(), order_id: null }))
+        .set((eb) => ({
+          status: eb
+            .case()
+            .when('revoked_at', 'is', null)
+            .then(eb.val<CouponStatus>('AVAILABLE'))
+            .else(eb.val<CouponStatus>('REVOKED'))
+            .end(),
+          order_id: null,
+        }))
         .where('order_id', '=', orderId)
         .where('status', '=', 'LOCKED')
         .execute();
@@ -114,8 +137,15 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
     // Unique source_order_id: a redelivered message grants nothing more.
     await insertIgnoreDuplicate(
       db.insertInto('coupons').values({
-        coupon_id: rewardCouponId(event.orderId), user_id: event.userId, discount_cents: REWARD_DISCOUNT_CENTS, min_total_cents: 2000,
-        status: 'AVAILABLE', source_order_id: event.orderId, order_id: null, created_at: deps.clock(), revoked_at: null,
+        coupon_id: rewardCouponId(event.orderId),
+        user_id: event.userId,
+        discount_cents: REWARD_DISCOUNT_CENTS,
+        min_total_cents: 2000,
+        status: 'AVAILABLE',
+        source_order_id: event.orderId,
+        order_id: null,
+        created_at: deps.clock(),
+        revoked_at: null,
       }),
     );
   };
@@ -131,14 +161,31 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
     if (event.totalCents >= REWARD_MIN_TOTAL_CENTS) {
       const placeholder = await insertIgnoreDuplicate(
         db.insertInto('coupons').values({
-          coupon_id: rewardCouponId(event.orderId), user_id: event.userId, discount_cents: REWARD_DISCOUNT_CENTS, min_total_cents: 2000,
-          status: 'REVOKED', source_order_id: event.orderId, order_id: null, created_at: now, revoked_at: now,
+          coupon_id: rewardCouponId(event.orderId),
+          user_id: event.userId,
+          discount_cents: REWARD_DISCOUNT_CENTS,
+          min_total_cents: 2000,
+          status: 'REVOKED',
+          source_order_id: event.orderId,
+          order_id: null,
+          created_at: now,
+          revoked_at: now,
         }),
       );
       if (placeholder) return;
     }
-    await db.updateTable('coupons').set({ revoked_at: now }).where('source_order_id', '=', event.orderId).where('revoked_at', 'is', null).execute();
-    await db.updateTable('coupons').set({ status: 'REVOKED' }).where('source_order_id', '=', event.orderId).where('status', '=', 'AVAILABLE').execute();
+    await db
+      .updateTable('coupons')
+      .set({ revoked_at: now })
+      .where('source_order_id', '=', event.orderId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await db
+      .updateTable('coupons')
+      .set({ status: 'REVOKED' })
+      .where('source_order_id', '=', event.orderId)
+      .where('status', '=', 'AVAILABLE')
+      .execute();
   };
   const consumers: PushConsumer[] = [];
   if (deps.consume) {
@@ -173,7 +220,12 @@ export async function createCouponsSystem(deps: { database: Database<CouponsDB>;
     },
     async listForUser(userId: string) {
       const rows = await db.selectFrom('coupons').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-      return rows.map((c) => ({ couponId: c.coupon_id, discountCents: Number(c.discount_cents), minTotalCents: Number(c.min_total_cents), status: c.status }));
+      return rows.map((c) => ({
+        couponId: c.coupon_id,
+        discountCents: Number(c.discount_cents),
+        minTotalCents: Number(c.min_total_cents),
+        status: c.status,
+      }));
     },
     async close() {
       for (const consumer of consumers) await consumer.close();

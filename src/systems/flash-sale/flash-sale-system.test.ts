@@ -23,7 +23,11 @@ test('flash-sale system (in-process gate): a restart keeps the units left and th
   await migrate(database, flashSaleMigrations);
   const start = () =>
     createFlashSaleSystem({
-      database, mq, clock: Date.now, logger: pino({ level: 'silent' }), registry: new Registry(),
+      database,
+      mq,
+      clock: Date.now,
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
       config: { redisUrl: undefined, redisPrefix: 'unused:', flashSaleRate: 100, seedDemo: true, seedStock: 5 },
       // no order system in this process: no creator, the messages stay in the queue
     });

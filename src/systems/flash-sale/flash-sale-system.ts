@@ -28,7 +28,8 @@ export interface FlashSaleSystemDeps {
   clock: () => number;
   logger: Logger;
   /** `flashSaleUserRate` (ORDERFLOW_FLASH_SALE_USER_RATE) defaults to DEFAULT_FLASH_SALE_USER_RATE; 0 turns the per-user limit off. */
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'flashSaleRate' | 'seedDemo' | 'seedStock'> & Partial<Pick<Config, 'flashSaleUserRate'>>;
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'flashSaleRate' | 'seedDemo' | 'seedStock'> &
+    Partial<Pick<Config, 'flashSaleUserRate'>>;
   registry: Registry;
   /** The order system's API when it runs in this process: the order creator runs only then. */
   orders?: OrdersForFlashSales;
@@ -71,7 +72,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
   }
   const producer = await deps.mq.producer({ group: 'flash-sale', topics: [Topics.FLASH_SALE_ORDER] });
   const unsent = new Map<string, FlashSaleOrderEvent>();
-  const send = (event: FlashSaleOrderEvent) => producer.send({ topic: Topics.FLASH_SALE_ORDER, keys: [event.ticketId], body: JSON.stringify(event) });
+  const send = (event: FlashSaleOrderEvent) =>
+    producer.send({ topic: Topics.FLASH_SALE_ORDER, keys: [event.ticketId], body: JSON.stringify(event) });
   const ctx: FlashSaleContext = {
     database: deps.database,
     commits: transactionsFor(deps.database),
@@ -85,9 +87,24 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     newTicketId: ticketIds(),
     logger,
     metrics: {
-      requests: new Counter({ name: 'orderflow_flash_sale_requests_total', help: 'Flash-sale purchase requests by result', labelNames: ['result'], registers: [deps.registry] }),
-      dbWrites: new Counter({ name: 'orderflow_flash_sale_db_writes_total', help: 'Database writes made for flash sales, by database', labelNames: ['db'], registers: [deps.registry] }),
-      tickets: new Counter({ name: 'orderflow_flash_sale_tickets_total', help: 'Flash-sale tickets settled, by status', labelNames: ['status'], registers: [deps.registry] }),
+      requests: new Counter({
+        name: 'orderflow_flash_sale_requests_total',
+        help: 'Flash-sale purchase requests by result',
+        labelNames: ['result'],
+        registers: [deps.registry],
+      }),
+      dbWrites: new Counter({
+        name: 'orderflow_flash_sale_db_writes_total',
+        help: 'Database writes made for flash sales, by database',
+        labelNames: ['db'],
+        registers: [deps.registry],
+      }),
+      tickets: new Counter({
+        name: 'orderflow_flash_sale_tickets_total',
+        help: 'Flash-sale tickets settled, by status',
+        labelNames: ['status'],
+        registers: [deps.registry],
+      }),
     },
     async sendOrderMessage(event) {
       try {
@@ -101,7 +118,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
   };
   const closers: (() => Promise<unknown>)[] = [() => gate.close(), async () => gateLease?.close(), () => producer.close()];
   const close = async () => {
-    for (const closer of closers.splice(0).reverse()) await closer().catch((error: Error) => logger.error({ err: error }, 'closing the flash-sale system failed'));
+    for (const closer of closers.splice(0).reverse())
+      await closer().catch((error: Error) => logger.error({ err: error }, 'closing the flash-sale system failed'));
   };
   try {
     if (deps.config.seedDemo) await seedFlashSaleDemo(db, deps.clock(), deps.config.seedStock);
@@ -119,7 +137,11 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     throw error;
   }
   const resender = setInterval(() => {
-    for (const [ticketId, event] of unsent) send(event).then(() => unsent.delete(ticketId), () => undefined);
+    for (const [ticketId, event] of unsent)
+      send(event).then(
+        () => unsent.delete(ticketId),
+        () => undefined,
+      );
   }, RESEND_INTERVAL_MS);
   let recovering = false;
   const recoverer = setInterval(() => {
@@ -170,14 +192,25 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
       if (!SKU_ID_PATTERN.test(sale.skuId)) throw validationFailed([{ path: 'skuId', message: 'is not a SKU id' }]);
       if (sale.endsAt <= sale.startsAt) throw validationFailed([{ path: 'endsAt', message: 'must be after startsAt' }]);
       if (!deps.orders) {
-        throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'the order system does not run in this process: create flash sales through a process that runs it (it checks the SKU and its stock)');
+        throw new AppError(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          'the order system does not run in this process: create flash sales through a process that runs it (it checks the SKU and its stock)',
+        );
       }
       const sku = await deps.orders.findSku(sale.skuId);
       if (!sku) throw notFound('sku', sale.skuId);
       if (sku.available < sale.stock) throw stockInsufficient(sale.skuId, sale.stock, sku.available);
       await db
         .insertInto('flash_sales')
-        .values({ sale_id: sale.id, sku_id: sale.skuId, price_cents: sale.priceCents, stock: sale.stock, starts_at: sale.startsAt, ends_at: sale.endsAt, created_at: now })
+        .values({
+          sale_id: sale.id,
+          sku_id: sale.skuId,
+          price_cents: sale.priceCents,
+          stock: sale.stock,
+          starts_at: sale.startsAt,
+          ends_at: sale.endsAt,
+          created_at: now,
+        })
         .execute();
       await openSale(ctx, sale);
       ctx.sales.set(sale.id, sale);
@@ -207,7 +240,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
       };
     },
     /** Completes admissions a crash interrupted (also run at start-up and every 30 s). */
-    recover: (options: { graceMs: number; queuedWithoutMessage: boolean } = { graceMs: RECOVERY_GRACE_MS, queuedWithoutMessage: true }) => recover(ctx, options),
+    recover: (options: { graceMs: number; queuedWithoutMessage: boolean } = { graceMs: RECOVERY_GRACE_MS, queuedWithoutMessage: true }) =>
+      recover(ctx, options),
     close,
   };
 }

@@ -40,7 +40,9 @@ export function stockGateCases(name: string, harness: GateHarness): void {
     const s = sale(50);
     await gate.open(s, none);
     const users = Array.from({ length: 100 }, (_, i) => `user${i + 1}`);
-    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => gate.admit(s.id, users[i % 100], ticket()).then((r) => ({ user: users[i % 100], r }))));
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => gate.admit(s.id, users[i % 100], ticket()).then((r) => ({ user: users[i % 100], r }))),
+    );
     const admitted = results.filter((x) => x.r.admitted);
     assert.equal(admitted.length, 50);
     assert.equal(new Set(admitted.map((x) => x.user)).size, 50, 'one unit per user');
@@ -73,7 +75,10 @@ export function stockGateCases(name: string, harness: GateHarness): void {
   test(`${name}: opening again keeps the count; the known tickets only seed a gate without state`, async () => {
     const gate = track(await harness.fresh());
     const s = sale(10);
-    await gate.open(s, async () => [{ userId: 'u1', ticketId: 'T1' }, { userId: 'u2', ticketId: 'T2' }]);
+    await gate.open(s, async () => [
+      { userId: 'u1', ticketId: 'T1' },
+      { userId: 'u2', ticketId: 'T2' },
+    ]);
     assert.equal(await gate.remaining(s.id), 8);
     assert.deepEqual(await gate.admit(s.id, 'u1', ticket()), { admitted: false, reason: 'ALREADY_HAS_TICKET', ticketId: 'T1' });
     await gate.admit(s.id, 'u3', ticket());
@@ -96,7 +101,11 @@ export function stockGateCases(name: string, harness: GateHarness): void {
     const tickets = [...first].map(([userId, ticketId]) => ({ userId, ticketId }));
     await gate.open(s, async () => tickets);
     assert.equal(await gate.remaining(s.id), 20);
-    assert.deepEqual(await gate.admit(s.id, 'user7', ticket()), { admitted: false, reason: 'ALREADY_HAS_TICKET', ticketId: first.get('user7') });
+    assert.deepEqual(await gate.admit(s.id, 'user7', ticket()), {
+      admitted: false,
+      reason: 'ALREADY_HAS_TICKET',
+      ticketId: first.get('user7'),
+    });
     const more = await Promise.all(Array.from({ length: 100 }, (_, i) => gate.admit(s.id, `user${31 + i}`, ticket())));
     assert.equal(more.filter((r) => r.admitted).length, 20, 'only the 20 units left are admitted');
     assert.equal((await gate.admissions(s.id)).size, 50);

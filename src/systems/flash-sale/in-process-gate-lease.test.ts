@@ -24,19 +24,29 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('two flash-sale processes with in-process gates on one MySQL database: the second refuses to start, naming the first', { skip: mysql.skip, timeout: 60_000 }, async () => {
+test('two flash-sale processes with in-process gates on one MySQL database: the second refuses to start, naming the first', {
+  skip: mysql.skip,
+  timeout: 60_000,
+}, async () => {
   const mq = await createMessaging({ engine: 'embedded', dataDir: path.join(dir, 'mq') });
   await mq.admin.createTopic({ name: Topics.FLASH_SALE_ORDER, type: 'NORMAL' });
   const start = async () =>
     createFlashSaleSystem({
-      database: await mysql.open<FlashSaleDB>('flash-sale'), mq, clock: Date.now, logger: pino({ level: 'silent' }), registry: new Registry(),
+      database: await mysql.open<FlashSaleDB>('flash-sale'),
+      mq,
+      clock: Date.now,
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
       config: { redisUrl: undefined, redisPrefix: 'unused:', flashSaleRate: 100, seedDemo: true, seedStock: 5 },
     });
   try {
     const first = await start();
     await assert.rejects(start(), (error: unknown) => {
       assert.ok(error instanceof LeaseHeldError);
-      assert.match(error.message, /^the flash-sale system's in-process stock gate \(REDIS_URL unset\) runs in one process only and .+ pid \d+ .+ holds it .*set the same REDIS_URL on every flash-sale process/);
+      assert.match(
+        error.message,
+        /^the flash-sale system's in-process stock gate \(REDIS_URL unset\) runs in one process only and .+ pid \d+ .+ holds it .*set the same REDIS_URL on every flash-sale process/,
+      );
       assert.doesNotMatch(error.message, /\n/);
       return true;
     });

@@ -28,7 +28,11 @@ export const CREATOR_CONCURRENCY = 8;
  * A refusal (no stock left in the order database, unknown user or SKU) fails the ticket with its
  * reason; anything else is retried by the broker, then dead-lettered where it can be replayed.
  */
-export async function startOrderCreator(ctx: FlashSaleContext, orders: OrdersForFlashSales, rate: number): Promise<{ bucket: TokenBucket; close(): Promise<void> }> {
+export async function startOrderCreator(
+  ctx: FlashSaleContext,
+  orders: OrdersForFlashSales,
+  rate: number,
+): Promise<{ bucket: TokenBucket; close(): Promise<void> }> {
   const bucket = new TokenBucket({ rate });
   const consumer: PushConsumer = await ctx.mq.pushConsumer({
     group: Groups.FLASH_SALE_CREATOR,
@@ -45,7 +49,12 @@ export async function startOrderCreator(ctx: FlashSaleContext, orders: OrdersFor
   };
 }
 
-async function createOrder(ctx: FlashSaleContext, orders: OrdersForFlashSales, bucket: TokenBucket, message: MessageView): Promise<ConsumeResult> {
+async function createOrder(
+  ctx: FlashSaleContext,
+  orders: OrdersForFlashSales,
+  bucket: TokenBucket,
+  message: MessageView,
+): Promise<ConsumeResult> {
   const event = JSON.parse(message.body.toString()) as FlashSaleOrderEvent;
   const { db } = ctx.database;
   const ticket = await findTicket(db, event.ticketId);
@@ -54,7 +63,10 @@ async function createOrder(ctx: FlashSaleContext, orders: OrdersForFlashSales, b
     ctx.logger.warn({ ticketId: event.ticketId }, 'flash-sale order message without a ticket: writing the ticket from the message');
     const written = await insertTicket(db, { ticketId: event.ticketId, saleId: event.saleId, userId: event.userId, at: event.admittedAt });
     if (!written && !(await findTicket(db, event.ticketId))) {
-      ctx.logger.error({ ticketId: event.ticketId, userId: event.userId }, 'flash-sale order message for a user who holds another ticket: dropped');
+      ctx.logger.error(
+        { ticketId: event.ticketId, userId: event.userId },
+        'flash-sale order message for a user who holds another ticket: dropped',
+      );
       return 'SUCCESS';
     }
   } else if (ticket.status !== TicketStatus.QUEUED) {

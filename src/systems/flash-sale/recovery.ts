@@ -74,4 +74,11 @@ async function resendQueued(ctx: FlashSaleContext, sale: Sale): Promise<number> 
   return sent;
 }
 
-const event = (sale: Sale, userId: string, ticketId: string, admittedAt: number) => ({ ticketId, saleId: sale.id, userId, skuId: sale.skuId, priceCents: sale.priceCents, admittedAt });
+const event = (sale: Sale, userId: string, ticketId: string, admittedAt: number) => ({
+  ticketId,
+  saleId: sale.id,
+  userId,
+  skuId: sale.skuId,
+  priceCents: sale.priceCents,
+  admittedAt,
+});

@@ -57,7 +57,12 @@ describe('Redis stock gate: Redis going away', { skip: url ? false : 'REDIS_URL 
       assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
       relay.restore();
       const deadline = Date.now() + 10_000;
-      while (!(await gate.ping().then(() => true, () => false))) {
+      while (
+        !(await gate.ping().then(
+          () => true,
+          () => false,
+        ))
+      ) {
         assert.ok(Date.now() < deadline, 'answers again within 10 s');
         await sleep(100);
       }

@@ -62,7 +62,11 @@ export class RedisGate implements StockGate {
       await redis.ping();
     } catch (error) {
       redis.disconnect();
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the flash-sale gate cannot reach Redis at REDIS_URL: ${(error as Error).message}`, { cause: error, retriable: true });
+      throw new AppError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        `the flash-sale gate cannot reach Redis at REDIS_URL: ${(error as Error).message}`,
+        { cause: error, retriable: true },
+      );
     }
     redis.defineCommand('flashSaleAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
     return new RedisGate(redis, options.prefix);
@@ -114,7 +118,9 @@ export class RedisGate implements StockGate {
   /** Fails at once while the connection is down (ioredis would queue the PING until it is back). */
   async ping(): Promise<void> {
     if (this.#redis.status !== 'ready') {
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the flash-sale gate's Redis connection is ${this.#redis.status}`, { retriable: true });
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `the flash-sale gate's Redis connection is ${this.#redis.status}`, {
+        retriable: true,
+      });
     }
     await this.#redis.ping();
   }

@@ -44,7 +44,10 @@ export async function knownAdmissions(db: Kysely<FlashSaleDB>, saleId: string): 
  * Writes the QUEUED ticket of an admitted buyer. Idempotent: recovery and the request may both
  * write it (same id, same buyer); returns false when it already existed.
  */
-export async function insertTicket(db: Kysely<FlashSaleDB>, ticket: { ticketId: string; saleId: string; userId: string; at: number }): Promise<boolean> {
+export async function insertTicket(
+  db: Kysely<FlashSaleDB>,
+  ticket: { ticketId: string; saleId: string; userId: string; at: number },
+): Promise<boolean> {
   return insertIgnoreDuplicate(
     db.insertInto('flash_sale_tickets').values({
       ticket_id: ticket.ticketId,
@@ -68,7 +71,11 @@ export async function settleTicket(
 ): Promise<boolean> {
   const patch = outcome.status === TicketStatus.ORDERED ? { order_id: outcome.orderId } : { reason: outcome.reason.slice(0, 255) };
   const changed = await guardedUpdate(
-    db.updateTable('flash_sale_tickets').set({ status: outcome.status, updated_at: at, ...patch }).where('ticket_id', '=', ticketId).where('status', '=', TicketStatus.QUEUED),
+    db
+      .updateTable('flash_sale_tickets')
+      .set({ status: outcome.status, updated_at: at, ...patch })
+      .where('ticket_id', '=', ticketId)
+      .where('status', '=', TicketStatus.QUEUED),
   );
   return changed === 1;
 }

@@ -3,7 +3,15 @@ import type { TicketStatus } from './states.js';
 
 /** The flash-sale system's own tables. Times are epoch ms (BIGINT), money integer cents. */
 export interface FlashSaleDB {
-  flash_sales: { sale_id: string; sku_id: string; price_cents: number; stock: number; starts_at: number; ends_at: number; created_at: number };
+  flash_sales: {
+    sale_id: string;
+    sku_id: string;
+    price_cents: number;
+    stock: number;
+    starts_at: number;
+    ends_at: number;
+    created_at: number;
+  };
   /** One per admitted buyer; `(sale_id, user_id)` is unique: one unit per user per sale, whatever the gate says. */
   flash_sale_tickets: {
     ticket_id: string;
@@ -45,7 +53,12 @@ export const flashSaleMigrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('flash_sale_tickets_sale_user').on('flash_sale_tickets').columns(['sale_id', 'user_id']).unique().execute();
+      await db.schema
+        .createIndex('flash_sale_tickets_sale_user')
+        .on('flash_sale_tickets')
+        .columns(['sale_id', 'user_id'])
+        .unique()
+        .execute();
     },
   },
 };

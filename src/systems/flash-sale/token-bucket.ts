@@ -31,7 +31,8 @@ export class TokenBucket {
     const { rate } = options;
     if (!Number.isInteger(rate) || rate < 1) throw new RangeError(`rate must be a whole number of tokens per second ≥ 1, not ${rate}`);
     const burst = options.burst ?? Math.max(1, Math.floor(rate / 20));
-    if (!Number.isInteger(burst) || burst < 1 || burst > rate) throw new RangeError(`burst must be a whole number from 1 to the rate (${rate}), not ${burst}`);
+    if (!Number.isInteger(burst) || burst < 1 || burst > rate)
+      throw new RangeError(`burst must be a whole number from 1 to the rate (${rate}), not ${burst}`);
     this.rate = rate;
     this.burst = burst;
     this.#refillPerMs = Math.max(1, rate - burst) / 1_000;

@@ -63,7 +63,15 @@ async function setup(open: (system: string) => Promise<Database<OrderDB>>, syste
       }
       return new Map(ids.map((id) => [id, steps.length + 1]));
     },
-    outboxSize: async () => Number((await database.db.selectFrom('order_outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    outboxSize: async () =>
+      Number(
+        (
+          await database.db
+            .selectFrom('order_outbox')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
     async close() {
       await mq.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -105,7 +113,16 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
         assert.deepEqual(assertComplete(t.received, expected), { duplicates: 0 });
         const paid = t.received.find((r) => r.orderId === 'A-2' && r.seq === 2);
         assert.deepEqual(paid, {
-          orderId: 'A-2', seq: 2, from: 'WAIT_PAY', to: 'PAID', at: T0 + 1, userId: 'u1', totalCents: 102, tag: 'PAID', keys: ['A-2'], messageGroup: 'A-2',
+          orderId: 'A-2',
+          seq: 2,
+          from: 'WAIT_PAY',
+          to: 'PAID',
+          at: T0 + 1,
+          userId: 'u1',
+          totalCents: 102,
+          tag: 'PAID',
+          keys: ['A-2'],
+          messageGroup: 'A-2',
         });
         assert.equal(await t.outboxSize(), 0);
       } finally {

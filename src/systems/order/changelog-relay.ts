@@ -47,6 +47,13 @@ export async function publishOutbox(database: Database<OrderDB>, producer: Pick<
   if (rows.length === 0) return 0;
   await producer.sendBatch(rows.map(changelogMessage));
   // Only now that the broker has them: deleting first could lose changes in a crash.
-  await db.deleteFrom('order_outbox').where('id', 'in', rows.map((row) => row.id)).execute();
+  await db
+    .deleteFrom('order_outbox')
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
   return rows.length;
 }

@@ -57,7 +57,9 @@ export async function markShipped(ctx: OrderContext, orderId: string, trackingNo
   // it was paid in between, and the second update wins or another report did.
   for (let round = 0; round < 2; round++) {
     // A transaction: the status, its history row and its changelog outbox row commit together.
-    const won = await ctx.transact((trx) => transition(trx, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`));
+    const won = await ctx.transact((trx) =>
+      transition(trx, orderId, OrderStatus.PAID, OrderStatus.SHIPPED, ctx.clock(), { tracking_no: trackingNo }, `tracking ${trackingNo}`),
+    );
     if (won) {
       ctx.wakeRelays();
       return { orderId, status: OrderStatus.SHIPPED, trackingNo, alreadyShipped: false };
@@ -66,11 +68,16 @@ export async function markShipped(ctx: OrderContext, orderId: string, trackingNo
     if (!order) throw notFound('order', orderId);
     if (order.tracking_no !== null) {
       if (order.tracking_no !== trackingNo) {
-        throw new AppError(ErrorCode.CONFLICT, `order '${orderId}' was shipped under another tracking number`, { details: { orderId, trackingNo: order.tracking_no } });
+        throw new AppError(ErrorCode.CONFLICT, `order '${orderId}' was shipped under another tracking number`, {
+          details: { orderId, trackingNo: order.tracking_no },
+        });
       }
       return { orderId, status: order.status, trackingNo, alreadyShipped: true };
     }
     assertTransition(orderId, order.status, OrderStatus.SHIPPED);
   }
-  throw new AppError(ErrorCode.CONFLICT, `order '${orderId}' changed while its shipment was being recorded: report it again`, { details: { orderId }, retriable: true });
+  throw new AppError(ErrorCode.CONFLICT, `order '${orderId}' changed while its shipment was being recorded: report it again`, {
+    details: { orderId },
+    retriable: true,
+  });
 }

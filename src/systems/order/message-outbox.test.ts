@@ -26,8 +26,20 @@ async function setup(database: Database<OrderDB>) {
   for (const [name, type] of Object.entries(TYPES)) await mq.admin.createTopic({ name, type });
   const producer = await mq.producer({ transactionChecker: () => 'COMMIT' });
   const received: MessageView[] = [];
-  await mq.pushConsumer({ group: 'outbox-test', subscriptions: { paid: '*', refund: '*', timeout: '*' }, listener: (m) => (received.push(m), 'SUCCESS') });
-  const rows = async () => Number((await database.db.selectFrom('order_messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  await mq.pushConsumer({
+    group: 'outbox-test',
+    subscriptions: { paid: '*', refund: '*', timeout: '*' },
+    listener: (m) => (received.push(m), 'SUCCESS'),
+  });
+  const rows = async () =>
+    Number(
+      (
+        await database.db
+          .selectFrom('order_messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return {
     producer,
     received,
@@ -89,13 +101,22 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
         };
         await assert.rejects(t.publish(down), /broker down/);
         assert.equal(await t.rows(), 4, 'nothing deleted when the send failed');
-        const relay = startOutboxRelay({ what: 'test messages', logger: silent, pollMs: 10, publishRound: (limit) => publishMessageOutbox(database, t.producer, (topic) => TYPES[topic], limit) });
+        const relay = startOutboxRelay({
+          what: 'test messages',
+          logger: silent,
+          pollMs: 10,
+          publishRound: (limit) => publishMessageOutbox(database, t.producer, (topic) => TYPES[topic], limit),
+        });
         try {
           assert.ok(await waitUntil(() => t.received.length >= 4, 5_000), `received ${t.received.length}`);
         } finally {
           await relay.close();
         }
-        assert.deepEqual(t.received.filter((m) => m.topic === 'paid').map((m) => m.body.toString()), ['0', '1', '2'], 'in the order queued');
+        assert.deepEqual(
+          t.received.filter((m) => m.topic === 'paid').map((m) => m.body.toString()),
+          ['0', '1', '2'],
+          'in the order queued',
+        );
         assert.equal(t.received.filter((m) => m.topic === 'refund').length, 1);
         assert.equal(await t.rows(), 0);
       } finally {

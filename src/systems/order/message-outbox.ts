@@ -114,12 +114,26 @@ export async function publishMessageOutbox(
       await producer.sendBatch(messages);
     }
     // Only now that the broker has them: deleting first could lose messages in a crash.
-    await db.deleteFrom('order_messages').where('id', 'in', topicRows.map((row) => row.id)).execute();
+    await db
+      .deleteFrom('order_messages')
+      .where(
+        'id',
+        'in',
+        topicRows.map((row) => row.id),
+      )
+      .execute();
   }
   return rows.length;
 }
 
-function toMessage(row: { topic: string; tag: string | null; keys: string; message_group: string | null; deliver_at: number | null; body: string }): Message {
+function toMessage(row: {
+  topic: string;
+  tag: string | null;
+  keys: string;
+  message_group: string | null;
+  deliver_at: number | null;
+  body: string;
+}): Message {
   const message: Message = { topic: row.topic, keys: JSON.parse(row.keys) as string[], body: row.body };
   if (row.tag !== null) message.tag = row.tag;
   if (row.message_group !== null) message.messageGroup = row.message_group;

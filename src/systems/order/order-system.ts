@@ -39,7 +39,10 @@ export interface OrderSystemDeps {
   mq: Messaging;
   clock: () => number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers' | 'seedPassword' | 'demo'>;
+  config: Pick<
+    Config,
+    'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers' | 'seedPassword' | 'demo'
+  >;
   coupons: CouponsForOrders;
   registry: Registry;
 }
@@ -172,7 +175,8 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
         }),
       );
       const messages: MessageTrace[] = [];
-      for (const topic of [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG]) messages.push(...(await deps.mq.admin.findMessagesByKey(topic, orderId)));
+      for (const topic of [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG])
+        messages.push(...(await deps.mq.admin.findMessagesByKey(topic, orderId)));
       return { ...order, refund: await refundView(ctx, orderId), downstream, messages };
     },
     /** Wiring done by the composition root once every system exists. */

@@ -54,7 +54,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollMs = options.pollMs ?? DEFAULT_RELAY_POLL_MS;
   const batchSize = options.batchSize ?? DEFAULT_RELAY_BATCH;
   if (!(pollMs > 0)) throw new AppError(ErrorCode.BAD_REQUEST, `pollMs must be greater than 0 (got ${pollMs})`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppError(ErrorCode.BAD_REQUEST, `batchSize must be a whole number greater than 0 (got ${batchSize})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new AppError(ErrorCode.BAD_REQUEST, `batchSize must be a whole number greater than 0 (got ${batchSize})`);
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

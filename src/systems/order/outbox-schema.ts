@@ -52,7 +52,10 @@ export const outboxMigration: Migration = {
  */
 export const historySeqMigration: Migration = {
   async up(db) {
-    await db.schema.alterTable('orders').addColumn('history_seq', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema
+      .alterTable('orders')
+      .addColumn('history_seq', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
     await sql`
       UPDATE orders SET history_seq = (SELECT max(h.seq) FROM order_history h WHERE h.order_id = orders.order_id)
       WHERE EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = orders.order_id)`.execute(db);

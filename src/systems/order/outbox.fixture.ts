@@ -12,8 +12,18 @@ export async function placeTestOrder(database: Database<OrderDB>, orderId: strin
     await trx
       .insertInto('orders')
       .values({
-        order_id: orderId, user_id: userId, phone: '+1555', status: OrderStatus.WAIT_PAY, total_cents: totalCents, discount_cents: 0,
-        coupon_id: null, payment_id: null, tracking_no: null, pay_deadline: T0 + 60_000, created_at: T0, updated_at: T0,
+        order_id: orderId,
+        user_id: userId,
+        phone: '+1555',
+        status: OrderStatus.WAIT_PAY,
+        total_cents: totalCents,
+        discount_cents: 0,
+        coupon_id: null,
+        payment_id: null,
+        tracking_no: null,
+        pay_deadline: T0 + 60_000,
+        created_at: T0,
+        updated_at: T0,
       })
       .execute();
     await addHistory(trx, orderId, null, OrderStatus.WAIT_PAY, T0, null);
@@ -21,5 +31,9 @@ export async function placeTestOrder(database: Database<OrderDB>, orderId: strin
 }
 
 export const outboxOf = (database: Database<OrderDB>, orderId: string) =>
-  database.db.selectFrom('order_outbox').select(['order_id', 'seq', 'from_status', 'to_status', 'at', 'user_id', 'total_cents']).where('order_id', '=', orderId).orderBy('id').execute();
-
+  database.db
+    .selectFrom('order_outbox')
+    .select(['order_id', 'seq', 'from_status', 'to_status', 'at', 'user_id', 'total_cents'])
+    .where('order_id', '=', orderId)
+    .orderBy('id')
+    .execute();

@@ -11,7 +11,8 @@ import { addHistory, transition } from './repository.js';
 import { type OrderDB, orderMigrations } from './schema.js';
 import { OrderStatus } from './states.js';
 
-const clean = <T extends Record<string, unknown>>(rows: T[]) => rows.map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at), total_cents: Number(r.total_cents) }));
+const clean = <T extends Record<string, unknown>>(rows: T[]) =>
+  rows.map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at), total_cents: Number(r.total_cents) }));
 
 for (const target of dbTestTargets(process.env.MYSQL_URL)) {
   describe(`order outbox on ${target.dialect}`, { skip: target.skip }, () => {
@@ -24,7 +25,9 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
 
     it('placing and a transition each queue their change, with the seq of their history row and the order total', async () => {
       await placeTestOrder(database, 'O-1', 4_990, 'user7');
-      const won = await database.db.transaction().execute((trx) => transition(trx, 'O-1', OrderStatus.WAIT_PAY, OrderStatus.PAID, T0 + 5, { payment_id: 'P-1' }));
+      const won = await database.db
+        .transaction()
+        .execute((trx) => transition(trx, 'O-1', OrderStatus.WAIT_PAY, OrderStatus.PAID, T0 + 5, { payment_id: 'P-1' }));
       assert.equal(won, true);
       assert.deepEqual(clean(await outboxOf(database, 'O-1')), [
         { order_id: 'O-1', seq: 1, from_status: null, to_status: 'WAIT_PAY', at: T0, user_id: 'user7', total_cents: 4_990 },
@@ -45,16 +48,23 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       assert.equal(order.status, OrderStatus.WAIT_PAY);
       const history = await database.db.selectFrom('order_history').select('seq').where('order_id', '=', 'O-2').execute();
       assert.equal(history.length, 1);
-      assert.deepEqual((await outboxOf(database, 'O-2')).map((r) => r.to_status), ['WAIT_PAY']);
+      assert.deepEqual(
+        (await outboxOf(database, 'O-2')).map((r) => r.to_status),
+        ['WAIT_PAY'],
+      );
     });
 
     it('a lost race queues nothing: only the winning transition is published', async () => {
       await placeTestOrder(database, 'O-3');
-      const race = (to: OrderStatus) => database.db.transaction().execute((trx) => transition(trx, 'O-3', OrderStatus.WAIT_PAY, to, T0 + 2));
+      const race = (to: OrderStatus) =>
+        database.db.transaction().execute((trx) => transition(trx, 'O-3', OrderStatus.WAIT_PAY, to, T0 + 2));
       const won = await Promise.all([race(OrderStatus.PAID), race(OrderStatus.CLOSED)]);
       assert.deepEqual(won.filter(Boolean).length, 1);
       const rows = await outboxOf(database, 'O-3');
-      assert.deepEqual(rows.map((r) => Number(r.seq)), [1, 2]);
+      assert.deepEqual(
+        rows.map((r) => Number(r.seq)),
+        [1, 2],
+      );
       assert.equal(rows[1].to_status, won[0] ? 'PAID' : 'CLOSED');
     });
 
@@ -73,8 +83,18 @@ for (const target of dbTestTargets(process.env.MYSQL_URL)) {
       await old.db
         .insertInto('orders')
         .values({
-          order_id: 'O-old', user_id: 'u9', phone: '+1555', status: OrderStatus.PAID, total_cents: 700, discount_cents: 0,
-          coupon_id: null, payment_id: 'P', tracking_no: null, pay_deadline: T0, created_at: T0, updated_at: T0,
+          order_id: 'O-old',
+          user_id: 'u9',
+          phone: '+1555',
+          status: OrderStatus.PAID,
+          total_cents: 700,
+          discount_cents: 0,
+          coupon_id: null,
+          payment_id: 'P',
+          tracking_no: null,
+          pay_deadline: T0,
+          created_at: T0,
+          updated_at: T0,
         })
         .execute();
       await old.db

@@ -13,10 +13,17 @@ import { internalError } from '../../errors.js';
  * happened is lost. One INSERT … SELECT of the order's own row (its history_seq, user
  * and total), which the transaction already holds: the pay path pays one statement more, no read.
  */
-export async function writeOutbox(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number): Promise<void> {
+export async function writeOutbox(
+  db: Transaction<OrderDB>,
+  orderId: string,
+  from: OrderStatus | null,
+  to: OrderStatus,
+  at: number,
+): Promise<void> {
   const result = await insertOutbox(db, { orderId, from, to, at });
   // No order row means nothing was queued: refuse, so the caller's transaction rolls back instead of committing an unpublished change.
-  if (changedRows(result) !== 1) throw internalError(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`, { orderId });
+  if (changedRows(result) !== 1)
+    throw internalError(`order ${orderId} not found: its change ${from} → ${to} cannot be queued for the change stream`, { orderId });
 }
 
 // On every status change (the pay path among them): built once, see src/db/prepared-query.ts.
@@ -27,7 +34,15 @@ const insertOutbox = preparedQuery<OrderDB, { orderId: string; from: OrderStatus
     .expression((eb) =>
       eb
         .selectFrom('orders')
-        .select(['order_id', 'history_seq', eb.val(param('from')).as('from_status'), eb.val(param('to')).as('to_status'), eb.val(param('at')).as('at'), 'user_id', 'total_cents'])
+        .select([
+          'order_id',
+          'history_seq',
+          eb.val(param('from')).as('from_status'),
+          eb.val(param('to')).as('to_status'),
+          eb.val(param('at')).as('at'),
+          'user_id',
+          'total_cents',
+        ])
         .where('order_id', '=', param('orderId')),
     ),
 );
@@ -45,5 +60,11 @@ export function changelogMessage(row: OutboxRow): Message {
     userId: row.user_id,
     totalCents: Number(row.total_cents),
   };
-  return { topic: Topics.ORDER_CHANGELOG, tag: row.to_status, keys: [row.order_id], messageGroup: row.order_id, body: JSON.stringify(event) };
+  return {
+    topic: Topics.ORDER_CHANGELOG,
+    tag: row.to_status,
+    keys: [row.order_id],
+    messageGroup: row.order_id,
+    body: JSON.stringify(event),
+  };
 }

@@ -36,20 +36,18 @@ export async function payOrder(ctx: OrderContext, userId: string, orderId: strin
     for (const handle of ctx.inline) await handle(event);
   } else if (ctx.config.orderMessages === 'outbox') {
     // The message is a row of the same transaction: the broker is not on the pay's path at all.
-    if (!(await markPaid(ctx, event, paidMessage(event)))) return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
+    if (!(await markPaid(ctx, event, paidMessage(event))))
+      return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
   } else {
     let failure: unknown;
-    const result = await ctx.producer().sendInTransaction(
-      paidMessage(event),
-      async (): Promise<TransactionResolution> => {
-        try {
-          return (await markPaid(ctx, event)) ? 'COMMIT' : 'ROLLBACK';
-        } catch (error) {
-          failure = error; // the local transaction rolled back: so does the message
-          return 'ROLLBACK';
-        }
-      },
-    );
+    const result = await ctx.producer().sendInTransaction(paidMessage(event), async (): Promise<TransactionResolution> => {
+      try {
+        return (await markPaid(ctx, event)) ? 'COMMIT' : 'ROLLBACK';
+      } catch (error) {
+        failure = error; // the local transaction rolled back: so does the message
+        return 'ROLLBACK';
+      }
+    });
     if (failure) throw failure;
     if (result.resolution !== 'COMMIT') return alreadyPaid((await findOrder(ctx.database.db, orderId)) as OrderRow, payment);
   }
@@ -76,7 +74,12 @@ async function markPaid(ctx: OrderContext, event: OrderPaidEvent, outboxMessage?
   const won = await ctx.transact(async (trx) => {
     const won = await transition(trx, event.orderId, OrderStatus.WAIT_PAY, OrderStatus.PAID, event.paidAt, { payment_id: event.paymentId });
     if (!won) return false;
-    await settleReservation(trx, event.orderId, 'sold', event.items.map((i) => ({ sku_id: i.skuId, quantity: i.quantity })));
+    await settleReservation(
+      trx,
+      event.orderId,
+      'sold',
+      event.items.map((i) => ({ sku_id: i.skuId, quantity: i.quantity })),
+    );
     if (outboxMessage) await queueMessage(trx, outboxMessage, event.paidAt);
     return true;
   });

@@ -75,7 +75,10 @@ export async function placeFlashSaleOrder(ctx: OrderContext, input: FlashSaleOrd
           updated_at: now,
         })
         .execute();
-      await trx.insertInto('order_items').values({ order_id: orderId, sku_id: input.skuId, quantity: 1, price_cents: input.priceCents }).execute();
+      await trx
+        .insertInto('order_items')
+        .values({ order_id: orderId, sku_id: input.skuId, quantity: 1, price_cents: input.priceCents })
+        .execute();
       await addHistory(trx, orderId, null, OrderStatus.WAIT_PAY, now, `flash sale ticket ${input.ticketId}`);
       if (timeout && ctx.config.orderMessages === 'outbox') await queueMessage(trx, timeout, now);
     });

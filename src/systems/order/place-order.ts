@@ -32,7 +32,15 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
   const items = mergeItems(input.items);
   const user = (await selectPhone(db, { userId: input.userId })).rows[0];
   if (!user) throw notFound('user', input.userId);
-  const skus = await db.selectFrom('skus').select(['sku_id', 'price_cents']).where('sku_id', 'in', items.map((i) => i.skuId)).execute();
+  const skus = await db
+    .selectFrom('skus')
+    .select(['sku_id', 'price_cents'])
+    .where(
+      'sku_id',
+      'in',
+      items.map((i) => i.skuId),
+    )
+    .execute();
   const price = new Map(skus.map((s) => [s.sku_id, Number(s.price_cents)]));
   for (const item of items) if (!price.has(item.skuId)) throw notFound('sku', item.skuId);
   const subtotal = items.reduce((sum, i) => sum + (price.get(i.skuId) as number) * i.quantity, 0);
@@ -47,7 +55,14 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
     await ctx.transact(async (trx) => {
       for (const item of [...items].sort((a, b) => a.skuId.localeCompare(b.skuId))) await reserveStock(trx, item.skuId, item.quantity);
       await insertOrder(trx, {
-        orderId, userId: input.userId, phone: user.phone, total: subtotal - discount, discount, couponId: input.couponId ?? null, payDeadline, now,
+        orderId,
+        userId: input.userId,
+        phone: user.phone,
+        total: subtotal - discount,
+        discount,
+        couponId: input.couponId ?? null,
+        payDeadline,
+        now,
       });
       for (const i of items) await insertItem(trx, { orderId, skuId: i.skuId, quantity: i.quantity, price: price.get(i.skuId) as number });
       await addHistory(trx, orderId, null, OrderStatus.WAIT_PAY, now, null);
@@ -55,41 +70,71 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
       if (timeout && ctx.config.orderMessages === 'outbox') await queueMessage(trx, timeout, now);
     });
   } catch (error) {
-    if (input.couponId) await ctx.coupons.release(orderId).catch((e) => ctx.logger.error({ err: e, orderId }, 'releasing the coupon of a failed order failed'));
+    if (input.couponId)
+      await ctx.coupons
+        .release(orderId)
+        .catch((e) => ctx.logger.error({ err: e, orderId }, 'releasing the coupon of a failed order failed'));
     throw error;
   }
   ctx.wakeRelays();
   ctx.metrics.ordersPlaced.inc();
-  return { orderId, status: OrderStatus.WAIT_PAY, payDeadline: new Date(payDeadline).toISOString(), totalCents: subtotal - discount, discountCents: discount };
+  return {
+    orderId,
+    status: OrderStatus.WAIT_PAY,
+    payDeadline: new Date(payDeadline).toISOString(),
+    totalCents: subtotal - discount,
+    discountCents: discount,
+  };
 }
 
 /** The delayed `order_timeout` message that closes the order at its pay deadline; none when closing scans (ORDERFLOW_CLOSE=scan). */
 export function timeoutMessage(ctx: OrderContext, orderId: string, payDeadline: number): QueuedMessage | undefined {
   if (ctx.config.close !== 'delay') return undefined;
-  return { topic: Topics.ORDER_TIMEOUT, tag: Tags.TIMEOUT, keys: [orderId], body: JSON.stringify({ orderId, payDeadline }), deliverAt: payDeadline };
+  return {
+    topic: Topics.ORDER_TIMEOUT,
+    tag: Tags.TIMEOUT,
+    keys: [orderId],
+    body: JSON.stringify({ orderId, payDeadline }),
+    deliverAt: payDeadline,
+  };
 }
 
 // Placing runs these for every order: built once, see src/db/prepared-query.ts.
-const selectPhone = preparedQuery<OrderDB, { userId: string }, { phone: string }>((db, param) => db.selectFrom('users').select('phone').where('user_id', '=', param('userId')));
-const insertOrder = preparedQuery<OrderDB, { orderId: string; userId: string; phone: string; total: number; discount: number; couponId: string | null; payDeadline: number; now: number }>(
-  (db, param) =>
-    db.insertInto('orders').values({
-      order_id: param('orderId'),
-      user_id: param('userId'),
-      phone: param('phone'),
-      status: OrderStatus.WAIT_PAY,
-      total_cents: param('total'),
-      discount_cents: param('discount'),
-      coupon_id: param('couponId'),
-      payment_id: null,
-      tracking_no: null,
-      pay_deadline: param('payDeadline'),
-      created_at: param('now'),
-      updated_at: param('now'),
-    }),
+const selectPhone = preparedQuery<OrderDB, { userId: string }, { phone: string }>((db, param) =>
+  db.selectFrom('users').select('phone').where('user_id', '=', param('userId')),
+);
+const insertOrder = preparedQuery<
+  OrderDB,
+  {
+    orderId: string;
+    userId: string;
+    phone: string;
+    total: number;
+    discount: number;
+    couponId: string | null;
+    payDeadline: number;
+    now: number;
+  }
+>((db, param) =>
+  db.insertInto('orders').values({
+    order_id: param('orderId'),
+    user_id: param('userId'),
+    phone: param('phone'),
+    status: OrderStatus.WAIT_PAY,
+    total_cents: param('total'),
+    discount_cents: param('discount'),
+    coupon_id: param('couponId'),
+    payment_id: null,
+    tracking_no: null,
+    pay_deadline: param('payDeadline'),
+    created_at: param('now'),
+    updated_at: param('now'),
+  }),
 );
 const insertItem = preparedQuery<OrderDB, { orderId: string; skuId: string; quantity: number; price: number }>((db, param) =>
-  db.insertInto('order_items').values({ order_id: param('orderId'), sku_id: param('skuId'), quantity: param('quantity'), price_cents: param('price') }),
+  db
+    .insertInto('order_items')
+    .values({ order_id: param('orderId'), sku_id: param('skuId'), quantity: param('quantity'), price_cents: param('price') }),
 );
 
 function mergeItems(items: PlaceOrderInput['items']): PlaceOrderInput['items'] {

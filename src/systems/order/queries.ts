@@ -55,7 +55,10 @@ export async function listOrders(ctx: OrderContext, query: { userId: string; sta
     .where('user_id', '=', query.userId);
   if (query.status) q = q.where('status', '=', query.status);
   if (query.cursor) q = q.where('order_id', '<', query.cursor);
-  const rows = await q.orderBy('order_id', 'desc').limit(query.limit + 1).execute();
+  const rows = await q
+    .orderBy('order_id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
   const page = rows.slice(0, query.limit);
   return {
     orders: page.map((o) => ({

@@ -63,22 +63,24 @@ async function requestRefund(ctx: OrderContext, from: OrderStatus, event: OrderR
   // With the message outbox the message is a row of the local transaction itself (see pay-order.ts).
   if (ctx.config.orderMessages === 'outbox') return markRefunding(ctx, from, event, message);
   let failure: unknown;
-  const result = await ctx.producer().sendInTransaction(
-    message,
-    async (): Promise<TransactionResolution> => {
-      try {
-        return (await markRefunding(ctx, from, event)) ? 'COMMIT' : 'ROLLBACK';
-      } catch (error) {
-        failure = error; // the local transaction rolled back: so does the message
-        return 'ROLLBACK';
-      }
-    },
-  );
+  const result = await ctx.producer().sendInTransaction(message, async (): Promise<TransactionResolution> => {
+    try {
+      return (await markRefunding(ctx, from, event)) ? 'COMMIT' : 'ROLLBACK';
+    } catch (error) {
+      failure = error; // the local transaction rolled back: so does the message
+      return 'ROLLBACK';
+    }
+  });
   if (failure) throw failure;
   return result.resolution === 'COMMIT';
 }
 
-async function markRefunding(ctx: OrderContext, from: OrderStatus, event: OrderRefundEvent, outboxMessage?: QueuedMessage): Promise<boolean> {
+async function markRefunding(
+  ctx: OrderContext,
+  from: OrderStatus,
+  event: OrderRefundEvent,
+  outboxMessage?: QueuedMessage,
+): Promise<boolean> {
   const note = `refund ${event.refundId} requested${event.reason ? `: ${event.reason}` : ''}`.slice(0, REFUND_TEXT_MAX);
   const won = await ctx.transact(async (trx) => {
     if (!(await transition(trx, event.orderId, from, OrderStatus.REFUNDING, event.requestedAt, {}, note))) return false;
@@ -103,7 +105,11 @@ async function markRefunding(ctx: OrderContext, from: OrderStatus, event: OrderR
 }
 
 async function accepted(ctx: OrderContext, order: OrderRow): Promise<RefundAnswer> {
-  const refund = await ctx.database.db.selectFrom('order_refunds').select('refund_id').where('order_id', '=', order.order_id).executeTakeFirst();
+  const refund = await ctx.database.db
+    .selectFrom('order_refunds')
+    .select('refund_id')
+    .where('order_id', '=', order.order_id)
+    .executeTakeFirst();
   if (!refund) throw internalError(`order ${order.order_id} is ${order.status} without a refund record`); // a bug: they commit together
   return { orderId: order.order_id, status: order.status, refundId: refund.refund_id };
 }

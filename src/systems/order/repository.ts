@@ -15,7 +15,9 @@ export function newOrderId(now: number): string {
 }
 
 // The statements of placing, paying and shipping (the hot path) are built once (preparedQuery): see src/db/prepared-query.ts.
-const selectOrder = preparedQuery<OrderDB, { orderId: string }, OrderRow>((db, param) => db.selectFrom('orders').selectAll().where('order_id', '=', param('orderId')));
+const selectOrder = preparedQuery<OrderDB, { orderId: string }, OrderRow>((db, param) =>
+  db.selectFrom('orders').selectAll().where('order_id', '=', param('orderId')),
+);
 const selectItems = preparedQuery<OrderDB, { orderId: string }, { sku_id: string; quantity: number; price_cents: number }>((db, param) =>
   db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', param('orderId')),
 );
@@ -29,7 +31,14 @@ export async function findItems(db: OrderTx, orderId: string): Promise<{ sku_id:
   return (await selectItems(db, { orderId })).rows;
 }
 
-type TransitionParams = { orderId: string; from: OrderStatus; to: OrderStatus; at: number; payment_id: string | null; tracking_no: string | null };
+type TransitionParams = {
+  orderId: string;
+  from: OrderStatus;
+  to: OrderStatus;
+  at: number;
+  payment_id: string | null;
+  tracking_no: string | null;
+};
 type PatchedColumn = 'payment_id' | 'tracking_no';
 const PATCHABLE: readonly PatchedColumn[] = ['payment_id', 'tracking_no'];
 /** One prepared UPDATE per set of patched columns, all four built up front: none, payment_id, tracking_no, both. */
@@ -39,7 +48,12 @@ const TRANSITION_QUERIES: ReadonlyMap<string, ReturnType<typeof preparedQuery<Or
     preparedQuery<OrderDB, TransitionParams>((db, param) =>
       db
         .updateTable('orders')
-        .set((eb) => ({ status: param('to'), updated_at: param('at'), history_seq: eb('history_seq', '+', 1), ...Object.fromEntries(patched.map((column) => [column, param(column)])) }))
+        .set((eb) => ({
+          status: param('to'),
+          updated_at: param('at'),
+          history_seq: eb('history_seq', '+', 1),
+          ...Object.fromEntries(patched.map((column) => [column, param(column)])),
+        }))
         .where('order_id', '=', param('orderId'))
         .where('status', '=', param('from')),
     ),
@@ -66,7 +80,14 @@ export async function transition(
   note: string | null = null,
 ): Promise<boolean> {
   const patched = PATCHABLE.filter((column) => patch[column] !== undefined);
-  const result = await transitionQuery(patched)(db, { orderId, from, to, at, payment_id: patch.payment_id ?? null, tracking_no: patch.tracking_no ?? null });
+  const result = await transitionQuery(patched)(db, {
+    orderId,
+    from,
+    to,
+    at,
+    payment_id: patch.payment_id ?? null,
+    tracking_no: patch.tracking_no ?? null,
+  });
   if (changedRows(result) !== 1) return false;
   await addHistory(db, orderId, from, to, at, note);
   return true;
@@ -82,19 +103,36 @@ export async function transition(
  * history table, whose range locks on MySQL (INSERT … SELECT MAX(seq) locks neighbouring orders'
  * rows and gaps) deadlocked placing against cancelling, stock being locked in the opposite order.
  */
-export async function addHistory(db: Transaction<OrderDB>, orderId: string, from: OrderStatus | null, to: OrderStatus, at: number, note: string | null): Promise<void> {
+export async function addHistory(
+  db: Transaction<OrderDB>,
+  orderId: string,
+  from: OrderStatus | null,
+  to: OrderStatus,
+  at: number,
+  note: string | null,
+): Promise<void> {
   await insertHistory(db, { orderId, from, to, at, note });
   await writeOutbox(db, orderId, from, to, at);
 }
 
-const insertHistory = preparedQuery<OrderDB, { orderId: string; from: OrderStatus | null; to: OrderStatus; at: number; note: string | null }>((db, param) =>
+const insertHistory = preparedQuery<
+  OrderDB,
+  { orderId: string; from: OrderStatus | null; to: OrderStatus; at: number; note: string | null }
+>((db, param) =>
   db
     .insertInto('order_history')
     .columns(['order_id', 'seq', 'from_status', 'to_status', 'at', 'note'])
     .expression((eb) =>
       eb
         .selectFrom('orders')
-        .select(['order_id', 'history_seq', eb.val(param('from')).as('from_status'), eb.val(param('to')).as('to_status'), eb.val(param('at')).as('at'), eb.val(param('note')).as('note')])
+        .select([
+          'order_id',
+          'history_seq',
+          eb.val(param('from')).as('from_status'),
+          eb.val(param('to')).as('to_status'),
+          eb.val(param('at')).as('at'),
+          eb.val(param('note')).as('note'),
+        ])
         .where('order_id', '=', param('orderId')),
     ),
 );
@@ -141,7 +179,8 @@ export async function settleReservation(
   const items = known ?? (await findItems(db, orderId));
   for (const { sku_id, quantity } of items) {
     const result = await settle[outcome](db, { skuId: sku_id, quantity: Number(quantity) });
-    if (changedRows(result) !== 1) throw internalError(`stock of ${sku_id} has less reserved than order ${orderId} holds`, { skuId: sku_id, orderId });
+    if (changedRows(result) !== 1)
+      throw internalError(`stock of ${sku_id} has less reserved than order ${orderId} holds`, { skuId: sku_id, orderId });
   }
 }
 

@@ -34,8 +34,12 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }):
   };
   return [
     route({
-      method: 'POST', url: '/auth/login', auth: 'none', tags: ['auth'],
-      summary: 'Log in: a bearer token for the user; 429 RATE_LIMITED with Retry-After past the attempts a minute allowed per user and per address',
+      method: 'POST',
+      url: '/auth/login',
+      auth: 'none',
+      tags: ['auth'],
+      summary:
+        'Log in: a bearer token for the user; 429 RATE_LIMITED with Retry-After past the attempts a minute allowed per user and per address',
       schema: { body: LoginBody, response: { 200: z.object({ token: z.string(), userId: z.string() }) } },
       handler: async ({ body, request }) => {
         // Before the password is looked at: a guesser is refused without learning anything.
@@ -45,51 +49,87 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }):
       },
     }),
     route({
-      method: 'POST', url: '/admin/orders/:id/shipped', auth: 'admin', tags: ['admin'],
+      method: 'POST',
+      url: '/admin/orders/:id/shipped',
+      auth: 'admin',
+      tags: ['admin'],
       summary: 'The warehouse reports a shipment (when it runs in another process): PAID → SHIPPED',
       description:
         'Idempotent: the same report again answers 200 with alreadyShipped. 404 ORDER_NOT_FOUND for an unknown order; 409 INVALID_STATE for one never paid or refunded before it shipped (nothing to ship); 409 CONFLICT for one shipped under another tracking number.',
       schema: {
-        params: OrderIdParams, body: ShippedBody,
+        params: OrderIdParams,
+        body: ShippedBody,
         response: { 200: z.object({ orderId: z.string(), status: z.string(), trackingNo: z.string(), alreadyShipped: z.boolean() }) },
       },
       handler: ({ params, body }) => orders.markShipped(params.id, body.trackingNo),
     }),
     route({
-      method: 'GET', url: '/skus', auth: 'none', tags: ['orders'], summary: 'SKUs with price and stock',
+      method: 'GET',
+      url: '/skus',
+      auth: 'none',
+      tags: ['orders'],
+      summary: 'SKUs with price and stock',
       handler: () => orders.listSkus(),
     }),
     route({
-      method: 'POST', url: '/orders', auth: 'user', status: 201, tags: ['orders'], summary: 'Place an order (reserves stock)',
-      schema: { body: PlaceOrderBody, response: { 201: z.object({ orderId: z.string(), status: z.literal('WAIT_PAY'), payDeadline: z.string() }) } },
+      method: 'POST',
+      url: '/orders',
+      auth: 'user',
+      status: 201,
+      tags: ['orders'],
+      summary: 'Place an order (reserves stock)',
+      schema: {
+        body: PlaceOrderBody,
+        response: { 201: z.object({ orderId: z.string(), status: z.literal('WAIT_PAY'), payDeadline: z.string() }) },
+      },
       handler: ({ body, userId }) => {
         self(userId, body.userId);
         return orders.placeOrder({ userId, items: body.items, couponId: body.couponId });
       },
     }),
     route({
-      method: 'POST', url: '/orders/:id/pay', auth: 'user', tags: ['orders'], summary: 'Pay: the core flow',
+      method: 'POST',
+      url: '/orders/:id/pay',
+      auth: 'user',
+      tags: ['orders'],
+      summary: 'Pay: the core flow',
       schema: { params: OrderIdParams, body: PayBody, response: { 200: StatusReply } },
       handler: ({ params, body, userId }) => orders.payOrder(userId, params.id, body.paymentId),
     }),
     route({
-      method: 'POST', url: '/orders/:id/cancel', auth: 'user', tags: ['orders'], summary: 'Cancel an unpaid order',
+      method: 'POST',
+      url: '/orders/:id/cancel',
+      auth: 'user',
+      tags: ['orders'],
+      summary: 'Cancel an unpaid order',
       schema: { params: OrderIdParams, response: { 200: StatusReply } },
       handler: ({ params, userId }) => orders.cancelOrder(userId, params.id),
     }),
     route({
-      method: 'POST', url: '/orders/:id/refund', auth: 'user', status: 202, tags: ['orders'],
+      method: 'POST',
+      url: '/orders/:id/refund',
+      auth: 'user',
+      status: 202,
+      tags: ['orders'],
       summary: 'Refund a paid or shipped order (asynchronous; asking again answers the same refund)',
       schema: { params: OrderIdParams, body: RefundBody, response: { 202: StatusReply.extend({ refundId: z.string() }) } },
       handler: ({ params, body, userId }) => orders.refundOrder(userId, params.id, body.reason),
     }),
     route({
-      method: 'GET', url: '/orders/:id', auth: 'user', tags: ['orders'], summary: 'An order, its history, what each system did, its messages',
+      method: 'GET',
+      url: '/orders/:id',
+      auth: 'user',
+      tags: ['orders'],
+      summary: 'An order, its history, what each system did, its messages',
       schema: { params: OrderIdParams },
       handler: ({ params, userId }) => orders.getOrderDetails(userId, params.id),
     }),
     route({
-      method: 'GET', url: '/orders', auth: 'user', tags: ['orders'], summary: 'A page of your orders',
+      method: 'GET',
+      url: '/orders',
+      auth: 'user',
+      tags: ['orders'],
+      summary: 'A page of your orders',
       schema: { querystring: ListQuery },
       handler: ({ query, userId }) => {
         self(userId, query.userId);

@@ -27,7 +27,14 @@ export interface OrderDB {
     history_seq: Generated<number>;
   };
   order_items: { order_id: string; sku_id: string; quantity: number; price_cents: number };
-  order_history: { order_id: string; seq: number; from_status: OrderStatus | null; to_status: OrderStatus; at: number; note: string | null };
+  order_history: {
+    order_id: string;
+    seq: number;
+    from_status: OrderStatus | null;
+    to_status: OrderStatus;
+    at: number;
+    note: string | null;
+  };
   order_outbox: OrderOutboxTable;
   order_refunds: OrderRefundsTable;
   order_messages: OrderMessagesTable;

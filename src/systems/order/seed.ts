@@ -18,19 +18,33 @@ const DEMO_SKUS = [
  * password (ORDERFLOW_SEED_PASSWORD: outside the demo, `demo` is refused). */
 export async function seedOrderDemo(ctx: OrderContext, stock?: number, users = DEMO_USERS, password = DEMO_PASSWORD): Promise<void> {
   const db = ctx.database.db;
-  const existing = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const existing = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   if (Number(existing?.n ?? 0) === 0) {
     const hash = await hashPassword(password); // one hash for all demo users: seeding stays fast
     const now = ctx.clock();
     for (let from = 0; from < users; from += 500) {
       await db
         .insertInto('users')
-        .values(Array.from({ length: Math.min(500, users - from) }, (_, k) => from + k + 1).map((n) => ({ user_id: `user${n}`, password_hash: hash, phone: `+1555${String(n).padStart(7, '0')}`, created_at: now })))
+        .values(
+          Array.from({ length: Math.min(500, users - from) }, (_, k) => from + k + 1).map((n) => ({
+            user_id: `user${n}`,
+            password_hash: hash,
+            phone: `+1555${String(n).padStart(7, '0')}`,
+            created_at: now,
+          })),
+        )
         .execute();
     }
   }
   for (const sku of DEMO_SKUS) {
     const found = await db.selectFrom('skus').select('sku_id').where('sku_id', '=', sku.sku_id).executeTakeFirst();
-    if (!found) await db.insertInto('skus').values({ ...sku, available: stock ?? sku.available, reserved: 0, sold: 0 }).execute();
+    if (!found)
+      await db
+        .insertInto('skus')
+        .values({ ...sku, available: stock ?? sku.available, reserved: 0, sold: 0 })
+        .execute();
   }
 }

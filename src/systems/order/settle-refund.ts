@@ -25,7 +25,11 @@ export async function refundStatus(ctx: OrderContext, refundId: string): Promise
  * the sold stock goes back to available, the provider's id is recorded — in one transaction, so
  * the stock comes back exactly once however often this is called. Returns the order's status.
  */
-export async function completeRefund(ctx: OrderContext, refundId: string, providerRefundId: string | null): Promise<OrderStatus | undefined> {
+export async function completeRefund(
+  ctx: OrderContext,
+  refundId: string,
+  providerRefundId: string | null,
+): Promise<OrderStatus | undefined> {
   const now = ctx.clock();
   const status = await ctx.transact(async (trx) => {
     const refund = await trx.selectFrom('order_refunds').select('order_id').where('refund_id', '=', refundId).executeTakeFirst();
@@ -62,7 +66,8 @@ export async function failRefund(ctx: OrderContext, refundId: string, reason: st
     await transition(trx, refund.order_id, OrderStatus.REFUNDING, OrderStatus.REFUND_FAILED, now, {}, note);
     const status = (await findOrder(trx, refund.order_id))?.status;
     // Also when it was REFUND_FAILED already (a replay failed again): the operator sees the latest cause.
-    if (status === OrderStatus.REFUND_FAILED) await trx.updateTable('order_refunds').set({ last_error: error }).where('refund_id', '=', refundId).execute();
+    if (status === OrderStatus.REFUND_FAILED)
+      await trx.updateTable('order_refunds').set({ last_error: error }).where('refund_id', '=', refundId).execute();
     return status;
   });
   ctx.wakeRelays();

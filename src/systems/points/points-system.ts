@@ -44,20 +44,30 @@ export const pointsFor = (totalCents: number) => Math.floor(totalCents / 100);
  * a grant still being retried, the reversal (the same formula on the same total) is recorded first
  * and the grant arrives later — the balance ends the same.
  */
-export async function createPointsSystem(deps: { database: Database<PointsDB>; mq: ConsumingMessaging; clock: () => number; logger: Logger; consume: boolean }) {
+export async function createPointsSystem(deps: {
+  database: Database<PointsDB>;
+  mq: ConsumingMessaging;
+  clock: () => number;
+  logger: Logger;
+  consume: boolean;
+}) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
   const handlePaid = async (event: OrderPaidEvent) => {
     // The order id is the ledger's key: a redelivered message adds nothing (exactly-once effect).
     await insertIgnoreDuplicate(
-      db.insertInto('points_ledger').values({ order_id: event.orderId, user_id: event.userId, points: pointsFor(event.totalCents), at: deps.clock() }),
+      db
+        .insertInto('points_ledger')
+        .values({ order_id: event.orderId, user_id: event.userId, points: pointsFor(event.totalCents), at: deps.clock() }),
     );
   };
   const handleRefunded = async (event: OrderChangeEvent) => {
     const grant = await db.selectFrom('points_ledger').select('points').where('order_id', '=', event.orderId).executeTakeFirst();
     const points = grant ? Number(grant.points) : pointsFor(event.totalCents);
     // The order id is the reversal's key: a redelivered REFUNDED takes nothing more.
-    await insertIgnoreDuplicate(db.insertInto('points_reversals').values({ order_id: event.orderId, user_id: event.userId, points: -points, at: deps.clock() }));
+    await insertIgnoreDuplicate(
+      db.insertInto('points_reversals').values({ order_id: event.orderId, user_id: event.userId, points: -points, at: deps.clock() }),
+    );
   };
   const consumers: PushConsumer[] = [];
   if (deps.consume) {
@@ -83,7 +93,15 @@ export async function createPointsSystem(deps: { database: Database<PointsDB>; m
     /** Points granted minus points taken back. */
     async balance(userId: string) {
       const sum = async (table: 'points_ledger' | 'points_reversals') =>
-        Number((await db.selectFrom(table).select((eb) => eb.fn.sum<number>('points').as('total')).where('user_id', '=', userId).executeTakeFirst())?.total ?? 0);
+        Number(
+          (
+            await db
+              .selectFrom(table)
+              .select((eb) => eb.fn.sum<number>('points').as('total'))
+              .where('user_id', '=', userId)
+              .executeTakeFirst()
+          )?.total ?? 0,
+        );
       return (await sum('points_ledger')) + (await sum('points_reversals'));
     },
     async close() {

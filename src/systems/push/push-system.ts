@@ -28,11 +28,23 @@ const migrations: Record<string, Migration> = {
  * The push system: tells the buyer by SMS that the order is paid, through the SMS vendor
  * (the vendor's latency is the push system's business, never the order system's).
  */
-export async function createPushSystem(deps: { database: Database<PushDB>; mq: ConsumingMessaging; sms: VendorClient; clock: () => number; logger: Logger; consume: boolean }) {
+export async function createPushSystem(deps: {
+  database: Database<PushDB>;
+  mq: ConsumingMessaging;
+  sms: VendorClient;
+  clock: () => number;
+  logger: Logger;
+  consume: boolean;
+}) {
   const { db } = deps.database;
   await migrate(deps.database, migrations);
   const handlePaid = async (event: OrderPaidEvent) => {
-    const sent = await db.selectFrom('sms').select('sms_id').where('order_id', '=', event.orderId).where('kind', '=', 'PAID').executeTakeFirst();
+    const sent = await db
+      .selectFrom('sms')
+      .select('sms_id')
+      .where('order_id', '=', event.orderId)
+      .where('kind', '=', 'PAID')
+      .executeTakeFirst();
     if (sent) return; // redelivery after success
     // The vendor is idempotent on this key too, so a crash between its answer and our insert sends no second SMS.
     const { smsId } = await deps.sms.post<{ smsId: string }>(
@@ -40,9 +52,13 @@ export async function createPushSystem(deps: { database: Database<PushDB>; mq: C
       { to: event.phone, text: `Order ${event.orderId} is paid: ${(event.totalCents / 100).toFixed(2)}. Thank you!` },
       { idempotencyKey: `paid:${event.orderId}` },
     );
-    await insertIgnoreDuplicate(db.insertInto('sms').values({ order_id: event.orderId, kind: 'PAID', phone: event.phone, sms_id: smsId, sent_at: deps.clock() }));
+    await insertIgnoreDuplicate(
+      db.insertInto('sms').values({ order_id: event.orderId, kind: 'PAID', phone: event.phone, sms_id: smsId, sent_at: deps.clock() }),
+    );
   };
-  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.PUSH, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY) : undefined;
+  const consumer: PushConsumer | undefined = deps.consume
+    ? await consumeOrderPaid(deps.mq, Groups.PUSH, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY)
+    : undefined;
   return {
     handlePaid,
     async forOrder(orderId: string) {

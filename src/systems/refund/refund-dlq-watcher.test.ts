@@ -68,19 +68,37 @@ test('refund DLQ watcher, real embedded broker: the last delivery never answers 
     } as unknown as VendorClient;
     const worker = await createRefundWorker({ mq, payment, orders, logger, consumeTimeoutMs: 400, dlqWatchIntervalMs: 100 });
     try {
-      const event: OrderRefundEvent = { refundId: 'R1', orderId: 'O1', userId: 'u1', paymentId: 'PAY-O1', amountCents: 1_000, reason: null, requestedAt: Date.now() };
+      const event: OrderRefundEvent = {
+        refundId: 'R1',
+        orderId: 'O1',
+        userId: 'u1',
+        paymentId: 'PAY-O1',
+        amountCents: 1_000,
+        reason: null,
+        requestedAt: Date.now(),
+      };
       const producer = await mq.producer({ transactionChecker: () => 'COMMIT' });
-      await producer.sendInTransaction({ topic: Topics.ORDER_REFUND, tag: Tags.REFUND, keys: ['R1', 'O1'], body: JSON.stringify(event) }, () => 'COMMIT');
+      await producer.sendInTransaction(
+        { topic: Topics.ORDER_REFUND, tag: Tags.REFUND, keys: ['R1', 'O1'], body: JSON.stringify(event) },
+        () => 'COMMIT',
+      );
       await producer.close();
 
       let letters: DeadLetter[] = [];
-      assert.ok(await waitUntil(async () => (letters = await mq.admin.listDeadLetters({ group: Groups.REFUND_WORKER })).length === 1, 15_000), 'the broker dead-lettered the refund');
+      assert.ok(
+        await waitUntil(async () => (letters = await mq.admin.listDeadLetters({ group: Groups.REFUND_WORKER })).length === 1, 15_000),
+        'the broker dead-lettered the refund',
+      );
       assert.equal(providerCalls, REFUND_MAX_RECONSUME_TIMES + 1, 'every delivery reached the worker; the last one never answered');
       assert.ok(await waitUntil(() => statuses.R1 === 'REFUND_FAILED', 5_000), `the watcher marked the order: ${JSON.stringify(calls)}`);
       assert.deepEqual(reasons, [DEAD_LETTERED_REASON], 'marked by the watcher, not by the worker');
       await new Promise((r) => setTimeout(r, 400)); // several more sweeps
       assert.equal(calls.filter((c) => c.startsWith('fail')).length, 1, 'marked once, however many sweeps');
-      assert.equal(calls.filter((c) => c === 'status R1').length, REFUND_MAX_RECONSUME_TIMES + 1 + 1, 'each delivery looked once, and the watcher once: a known letter costs no lookup');
+      assert.equal(
+        calls.filter((c) => c === 'status R1').length,
+        REFUND_MAX_RECONSUME_TIMES + 1 + 1,
+        'each delivery looked once, and the watcher once: a known letter costs no lookup',
+      );
 
       await mq.admin.replayDeadLetter(letters[0].messageId, Groups.REFUND_WORKER);
       assert.ok(await waitUntil(() => statuses.R1 === 'REFUNDED', 10_000), `the replay completed the refund: ${JSON.stringify(calls)}`);
@@ -102,8 +120,14 @@ test('refund DLQ watcher, real embedded broker: the last delivery never answers 
 
 test('refund DLQ watcher: only letters waiting for replay whose order is still REFUNDING are marked; each letter is looked at once; a failed mark is tried again', async () => {
   const letter = (messageId: string, refundId: string | null, extra: Partial<DeadLetter> = {}): DeadLetter => ({
-    messageId, group: Groups.REFUND_WORKER, originTopic: Topics.ORDER_REFUND, keys: [], reconsumeTimes: 6, deadAt: new Date(1_000),
-    body: Buffer.from(refundId === null ? 'not json' : JSON.stringify({ refundId })), ...extra,
+    messageId,
+    group: Groups.REFUND_WORKER,
+    originTopic: Topics.ORDER_REFUND,
+    keys: [],
+    reconsumeTimes: 6,
+    deadAt: new Date(1_000),
+    body: Buffer.from(refundId === null ? 'not json' : JSON.stringify({ refundId })),
+    ...extra,
   });
   const listed: DeadLetter[] = [
     letter('m1', 'R-stuck'),
@@ -115,7 +139,13 @@ test('refund DLQ watcher: only letters waiting for replay whose order is still R
   ];
   const asked: { group?: string }[] = [];
   const admin = { listDeadLetters: async (options?: { group?: string; limit?: number }) => (asked.push(options ?? {}), listed) };
-  const fake = fakeOrders({ 'R-stuck': 'REFUNDING', 'R-done': 'REFUNDED', 'R-failed': 'REFUND_FAILED', 'R-replayed': 'REFUNDING', 'R-flaky': 'REFUNDING' });
+  const fake = fakeOrders({
+    'R-stuck': 'REFUNDING',
+    'R-done': 'REFUNDED',
+    'R-failed': 'REFUND_FAILED',
+    'R-replayed': 'REFUNDING',
+    'R-flaky': 'REFUNDING',
+  });
   let flaky = true;
   const fail = fake.orders.fail;
   fake.orders.fail = async (refundId, reason) => {

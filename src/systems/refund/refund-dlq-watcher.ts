@@ -91,11 +91,17 @@ export function watchRefundDeadLetters(deps: RefundDlqWatcherDeps): RefundDlqWat
         if ((await deps.orders.status(refundId)) === OrderStatus.REFUNDING) {
           const status = await deps.orders.fail(refundId, DEAD_LETTERED_REASON);
           if (status === OrderStatus.REFUND_FAILED) report.marked++;
-          logger.warn({ refundId, messageId: letter.messageId, deadAt: letter.deadAt }, 'refund dead-lettered without an outcome: order marked REFUND_FAILED (replay it from the DLQ)');
+          logger.warn(
+            { refundId, messageId: letter.messageId, deadAt: letter.deadAt },
+            'refund dead-lettered without an outcome: order marked REFUND_FAILED (replay it from the DLQ)',
+          );
         }
         next.add(key);
       } catch (error) {
-        logger.warn({ err: error, refundId, messageId: letter.messageId }, 'refund DLQ: marking the order failed did not work; trying again on the next sweep');
+        logger.warn(
+          { err: error, refundId, messageId: letter.messageId },
+          'refund DLQ: marking the order failed did not work; trying again on the next sweep',
+        );
       }
     }
     seen = next;

@@ -9,7 +9,15 @@ import { onRefund, REFUND_MAX_RECONSUME_TIMES, type OrderRefunds, type RefundWor
 import { refundBreakerOpenMs } from './payment-client.js';
 
 const logger = pino({ level: 'silent' });
-const event: OrderRefundEvent = { refundId: 'R1', orderId: 'O1', userId: 'u1', paymentId: 'PAY-O1', amountCents: 4980, reason: null, requestedAt: 0 };
+const event: OrderRefundEvent = {
+  refundId: 'R1',
+  orderId: 'O1',
+  userId: 'u1',
+  paymentId: 'PAY-O1',
+  amountCents: 4980,
+  reason: null,
+  requestedAt: 0,
+};
 const message = (deliveryAttempt: number, body: OrderRefundEvent = event) =>
   ({ body: Buffer.from(JSON.stringify(body)), deliveryAttempt }) as MessageView;
 
@@ -54,7 +62,9 @@ test('refund worker: on the last attempt the order is marked REFUND_FAILED befor
 });
 
 test('refund worker: a refusal (4xx) shows REFUND_FAILED at once and still ends in the DLQ', async () => {
-  const h = harness('REFUNDING', () => Promise.reject(new VendorError(VendorErrorCode.REJECTED, 'payment', 'bad', { retriable: false, status: 400 })));
+  const h = harness('REFUNDING', () =>
+    Promise.reject(new VendorError(VendorErrorCode.REJECTED, 'payment', 'bad', { retriable: false, status: 400 })),
+  );
   assert.equal(await h.run(message(1)), 'RETRY_LATER');
   assert.deepEqual(h.calls, ['POST /refunds 49.8 key=R1', 'fail R1']);
 });

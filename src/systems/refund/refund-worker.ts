@@ -61,7 +61,9 @@ export async function createRefundWorker(deps: RefundWorkerDeps): Promise<PushCo
     listener: (message) => onRefund(deps, logger, message),
   });
   if (!deps.mq.capabilities.deadLetterAdmin) {
-    logger.warn('this messaging engine cannot list dead letters: a refund whose last delivery never finished stays REFUNDING until an operator looks');
+    logger.warn(
+      'this messaging engine cannot list dead letters: a refund whose last delivery never finished stays REFUNDING until an operator looks',
+    );
     return consumer;
   }
   const watcher = watchRefundDeadLetters({ admin: deps.mq.admin, orders: deps.orders, logger, intervalMs: deps.dlqWatchIntervalMs });
@@ -93,7 +95,10 @@ export async function onRefund(deps: RefundWorkerDeps, logger: Logger, message: 
     const hopeless = isVendorError(error) && !error.retriable;
     const log = { err: error, refundId: event.refundId, orderId: event.orderId, attempt: message.deliveryAttempt };
     if (last || hopeless) {
-      logger.error(log, last ? 'refund failed on its last attempt: REFUND_FAILED, to the DLQ' : 'refund refused by the provider: REFUND_FAILED');
+      logger.error(
+        log,
+        last ? 'refund failed on its last attempt: REFUND_FAILED, to the DLQ' : 'refund refused by the provider: REFUND_FAILED',
+      );
       await deps.orders.fail(event.refundId, (error as Error)?.message ?? String(error));
     } else {
       logger.warn(log, 'refund failed, will retry');
@@ -105,5 +110,9 @@ export async function onRefund(deps: RefundWorkerDeps, logger: Logger, message: 
 /** Pays the order's total back (amount in currency units, as the provider takes it); nothing to pay for a free order. */
 async function payBack(payment: VendorClient, event: OrderRefundEvent): Promise<Refund | undefined> {
   if (event.amountCents <= 0) return undefined;
-  return payment.post<Refund>('/refunds', { paymentId: event.paymentId, amount: event.amountCents / 100 }, { idempotencyKey: event.refundId });
+  return payment.post<Refund>(
+    '/refunds',
+    { paymentId: event.paymentId, amount: event.amountCents / 100 },
+    { idempotencyKey: event.refundId },
+  );
 }

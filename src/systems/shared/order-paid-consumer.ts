@@ -30,7 +30,10 @@ export function consumeOrderPaid(
         await handle(event);
         return 'SUCCESS';
       } catch (error) {
-        logger.warn({ err: error, orderId: event.orderId, attempt: message.deliveryAttempt }, `${group}: handling order_paid failed, will retry`);
+        logger.warn(
+          { err: error, orderId: event.orderId, attempt: message.deliveryAttempt },
+          `${group}: handling order_paid failed, will retry`,
+        );
         return 'RETRY_LATER';
       }
     },

@@ -39,7 +39,10 @@ export function consumeOrderRefunded(
         await handle(event);
         return 'SUCCESS';
       } catch (error) {
-        logger.warn({ err: error, orderId: event.orderId, attempt: message.deliveryAttempt }, `${group}: reversing a refunded order failed, will retry`);
+        logger.warn(
+          { err: error, orderId: event.orderId, attempt: message.deliveryAttempt },
+          `${group}: reversing a refunded order failed, will retry`,
+        );
         return 'RETRY_LATER';
       }
     },

@@ -47,7 +47,9 @@ export async function createWarehouseSystem(deps: {
         { idempotencyKey: `ship:${event.orderId}` },
       );
       await insertIgnoreDuplicate(
-        db.insertInto('shipments').values({ order_id: event.orderId, tracking_no: trackingNo, items: JSON.stringify(event.items), created_at: deps.clock() }),
+        db
+          .insertInto('shipments')
+          .values({ order_id: event.orderId, tracking_no: trackingNo, items: JSON.stringify(event.items), created_at: deps.clock() }),
       );
       shipment = { tracking_no: trackingNo };
     }
@@ -58,10 +60,15 @@ export async function createWarehouseSystem(deps: {
       // to report, and retrying cannot change that. Anything else (the order system unreachable) is retried.
       const code = (error as { code?: unknown }).code;
       if (code !== 'INVALID_STATE' && code !== 'ORDER_NOT_FOUND') throw error;
-      deps.logger.warn({ orderId: event.orderId, code, err: error }, 'warehouse: the order cannot be shipped; its shipment is not reported');
+      deps.logger.warn(
+        { orderId: event.orderId, code, err: error },
+        'warehouse: the order cannot be shipped; its shipment is not reported',
+      );
     }
   };
-  const consumer: PushConsumer | undefined = deps.consume ? await consumeOrderPaid(deps.mq, Groups.WAREHOUSE, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY) : undefined;
+  const consumer: PushConsumer | undefined = deps.consume
+    ? await consumeOrderPaid(deps.mq, Groups.WAREHOUSE, handlePaid, deps.logger, VENDOR_BOUND_CONCURRENCY)
+    : undefined;
   return {
     handlePaid,
     async forOrder(orderId: string) {

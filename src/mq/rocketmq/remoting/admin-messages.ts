@@ -32,7 +32,13 @@ const STAGING = [
 /** `topicMasters` resolves the master addresses holding a topic (throws topic-not-found). */
 export function createMessageQueries(pool: ClientPool, topicMasters: (topic: string) => Promise<string[]>): MessageQueries {
   /** QUERY_MESSAGE for `key` in the index of `indexTopic` on each of its masters; keeps what `keep` accepts. */
-  async function search(indexTopic: string, key: string, unique: boolean, options: QueryMessagesOptions, keep: (m: DecodedMessage) => boolean) {
+  async function search(
+    indexTopic: string,
+    key: string,
+    unique: boolean,
+    options: QueryMessagesOptions,
+    keep: (m: DecodedMessage) => boolean,
+  ) {
     const addresses = await topicMasters(indexTopic);
     const extFields = {
       topic: indexTopic,

@@ -3,7 +3,17 @@
  * some are not strict JSON (ClusterInfo's `brokerAddrs:{0:"..."}`, ConsumeStats' object-keyed offsetTable),
  * and missing fields fall back to the Java defaults rather than failing.
  */
-import type { BrokerInfo, BrokerTopic, BrokerTopicType, ConsumerSubscription, QueueData, QueueOffsets, SubscriptionGroup, TopicBacklog, TopicRoute } from './admin-types.js';
+import type {
+  BrokerInfo,
+  BrokerTopic,
+  BrokerTopicType,
+  ConsumerSubscription,
+  QueueData,
+  QueueOffsets,
+  SubscriptionGroup,
+  TopicBacklog,
+  TopicRoute,
+} from './admin-types.js';
 import { asArray, asRecord, parseFastjson } from './fastjson.js';
 import { MASTER_ID, MESSAGE_TYPE_ATTRIBUTE } from './protocol.js';
 

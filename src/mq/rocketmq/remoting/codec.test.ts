@@ -50,17 +50,33 @@ describe('remoting codec', () => {
     const c = encodeCommand(request(3, 'c'.repeat(1000)));
     const decoder = new FrameDecoder();
     const first = decoder.push(Buffer.concat([a, b, c.subarray(0, 10)]));
-    assert.deepEqual(first.map((f) => decodeCommand(f).opaque), [1, 2]);
+    assert.deepEqual(
+      first.map((f) => decodeCommand(f).opaque),
+      [1, 2],
+    );
     assert.equal(decodeCommand(first[1]).body, undefined);
     assert.equal(decoder.pending, 10);
     const rest = decoder.push(c.subarray(10));
-    assert.deepEqual(rest.map((f) => decodeCommand(f).opaque), [3]);
+    assert.deepEqual(
+      rest.map((f) => decodeCommand(f).opaque),
+      [3],
+    );
   });
 
   test('decodes a ROCKETMQ (binary) header, as sent by brokers run with rocketmq.serialize.type=ROCKETMQ', () => {
     const ext = Buffer.concat([u16(3), Buffer.from('key'), i32(5), Buffer.from('value')]);
     const remark = Buffer.from('fine');
-    const header = Buffer.concat([u16(0), Buffer.from([0]), u16(479), i32(42), i32(FLAG_RESPONSE), i32(remark.length), remark, i32(ext.length), ext]);
+    const header = Buffer.concat([
+      u16(0),
+      Buffer.from([0]),
+      u16(479),
+      i32(42),
+      i32(FLAG_RESPONSE),
+      i32(remark.length),
+      remark,
+      i32(ext.length),
+      ext,
+    ]);
     const frame = Buffer.concat([i32((1 << 24) | header.length), header, Buffer.from('B')]);
     const cmd = decodeCommand(frame);
     assert.deepEqual(

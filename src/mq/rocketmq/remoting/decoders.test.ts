@@ -57,7 +57,11 @@ describe('fastjson bodies', () => {
 
 /** Builds a message in commit-log layout (MessageExtEncoder) with an IPv4 born/store host. */
 function encodeMessage(m: { topic: string; body: Buffer; properties: Record<string, string>; sysFlag?: number; offset?: bigint }): Buffer {
-  const props = Buffer.from(Object.entries(m.properties).map(([k, v]) => `${k}\u0001${v}\u0002`).join(''));
+  const props = Buffer.from(
+    Object.entries(m.properties)
+      .map(([k, v]) => `${k}\u0001${v}\u0002`)
+      .join(''),
+  );
   const topic = Buffer.from(m.topic);
   const parts: Buffer[] = [];
   const int = (n: number) => parts.push(Buffer.from(Uint8Array.of(n >>> 24, n >>> 16, n >>> 8, n)));

@@ -35,9 +35,7 @@ export const RequestCode = {
   GET_SUBSCRIPTIONGROUP_CONFIG: 352,
 } as const;
 
-export const RequestCodeName: Record<number, string> = Object.fromEntries(
-  Object.entries(RequestCode).map(([name, code]) => [code, name]),
-);
+export const RequestCodeName: Record<number, string> = Object.fromEntries(Object.entries(RequestCode).map(([name, code]) => [code, name]));
 
 export const ResponseCode = {
   SUCCESS: 0,

@@ -62,7 +62,9 @@ describe('RemotingClient', () => {
   test('correlates answers by opaque even when they come back out of order', async () => {
     const client = new RemotingClient(address, { timeoutMs: 2000 });
     try {
-      const calls = [300, 0, 150, 50].map((delay, n) => client.invoke({ code: 10, extFields: { n, delay, pieces: 3 }, body: Buffer.from(`b${n}`) }));
+      const calls = [300, 0, 150, 50].map((delay, n) =>
+        client.invoke({ code: 10, extFields: { n, delay, pieces: 3 }, body: Buffer.from(`b${n}`) }),
+      );
       const answers = await Promise.all(calls);
       assert.deepEqual(
         answers.map((a) => [a.extFields.echo, a.body?.toString()]),

@@ -119,7 +119,10 @@ describe('RocketMQ admin over remoting (real broker)', { skip: SKIP, timeout: 60
       await producer.shutdown();
     }
 
-    const found = await eventually(() => admin.queryMessagesByKey(topic, key), (m) => m.length === 4);
+    const found = await eventually(
+      () => admin.queryMessagesByKey(topic, key),
+      (m) => m.length === 4,
+    );
     assert.deepEqual(new Set(found.map((m) => m.msgId)), new Set(sent));
     const first = found.find((m) => m.msgId === sent[0])!;
     assert.deepEqual([first.topic, first.tags, first.body.toString(), first.properties.seq], [topic, 'PAID', 'body-0', '0']);
@@ -134,7 +137,10 @@ describe('RocketMQ admin over remoting (real broker)', { skip: SKIP, timeout: 60
     assert.equal(viewed?.msgId, sent[1]);
 
     const before = await admin.consumeStats(group, topic);
-    assert.deepEqual(before.map((s) => [s.topic, s.backlog]), [[topic, 4]]);
+    assert.deepEqual(
+      before.map((s) => [s.topic, s.backlog]),
+      [[topic, 4]],
+    );
 
     const consumer = new SimpleConsumer({
       endpoints: ENDPOINTS,
@@ -158,7 +164,10 @@ describe('RocketMQ admin over remoting (real broker)', { skip: SKIP, timeout: 60
       await consumer.shutdown();
     }
     assert.ok(acked >= 2, `received and acked ${acked}`);
-    const afterStats = await eventually(() => admin.consumeStats(group, topic), (s) => s[0]?.backlog === 4 - acked);
+    const afterStats = await eventually(
+      () => admin.consumeStats(group, topic),
+      (s) => s[0]?.backlog === 4 - acked,
+    );
     assert.equal(afterStats[0].backlog, 4 - acked);
     assert.ok(afterStats[0].queues.some((q) => q.consumerOffset > 0 && q.lastTimestamp));
     const groups = await admin.groupsOfTopic(topic);
@@ -179,24 +188,52 @@ describe('RocketMQ admin over remoting (real broker)', { skip: SKIP, timeout: 60
     await start(producer);
     try {
       const dueAt = Date.now() + 2500;
-      const delayed = await producer.send({ topic: delayTopic, body: Buffer.from('d'), keys: [`d-${run}`], deliveryTimestamp: new Date(dueAt) });
+      const delayed = await producer.send({
+        topic: delayTopic,
+        body: Buffer.from('d'),
+        keys: [`d-${run}`],
+        deliveryTimestamp: new Date(dueAt),
+      });
       const tx = producer.beginTransaction();
       const half = await producer.send({ topic: txTopic, body: Buffer.from('t'), keys: [`t-${run}`] }, tx);
 
       const staged = (topic: string, key: string) => admin.queryMessagesByKey(topic, key, { includeStaged: true });
-      const waiting = await eventually(() => staged(delayTopic, `d-${run}`), (m) => m.length === 1);
-      assert.deepEqual(waiting.map((m) => [m.msgId, m.staged, m.topic, m.properties.REAL_TOPIC]), [
-        [delayed.messageId, 'SCHEDULED', 'rmq_sys_wheel_timer', delayTopic],
-      ]);
+      const waiting = await eventually(
+        () => staged(delayTopic, `d-${run}`),
+        (m) => m.length === 1,
+      );
+      assert.deepEqual(
+        waiting.map((m) => [m.msgId, m.staged, m.topic, m.properties.REAL_TOPIC]),
+        [[delayed.messageId, 'SCHEDULED', 'rmq_sys_wheel_timer', delayTopic]],
+      );
       assert.equal((await admin.queryMessagesByKey(delayTopic, `d-${run}`)).length, 0, 'not in its topic before it is due');
-      const uncommitted = await eventually(() => staged(txTopic, `t-${run}`), (m) => m.length === 1);
-      assert.deepEqual(uncommitted.map((m) => [m.msgId, m.staged]), [[half.messageId, 'HALF']]);
+      const uncommitted = await eventually(
+        () => staged(txTopic, `t-${run}`),
+        (m) => m.length === 1,
+      );
+      assert.deepEqual(
+        uncommitted.map((m) => [m.msgId, m.staged]),
+        [[half.messageId, 'HALF']],
+      );
 
       await tx.commit();
-      const committed = await eventually(() => staged(txTopic, `t-${run}`), (m) => m[0]?.staged === undefined);
-      assert.deepEqual(committed.map((m) => [m.msgId, m.topic, m.staged]), [[half.messageId, txTopic, undefined]]);
-      const due = await eventually(() => staged(delayTopic, `d-${run}`), (m) => m[0]?.staged === undefined, dueAt - Date.now() + 5000);
-      assert.deepEqual(due.map((m) => [m.msgId, m.topic, m.staged]), [[delayed.messageId, delayTopic, undefined]]);
+      const committed = await eventually(
+        () => staged(txTopic, `t-${run}`),
+        (m) => m[0]?.staged === undefined,
+      );
+      assert.deepEqual(
+        committed.map((m) => [m.msgId, m.topic, m.staged]),
+        [[half.messageId, txTopic, undefined]],
+      );
+      const due = await eventually(
+        () => staged(delayTopic, `d-${run}`),
+        (m) => m[0]?.staged === undefined,
+        dueAt - Date.now() + 5000,
+      );
+      assert.deepEqual(
+        due.map((m) => [m.msgId, m.topic, m.staged]),
+        [[delayed.messageId, delayTopic, undefined]],
+      );
     } finally {
       await producer.shutdown();
     }

@@ -31,14 +31,7 @@ import type {
 } from './admin-types.js';
 import { ClientPool } from './client-pool.js';
 import { decodeMessages } from './message-decoder.js';
-import {
-  MESSAGE_TYPE_ATTRIBUTE,
-  PERM_READ,
-  PERM_WRITE,
-  PULL_FLAG_SUBSCRIPTION,
-  RequestCode,
-  ResponseCode,
-} from './protocol.js';
+import { MESSAGE_TYPE_ATTRIBUTE, PERM_READ, PERM_WRITE, PULL_FLAG_SUBSCRIPTION, RequestCode, ResponseCode } from './protocol.js';
 
 const TOPIC_NAME = /^[%|a-zA-Z0-9_-]{1,127}$/; // TopicValidator: these characters, at most 127
 const GROUP_NAME = /^[%|a-zA-Z0-9_-]{1,255}$/;
@@ -104,10 +97,14 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
       const listed = new Set(route?.queues.map((q) => q.brokerName));
       if (brokerNames.every((b) => listed.has(b))) return;
       if (Date.now() >= deadline) {
-        throw new MqError(MqErrorCode.TIMEOUT, `topic '${name}' was created but the NameServer ${namesrv} did not serve its route within ${timeoutMs} ms`, {
-          retriable: true,
-          details: { topic: name, brokers: brokerNames },
-        });
+        throw new MqError(
+          MqErrorCode.TIMEOUT,
+          `topic '${name}' was created but the NameServer ${namesrv} did not serve its route within ${timeoutMs} ms`,
+          {
+            retriable: true,
+            details: { topic: name, brokers: brokerNames },
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -134,7 +131,8 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
 
     async createTopic(name, type, queues = 8) {
       if (!TOPIC_NAME.test(name)) throw invalidArgument('topic', `'${name}' must be 1-127 characters of [%|a-zA-Z0-9_-]`);
-      if (!BROKER_TOPIC_TYPES.includes(type)) throw invalidArgument('type', `must be one of ${BROKER_TOPIC_TYPES.join(', ')}, got '${type}'`);
+      if (!BROKER_TOPIC_TYPES.includes(type))
+        throw invalidArgument('type', `must be one of ${BROKER_TOPIC_TYPES.join(', ')}, got '${type}'`);
       if (!Number.isInteger(queues) || queues < 1 || queues > 1024) throw invalidArgument('queues', 'must be an integer in 1..1024');
       const targets = await masters();
       const extFields = {
@@ -151,7 +149,10 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
       for (const t of targets) {
         await pool.call(t.addr, { code: RequestCode.UPDATE_AND_CREATE_TOPIC, extFields }, { what: `create topic '${name}' (${type})` });
       }
-      await awaitRoute(name, targets.map((t) => t.brokerName));
+      await awaitRoute(
+        name,
+        targets.map((t) => t.brokerName),
+      );
       return { name, type, queues, brokers: targets.map((t) => t.addr) };
     },
 
@@ -283,7 +284,8 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
         },
       );
       const h = response.extFields ?? {};
-      const num = (v: string | undefined, fallback: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : fallback);
+      const num = (v: string | undefined, fallback: number) =>
+        v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : fallback;
       const result: PullResult = {
         status:
           response.code === ResponseCode.SUCCESS
@@ -321,7 +323,11 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
       };
       for (const b of brokers) {
         if (!b.masterAddr || !config.brokers.includes(b.brokerName)) continue;
-        await pool.call(b.masterAddr, { code: RequestCode.UPDATE_AND_CREATE_TOPIC, extFields }, { what: `set perm ${perm} on topic '${topic}'` });
+        await pool.call(
+          b.masterAddr,
+          { code: RequestCode.UPDATE_AND_CREATE_TOPIC, extFields },
+          { what: `set perm ${perm} on topic '${topic}'` },
+        );
       }
     },
 
