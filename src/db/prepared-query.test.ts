@@ -9,17 +9,15 @@ import { testMigrations, type TestTables } from './test-migrations.fixture.js';
 import { dbTestTargets } from './testing.js';
 
 const insert = preparedQuery<TestTables, { id: string; status: string; amount: number }>((db, param) =>
-  db
-    .insertInto('orders')
-    .values({
-      id: param('id'),
-      business_key: param('id'),
-      status: param('status'),
-      amount_cents: param('amount'),
-      created_at: 1,
-      note: null,
-      payload: null,
-    }),
+  db.insertInto('orders').values({
+    id: param('id'),
+    business_key: param('id'),
+    status: param('status'),
+    amount_cents: param('amount'),
+    created_at: 1,
+    note: null,
+    payload: null,
+  }),
 );
 const byId = preparedQuery<TestTables, { id: string }, { id: string; status: string; amount_cents: number }>((db, param) =>
   db.selectFrom('orders').select(['id', 'status', 'amount_cents']).where('id', '=', param('id')),
