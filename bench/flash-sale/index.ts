@@ -21,53 +21,12 @@ import { machine, saveResults } from '../report.js';
 import { BENCH_ADMIN_TOKEN, startServer, type ServerProcess } from '../server-process.js';
 import { Connections, runCrowd, type CrowdResult } from './crowd.js';
 import { empty, maxInOneSecond, metrics, printComparison, UNITS } from './report.js';
-import { summarize, type LatencySummary } from '../peers/stats.js';
+import { summarize } from '../peers/stats.js';
+import type { Design, DesignResult, Options } from './types.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const FLASH_SKU = 'SKU-2001';
 
-export interface Options {
-  requests: number;
-  connections: number;
-  users: number;
-  /** ORDERFLOW_FLASH_SALE_RATE of the new design's servers. */
-  rate: number;
-  /**
-   * Requests per second offered, evenly spaced (default 2,000: the 20,000 requests arrive over 10 s). An open
-   * loop (crowd.ts): latency counts from each request's due time.
-   */
-  offered: number;
-}
-
-export type Design = 'old' | 'in-process' | 'redis';
-
-export interface DesignResult {
-  design: Design;
-  skipped?: string;
-  responses: Record<string, number>;
-  ordersCreated: number;
-  oversold: number;
-  sku: { available: number; reserved: number; sold: number };
-  latency: LatencySummary;
-  /** Requests due while orders were still being created (gate, tickets, messages and creator share the server) … */
-  latencyWhileCreating: LatencySummary;
-  /** … and the rest (refusals only). */
-  latencyAfter: LatencySummary;
-  /** p99 of the requests due in each half second, in order: where the tail comes from. */
-  p99ByHalfSecond: number[];
-  achievedPerSecond: number;
-  loadSeconds: number;
-  /** From the first request until the last order was created. */
-  ordersDoneSeconds: number;
-  maxOrdersInOneSecond: number;
-  orderDbWrites: number;
-  flashSaleDbWrites: number;
-  brokerWrites: number;
-  /** The machine's 1 min load average when the crowd started and when it ended (other work shares the machine). */
-  loadAverage: [number, number];
-  /** The load generator's own event-loop delay during the crowd, p99 and max (ms): lateness charged to the server. */
-  loadGeneratorDelay: [number, number];
-}
 
 export async function runFlashSaleBench(args: Map<string, string | true>): Promise<void> {
   const options: Options = {

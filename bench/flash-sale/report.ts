@@ -1,6 +1,6 @@
 /** The flash-sale benchmark's arithmetic and its table (bench/flash-sale/index.ts runs it). */
 import type { ServerProcess } from '../server-process.js';
-import type { Design, DesignResult, Options } from './index.js';
+import type { Design, DesignResult, Options } from './types.js';
 
 export const UNITS = 500;
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Admin, DeadLetter } from '../../mq/index.js';
 import { OrderStatus } from '../order/index.js';
 import { Groups, type OrderRefundEvent } from '../shared/topics.js';
-import type { OrderRefunds } from './refund-worker.js';
+import type { OrderRefunds } from './order-refunds.js';
 
 /** How often the refund group's DLQ is looked at. One admin listing per sweep; only new letters cost a status lookup. */
 export const REFUND_DLQ_WATCH_INTERVAL_MS = 5_000;

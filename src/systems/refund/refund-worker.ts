@@ -4,6 +4,7 @@ import { isVendorError, type Refund, type VendorClient } from '../../third-parti
 import { OrderStatus } from '../order/index.js';
 import { Groups, type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
 import { watchRefundDeadLetters } from './refund-dlq-watcher.js';
+import type { OrderRefunds } from './order-refunds.js';
 
 /**
  * Redeliveries of a refund before it is dead-lettered and its order marked REFUND_FAILED. With
@@ -15,15 +16,7 @@ export const REFUND_MAX_RECONSUME_TIMES = 5;
 /** Refunds mostly wait for the provider: many in flight cost no CPU. */
 export const REFUND_CONCURRENCY = 32;
 
-/** What the refund worker needs of the order system (its public module API, never its tables). */
-export interface OrderRefunds {
-  /** The order's status for this refund; undefined if the order system recorded no such refund. */
-  status(refundId: string): Promise<OrderStatus | undefined>;
-  /** The money went back: the order becomes REFUNDED (idempotent). */
-  complete(refundId: string, providerRefundId: string | null): Promise<unknown>;
-  /** The refund could not be made: the order becomes REFUND_FAILED, visibly (idempotent). */
-  fail(refundId: string, reason: string): Promise<unknown>;
-}
+export type { OrderRefunds } from './order-refunds.js';
 
 export interface RefundWorkerDeps {
   /** `admin` and `capabilities`: the DLQ watcher lists the group's dead letters (refund-dlq-watcher.ts). */
