@@ -27,7 +27,6 @@ import type { Design, DesignResult, Options } from './types.js';
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const FLASH_SKU = 'SKU-2001';
 
-
 export async function runFlashSaleBench(args: Map<string, string | true>): Promise<void> {
   const options: Options = {
     requests: Number(args.get('requests') ?? 20_000),
