@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AnalyticsSystem } from '../../src/systems/analytics/index.js';
 import type { OrderSystem } from '../../src/systems/order/index.js';
 import { Groups, type OrderChangeEvent, Topics } from '../../src/systems/shared/topics.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { deploymentOnly, startTestApp, type TestApp, unlessDeployment } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
 const ORDERS = 100;
@@ -52,6 +52,14 @@ async function expectedFromOrderDb(orders: OrderSystem) {
   };
 }
 
+async function summaryIsForAdminsOnly(t: TestApp): Promise<void> {
+  assert.equal((await t.call('GET', '/api/analytics/summary')).status, 401);
+  assert.equal((await t.call('GET', '/api/analytics/summary', { as: 'user1' })).status, 403);
+  const ok = await t.call('GET', '/api/analytics/summary', { as: 'admin' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(Object.keys(ok.body).sort(), ['countsByStatus', 'gmvByDay', 'lastEventAt', 'orders']);
+}
+
 function changelogCases(db: 'sqlite' | 'mysql'): void {
   let t: TestApp;
   before(async () => {
@@ -60,13 +68,7 @@ function changelogCases(db: 'sqlite' | 'mysql'): void {
   });
   after(async () => t?.stop());
 
-  test('the summary is for admins only', async () => {
-    assert.equal((await t.call('GET', '/api/analytics/summary')).status, 401);
-    assert.equal((await t.call('GET', '/api/analytics/summary', { as: 'user1' })).status, 403);
-    const ok = await t.call('GET', '/api/analytics/summary', { as: 'admin' });
-    assert.equal(ok.status, 200);
-    assert.deepEqual(Object.keys(ok.body).sort(), ['countsByStatus', 'gmvByDay', 'lastEventAt', 'orders']);
-  });
+  test('the summary is for admins only', () => summaryIsForAdminsOnly(t));
 
   test('100 orders paid, shipped, cancelled and closed, with failing deliveries and duplicates: analytics equals the order database', async () => {
     const orders = t.app.orders as OrderSystem;
@@ -167,10 +169,105 @@ function changelogCases(db: 'sqlite' | 'mysql'): void {
   });
 }
 
-describe('change stream and analytics end to end on SQLite', () => changelogCases('sqlite'));
+describe('change stream and analytics end to end on SQLite', { skip: unlessDeployment() }, () => changelogCases('sqlite'));
 
 describe(
   'change stream and analytics end to end on MariaDB/MySQL',
-  { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)' },
+  { skip: unlessDeployment(process.env.MYSQL_URL ? false : 'MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/orderflow)') },
   () => changelogCases('mysql'),
 );
+
+/**
+ * On a deployment the order database is not at hand (and the fault injection is the analytics process's own): the
+ * orders' own view over HTTP is the reference, and the summary must move by exactly what these orders say.
+ */
+describe('change stream and analytics on a running deployment (ORDERFLOW_TEST_URL, started with ORDERFLOW_PAY_TIMEOUT=1s)', {
+  skip: deploymentOnly,
+}, () => {
+  type Summary = {
+    orders: number;
+    countsByStatus: Record<string, number>;
+    gmvByDay: { day: string; gmvCents: number; orders: number }[];
+    lastEventAt: string | null;
+  };
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => t?.stop());
+  const summary = async () => (await t.call('GET', '/api/analytics/summary', { as: 'admin' })).body as Summary;
+  /** Without its time of last event, the one field these orders cannot predict. */
+  const comparable = (s: Summary) => JSON.stringify({ ...s, lastEventAt: undefined });
+
+  test('the summary is for admins only', () => summaryIsForAdminsOnly(t));
+
+  test('40 orders paid, shipped, cancelled and closed over HTTP: the summary moves by exactly what the orders say', async () => {
+    // What suites before left still moving (a payment shipping) must settle first: the summary unchanged for 2 s.
+    let before = await summary();
+    for (let still = 0; still < 8; ) {
+      await sleep(250);
+      const now = await summary();
+      still = comparable(now) === comparable(before) ? still + 1 : 0;
+      before = now;
+    }
+    const users = Array.from({ length: 20 }, (_, i) => `user${i + 1}`);
+    const skus = ['SKU-1001', 'SKU-1002', 'SKU-1003'];
+    const placed = new Map<string, string>(); // orderId → user
+    const outcome = async (i: number) => {
+      const user = users[i % users.length];
+      const res = await t.call('POST', '/api/orders', {
+        as: user,
+        body: { userId: user, items: [{ skuId: skus[i % 3], quantity: 1 + (i % 2) }] },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      placed.set(res.body.orderId, user);
+      const kind = i % 10;
+      // A pay or cancel that comes late loses to the close (409): the reference is what the order says in the end.
+      if (kind < 6)
+        assert.ok([200, 409].includes((await t.call('POST', `/api/orders/${res.body.orderId}/pay`, { as: user, body: {} })).status));
+      else if (kind < 8)
+        assert.ok([200, 409].includes((await t.call('POST', `/api/orders/${res.body.orderId}/cancel`, { as: user })).status));
+      // kind 8, 9: left unpaid, CLOSED at the deadline
+    };
+    for (let i = 0; i < 40; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => outcome(i + j)));
+
+    const final = ['SHIPPED', 'CANCELLED', 'CLOSED'];
+    let orders: { status: string; totalCents: number; history: { to: string; at: string }[] }[] = [];
+    const settled = await waitUntil(
+      async () => {
+        orders = await Promise.all([...placed].map(async ([id, user]) => (await t.call('GET', `/api/orders/${id}`, { as: user })).body));
+        return orders.every((o) => final.includes(o.status));
+      },
+      20_000,
+      250,
+    );
+    assert.ok(settled, `still moving: ${JSON.stringify(orders.map((o) => o.status))}`);
+    for (const status of final)
+      assert.ok(
+        orders.some((o) => o.status === status),
+        `some ${status}`,
+      );
+
+    const counts = { ...before.countsByStatus };
+    const days = new Map(before.gmvByDay.map((d) => [d.day, { ...d }]));
+    for (const o of orders) {
+      counts[o.status] = (counts[o.status] ?? 0) + 1;
+      const paid = o.history.find((h) => h.to === 'PAID');
+      if (!paid) continue;
+      const day = days.get(utcDay(Date.parse(paid.at))) ?? { day: utcDay(Date.parse(paid.at)), gmvCents: 0, orders: 0 };
+      day.gmvCents += o.totalCents;
+      day.orders += 1;
+      days.set(day.day, day);
+    }
+    const expected: Summary = {
+      gmvByDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
+      countsByStatus: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b))),
+      orders: before.orders + orders.length,
+      lastEventAt: null,
+    };
+    let got = before;
+    await waitUntil(async () => comparable((got = await summary())) === comparable(expected), 20_000, 250);
+    assert.deepEqual({ ...got, lastEventAt: null }, expected);
+    assert.deepEqual((await t.call('GET', `/api/admin/dlq?group=${Groups.ANALYTICS}`, { as: 'admin' })).body, [], 'nothing dead-lettered');
+  });
+});

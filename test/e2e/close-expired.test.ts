@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { deploymentOnly, startTestApp, type TestApp, unlessDeployment } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
-for (const mode of ['delay', 'scan'] as const) {
-  describe(`closing expired orders (ORDERFLOW_CLOSE=${mode})`, () => {
+for (const mode of ['delay', 'scan'] as const)
+  describe(`closing expired orders (ORDERFLOW_CLOSE=${mode})`, { skip: unlessDeployment() }, () => closeCases(mode));
+
+// A deployment closes by delayed messages (the default) and must have been started with a short ORDERFLOW_PAY_TIMEOUT (1s).
+describe(
+  'closing expired orders on a running deployment (ORDERFLOW_TEST_URL, started with ORDERFLOW_PAY_TIMEOUT=1s)',
+  {
+    skip: deploymentOnly,
+  },
+  () => closeCases('delay'),
+);
+
+function closeCases(mode: 'delay' | 'scan'): void {
+  {
     let t: TestApp;
     before(async () => {
       t = await startTestApp({ ORDERFLOW_PAY_TIMEOUT: '1s', ORDERFLOW_CLOSE: mode });
@@ -53,5 +65,5 @@ for (const mode of ['delay', 'scan'] as const) {
       const stillPaid = (await t.call('GET', `/api/orders/${paid.body.orderId}`, { as: 'user9' })).body;
       assert.notEqual(stillPaid.status, 'CLOSED');
     });
-  });
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Topics } from '../../src/systems/shared/topics.js';
-import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
+import { inProcessOnly, sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The order system end to end through its HTTP API, on one database kind. */
@@ -15,7 +15,10 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
   const place = (user: string, items: { skuId: string; quantity: number }[], couponId?: string) =>
     t.call('POST', '/api/orders', { as: user, body: { userId: user, items, couponId } });
 
+  const stockOf = async (skuId: string) => (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === skuId).stock;
+
   test('a new user logs in, orders, pays, and within seconds sees SMS sent, SHIPPED, points and a reward coupon', async () => {
+    const stockBefore = await stockOf('SKU-1001');
     const placed = await place('user1', [{ skuId: 'SKU-1001', quantity: 2 }], 'WELCOME-user1');
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
     assert.equal(placed.body.status, 'WAIT_PAY');
@@ -62,11 +65,17 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     );
     const timeout = order.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_TIMEOUT);
     assert.equal(timeout?.deliveries.find((d: any) => d.group === 'order-closer')?.state, 'SCHEDULED');
-    const sku = (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === 'SKU-1001');
-    assert.deepEqual(sku.stock, { available: 498, reserved: 0, sold: 2 });
+    // Relative to before: a deployment under test may have sold some already (a fresh app starts at 500 / 0 / 0).
+    assert.deepEqual(await stockOf('SKU-1001'), {
+      available: stockBefore.available - 2,
+      reserved: stockBefore.reserved,
+      sold: stockBefore.sold + 2,
+    });
   });
 
   test('no oversell: 200 concurrent orders for 50 units end with exactly 50 reserved and 150 × 409', async () => {
+    const before = await stockOf('SKU-1004');
+    assert.deepEqual(before, { available: 50, reserved: 0, sold: 0 }, 'SKU-1004 as seeded: nothing else orders it');
     const users = Array.from({ length: 100 }, (_, i) => `user${i + 1}`);
     await Promise.all(users.map((u) => t.token(u)));
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => place(users[i % 100], [{ skuId: 'SKU-1004', quantity: 1 }])));
@@ -131,7 +140,9 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     assert.deepEqual((await t.call('GET', '/api/skus')).body, before);
   });
 
-  test('consumers are idempotent: the same order_paid delivered twice has one effect in every system', async () => {
+  test('consumers are idempotent: the same order_paid delivered twice has one effect in every system', {
+    skip: inProcessOnly("it sends the duplicate with the app's broker client and reads the SMS simulator's counters"),
+  }, async () => {
     const placed = await place('user8', [{ skuId: 'SKU-1001', quantity: 2 }]);
     await t.call('POST', `/api/orders/${placed.body.orderId}/pay`, { as: 'user8', body: {} });
     const details = async () => (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user8' })).body;

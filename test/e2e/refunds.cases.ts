@@ -4,7 +4,7 @@ import { checkRefund } from '../../src/systems/order/index.js';
 import { DEAD_LETTERED_REASON, REFUND_MAX_RECONSUME_TIMES } from '../../src/systems/refund/index.js';
 import { Groups, Topics } from '../../src/systems/shared/topics.js';
 import type { MessageView } from '../../src/mq/index.js';
-import { sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
+import { DEPLOYMENT_URL, inProcessOnly, sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
 /**
@@ -31,8 +31,14 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
   const providerStats = async () => (await t.call('GET', '/api/admin/third-parties/payment', { as: 'admin' })).body.stats;
   /** The provider's own record of a refund, looked up by idempotency key (what a real provider offers). */
   const providerRefund = async (refundId: string) => {
-    const res = await fetch(`${t.app.thirdParties?.urls.payment}/refunds/${encodeURIComponent(refundId)}`);
+    const res = await fetch(`${paymentProviderUrl()}/refunds/${encodeURIComponent(refundId)}`);
     return { status: res.status, body: (await res.json()) as { refundId: string; amount: number; paymentId: string } };
+  };
+  /** The payment provider itself: the app's simulator here; the deployment's (ORDERFLOW_TEST_PAYMENT_URL) there. */
+  const paymentProviderUrl = () => {
+    if (!DEPLOYMENT_URL) return t.app.thirdParties?.urls.payment;
+    if (!process.env.ORDERFLOW_TEST_PAYMENT_URL) throw new Error('ORDERFLOW_TEST_URL is set, so ORDERFLOW_TEST_PAYMENT_URL must be too');
+    return process.env.ORDERFLOW_TEST_PAYMENT_URL;
   };
   const stockOf = async (skuId: string) => (await t.call('GET', '/api/skus')).body.find((s: { skuId: string }) => s.skuId === skuId).stock;
   const order = async (user: string, orderId: string) => (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
@@ -61,7 +67,7 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     assert.equal(new Set(answers.map((a) => a.body.refundId)).size, 20, 'one refund id per order');
     await sleep(1_000); // the first attempts and two retries (100 ms, 300 ms) all fail
     const during = await providerStats();
-    assert.ok(during.failures > statsBefore.failures, `the provider was called and failed: ${JSON.stringify(during)}`);
+    assert.ok(during.failures - statsBefore.failures >= 20, `every refund was tried and failed: ${JSON.stringify(during)}`);
     assert.equal(during.executed, statsBefore.executed, 'nothing was refunded while the provider failed');
     for (const { user, orderId } of orders) assert.equal((await order(user, orderId)).status, 'REFUNDING');
 
@@ -77,7 +83,8 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
       assert.equal(done.history.filter((h: { to: string }) => h.to === 'REFUNDED').length, 1);
       const message = done.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_REFUND);
       const delivery = message.deliveries.find((d: { group: string }) => d.group === Groups.REFUND_WORKER);
-      assert.ok(delivery.attempts >= 2, `the refund was retried: ${JSON.stringify(message)}`);
+      // The embedded broker's trace counts attempts; RocketMQ's has no count (the provider's failures below show the retries).
+      if (delivery.attempts !== undefined) assert.ok(delivery.attempts >= 2, `the refund was retried: ${JSON.stringify(message)}`);
     }
     await sleep(500); // late redeliveries, if any, must not pay again
     assert.equal((await providerStats()).executed - statsBefore.executed, 20, 'exactly one refund per order at the provider');
@@ -132,7 +139,9 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     assert.ok((await refundLetters()).find((l) => l.messageId === letter.messageId).replayedAt, 'the letter is marked replayed');
   });
 
-  test('refund: the last delivery dies before recording its outcome → the broker dead-letters it anyway, the DLQ watcher marks the order REFUND_FAILED; replay → REFUNDED, paid once', async () => {
+  test('refund: the last delivery dies before recording its outcome → the broker dead-letters it anyway, the DLQ watcher marks the order REFUND_FAILED; replay → REFUNDED, paid once', {
+    skip: inProcessOnly("it makes the order system's own refund recorder fail"),
+  }, async () => {
     const stockBefore = await stockOf('SKU-1001');
     const statsBefore = await providerStats();
     const orderId = await placePaid('user49', 'SKU-1001', 2);
@@ -221,7 +230,9 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     assert.equal((await order('user45', foreign)).refund, null, 'refused requests changed nothing');
   });
 
-  test('refund: the same order_refund message delivered again (as a redelivery would) pays nothing more', async () => {
+  test('refund: the same order_refund message delivered again (as a redelivery would) pays nothing more', {
+    skip: inProcessOnly("it sends the duplicate with the app's broker client"),
+  }, async () => {
     const stockBefore = await stockOf('SKU-1003');
     const orderId = await placePaid('user48', 'SKU-1003', 2);
     const { refundId } = (await refund('user48', orderId)).body;
@@ -260,7 +271,9 @@ export function refundCases(db: 'sqlite' | 'mysql', env: Record<string, string> 
     assert.deepEqual(await stockOf('SKU-1003'), stockBefore, 'stock given back once');
   });
 
-  test('refund check-back: commits a refund that was recorded, rolls back one that was not', async () => {
+  test('refund check-back: commits a refund that was recorded, rolls back one that was not', {
+    skip: inProcessOnly("it calls the order system's check-back on its own database"),
+  }, async () => {
     const orderId = await placePaid('user47', 'SKU-1003', 1);
     const { refundId } = (await refund('user47', orderId)).body;
     await waitForStatus('user47', orderId, 'REFUNDED', 10_000);

@@ -7,13 +7,40 @@ import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Message, Messaging, Producer } from '../../src/mq/index.js';
 
-export const ADMIN_TOKEN = 'test-admin-token';
+/**
+ * A running deployment to test instead of an app started here (e.g. `npm run cluster:start`'s public URL): the
+ * end-to-end suites then talk to it over HTTP only, with its admin token and its seeded users' password.
+ */
+export const DEPLOYMENT_URL = process.env.ORDERFLOW_TEST_URL?.trim().replace(/\/+$/, '') || undefined;
+export const ADMIN_TOKEN = DEPLOYMENT_URL ? requiredSetting('ORDERFLOW_TEST_ADMIN_TOKEN') : 'test-admin-token';
+/** The seeded users' password: the demo's here, the deployment's ORDERFLOW_SEED_PASSWORD there. */
+export const USER_PASSWORD = DEPLOYMENT_URL ? requiredSetting('ORDERFLOW_TEST_PASSWORD') : 'demo';
+
+/** `describe`/`test` skip option of a suite that starts its own app: off when a deployment is under test. */
+export function unlessDeployment(skip: string | false = false): string | false {
+  return DEPLOYMENT_URL ? 'ORDERFLOW_TEST_URL is set: this run tests that deployment (its own describe)' : skip;
+}
+/** Skip option of the suite run against ORDERFLOW_TEST_URL. */
+export const deploymentOnly: string | false = DEPLOYMENT_URL
+  ? false
+  : 'ORDERFLOW_TEST_URL is not set (a running deployment, e.g. npm run cluster:start; see docs/deployment.md)';
+/** Skip option of a case that needs the app's objects in this process (its broker client, its databases). */
+export function inProcessOnly(why: string): string | false {
+  return DEPLOYMENT_URL ? `needs the app in this process: ${why}` : false;
+}
+
+function requiredSetting(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`ORDERFLOW_TEST_URL is set, so ${name} must be too`);
+  return value;
+}
 
 /**
  * Starts the whole app in this process on a random port, with its own data dir (and MySQL databases).
  * An ORDERFLOW_DATA_DIR given in `env` is used instead and left in place at stop (a restart test reuses it).
  */
 export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite' | 'mysql' = 'sqlite'): Promise<TestApp> {
+  if (DEPLOYMENT_URL) return new TestApp(deploymentApp(DEPLOYMENT_URL), async () => {});
   const ownDataDir = env.ORDERFLOW_DATA_DIR === undefined;
   const dataDir = env.ORDERFLOW_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-e2e-'));
   const base = `of_e2e_${randomBytes(4).toString('hex')}`;
@@ -40,6 +67,19 @@ export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite
   });
 }
 
+/**
+ * The deployment under test as the app's stand-in: its URL, and a clear failure for anything else a case would
+ * reach in this process (such a case is skipped there with inProcessOnly).
+ */
+function deploymentApp(url: string): App {
+  return new Proxy({ url } as App, {
+    get(target, property) {
+      if (property === 'url' || typeof property === 'symbol' || property === 'then') return Reflect.get(target, property);
+      throw new Error(`app.${String(property)} is in the process under test, not reachable at ${url}`);
+    },
+  });
+}
+
 async function dropDatabases(url: string, base: string): Promise<void> {
   const connection = await createConnection(url.replace(/\/[^/]*$/, '/'));
   const [rows] = await connection.query(`SHOW DATABASES LIKE '${base}\\_%'`);
@@ -57,7 +97,7 @@ export class TestApp {
   async token(userId: string): Promise<string> {
     let token = this.#tokens.get(userId);
     if (!token) {
-      const res = await this.call('POST', '/api/auth/login', { body: { userId, password: 'demo' } });
+      const res = await this.call('POST', '/api/auth/login', { body: { userId, password: USER_PASSWORD } });
       if (res.status !== 200) throw new Error(`login ${userId}: ${res.status} ${JSON.stringify(res.body)}`);
       token = (res.body as { token: string }).token;
       this.#tokens.set(userId, token);

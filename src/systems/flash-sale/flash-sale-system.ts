@@ -12,7 +12,7 @@ import { newSaleId, ticketIds } from './ids.js';
 import { startOrderCreator, type OrdersForFlashSales } from './order-creator.js';
 import { recover, RECOVERY_GRACE_MS } from './recovery.js';
 import { findTicket, type Sale } from './repository.js';
-import { loadSales, openSale, requestUnit } from './request-unit.js';
+import { loadSales, openSale, requestUnit, SALES_RELOAD_MS } from './request-unit.js';
 import { flashSaleMigrations, type FlashSaleDB } from './schema.js';
 import { seedFlashSaleDemo } from './seed.js';
 import { UserThrottle } from './user-throttle.js';
@@ -168,6 +168,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     pingGate: () => gate.ping(),
     /** Sales with the units the gate has left. */
     async listSales() {
+      // A sale another instance created is in the database, not in this instance's cache: re-read at most once a second.
+      if (ctx.clock() - ctx.salesLoadedAt >= SALES_RELOAD_MS) await loadSales(ctx);
       return Promise.all(
         [...ctx.sales.values()].map(async (sale) => ({
           id: sale.id,
