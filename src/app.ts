@@ -2,6 +2,7 @@
  * The composition root: config → logger, messaging engine, third parties, databases → systems →
  * HTTP. Nothing else wires; everything started here is closed here, in reverse order.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -193,7 +194,9 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     };
 
     // The simulators in a worker thread of this process, or the configured vendors (config.vendors).
-    const thirdParties = await openThirdParties({ external: config.vendors, adminToken: config.adminToken });
+    // Payment callbacks are signed with this secret; unset, a random one shared with the simulated provider started here.
+    const paymentCallbackSecret = config.paymentCallbackSecret ?? randomBytes(32).toString('hex');
+    const thirdParties = await openThirdParties({ external: config.vendors, adminToken: config.adminToken, paymentCallbackSecret });
     onClose('third parties', () => thirdParties.close());
     const apiKeys = config.vendors?.apiKeys ?? {};
 
@@ -263,7 +266,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       loginLimits: { perUser: config.loginUserRate, perAddress: config.loginAddressRate },
       routes: [
         routePlugin([
-          ...(orders ? orderRoutes(orders, { tokenSecret }) : []),
+          ...(orders ? orderRoutes(orders, { tokenSecret, paymentCallbackSecret }) : []),
           ...(analytics ? analyticsRoutes(analytics) : []),
           ...(flashSales ? flashSaleRoutes(flashSales) : []),
           ...adminRoutes({ mq, thirdParties }),
@@ -278,6 +281,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     onClose('http', () => http.close()); // closes first: in-flight requests finish, then consumers, then stores
     httpServer = http;
     const address = await http.listen({ port: config.port, host: config.host });
+    orders?.setPaymentCallbackUrl(config.paymentCallbackUrl ?? `${address}/api/payments/callback`);
     return { config, url: address, http, mq, orders, analytics, flashSales, thirdParties, logger, close, stillClosing };
   } catch (error) {
     await close();

@@ -78,6 +78,13 @@ export interface Config {
    * a generated one in `<dataDir>/token-secret` (src/http/token-secret.ts) so sessions survive a restart.
    */
   tokenSecret?: string;
+  /**
+   * The secret the payment provider signs its callbacks with (ORDERFLOW_PAYMENT_CALLBACK_SECRET). Unset: a random
+   * one per start, shared with the simulated provider of this process (an external provider's callbacks are then refused).
+   */
+  paymentCallbackSecret?: string;
+  /** Where the payment provider calls back (ORDERFLOW_PAYMENT_CALLBACK_URL); unset: this process's own `/api/payments/callback`. */
+  paymentCallbackUrl?: string;
   /** Vendors outside this process (ORDERFLOW_SMS_URL, …); undefined: this process starts the simulators itself. */
   vendors?: ExternalVendors;
   systems: SystemName[];
@@ -210,6 +217,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
     adminTokenIsDefault: adminToken === undefined,
     tokenSecret: tokenSecret(get('ORDERFLOW_TOKEN_SECRET'), systemNames),
+    ...paymentCallbackOf(get),
     vendors: externalVendors(get),
     systems: systemNames,
     seedDemo: bool('ORDERFLOW_SEED', get('ORDERFLOW_SEED'), demo && db === 'sqlite'),
@@ -464,6 +472,8 @@ export interface VendorsConfig {
   adminTokenIsDefault: boolean;
   /** Per vendor: when set, its endpoints require `Authorization: Bearer <key>` (the same variables orderflow sends). */
   apiKeys: Partial<Record<ThirdPartyName, string>>;
+  /** The payment provider signs its callbacks with it (ORDERFLOW_PAYMENT_CALLBACK_SECRET, the order processes' too). */
+  paymentCallbackSecret?: string;
   logLevel: string;
   /** The demo (ORDERFLOW_DEMO): only then is the demo admin token accepted. */
   demo: boolean;
@@ -488,6 +498,7 @@ export function loadVendorsConfig(env: Source = process.env, flags: Source = {})
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
     adminTokenIsDefault: adminToken === undefined,
     apiKeys: apiKeysOf(get),
+    ...pick(paymentCallbackOf(get), 'paymentCallbackSecret'),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   };
   if (!demo) refuseDemoAdminToken(adminToken);
@@ -504,4 +515,22 @@ function vendorsPort(text: string | undefined): number {
     );
   }
   return n;
+}
+
+/** ORDERFLOW_PAYMENT_CALLBACK_SECRET and ORDERFLOW_PAYMENT_CALLBACK_URL, each only when set (a config without them stays as it was). */
+function paymentCallbackOf(get: (name: string) => string | undefined): { paymentCallbackSecret?: string; paymentCallbackUrl?: string } {
+  const secret = get('ORDERFLOW_PAYMENT_CALLBACK_SECRET');
+  const url = get('ORDERFLOW_PAYMENT_CALLBACK_URL');
+  if (secret !== undefined && secret.length < MIN_TOKEN_SECRET_LENGTH)
+    throw new ConfigError(
+      'ORDERFLOW_PAYMENT_CALLBACK_SECRET',
+      `must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (it has ${secret.length})`,
+    );
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+    throw new ConfigError('ORDERFLOW_PAYMENT_CALLBACK_URL', `must be an http(s) URL (got ${JSON.stringify(url)})`);
+  return { ...(secret === undefined ? {} : { paymentCallbackSecret: secret }), ...(url === undefined ? {} : { paymentCallbackUrl: url }) };
+}
+
+function pick<T extends object, K extends keyof T>(from: T, key: K): Partial<Pick<T, K>> {
+  return from[key] === undefined ? {} : ({ [key]: from[key] } as Partial<Pick<T, K>>);
 }

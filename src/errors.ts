@@ -15,12 +15,16 @@ const ERROR_STATUS = {
   BAD_JSON: 400,
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
+  /** A payment callback without a valid signature (missing, malformed, forged) or outside the tolerance window. */
+  SIGNATURE_INVALID: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
   SKU_NOT_FOUND: 404,
   FLASH_SALE_NOT_FOUND: 404,
   TICKET_NOT_FOUND: 404,
+  /** A payment callback about a payment this shop never created. */
+  PAYMENT_NOT_FOUND: 404,
   /** The client took too long to send its request (Node's request timeout). */
   REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
@@ -32,6 +36,8 @@ const ERROR_STATUS = {
   /** A flash sale that has not started yet or is over. */
   FLASH_SALE_NOT_RUNNING: 409,
   COUPON_INVALID: 409,
+  /** A payment callback whose order or amount differs from the payment the shop created. */
+  PAYMENT_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
   /** A path parameter longer than the router accepts (no id is that long). */
   URI_TOO_LONG: 414,

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { thirdPartyRoutes } from './admin/third-party-routes.js';
+import { vendorLedgerRoute } from './admin/vendor-ledger-route.js';
 import { ConfigError, type VendorsConfig } from './config.js';
 import { createHttpServer, routePlugin } from './http/index.js';
 import { createLogger } from './logger.js';
@@ -39,7 +40,14 @@ export async function startVendorsApp(config: Readonly<VendorsConfig>, overrides
       (Object.keys(PORT_OFFSET) as ThirdPartyName[]).map((name) => [name, config.port === 0 ? 0 : config.port + PORT_OFFSET[name]]),
     ) as Record<ThirdPartyName, number>;
     const started = await listening(
-      () => startThirdParties({ ports, host: config.host, apiKeys: config.apiKeys, logger: logger.child({ component: 'vendors' }) }),
+      () =>
+        startThirdParties({
+          ports,
+          host: config.host,
+          apiKeys: config.apiKeys,
+          paymentCallback: { secret: config.paymentCallbackSecret },
+          logger: logger.child({ component: 'vendors' }),
+        }),
       config.port,
     );
     simulators = started;
@@ -49,7 +57,7 @@ export async function startVendorsApp(config: Readonly<VendorsConfig>, overrides
       adminToken: config.adminToken,
       // No user routes here; the admin guard only needs some secret to tell a user token from garbage.
       tokenSecret: randomBytes(32).toString('hex'),
-      routes: [routePlugin(thirdPartyRoutes(() => handle))],
+      routes: [routePlugin([...thirdPartyRoutes(() => handle), vendorLedgerRoute(started.ledger)])],
       health: async () => ({ ok: true, details: { vendors: started.urls } }),
     });
     http = server;

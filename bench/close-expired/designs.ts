@@ -305,6 +305,11 @@ function orderContext(
     logger,
     // No changelog relay here: the outbox rows the closings write simply wait (context.ts).
     wakeRelays: () => {},
+    // Closing never pays: no payment provider is called here.
+    payments: {
+      create: () => Promise.reject(new Error('no payment provider in this benchmark')),
+      callbackUrl: () => 'http://127.0.0.1:1/api/payments/callback',
+    },
     config: { payTimeoutMs: PAY_TIMEOUT_MS, close, flow: 'async', orderMessages: 'transactional' },
     // The coupon system owns its own database; endUnpaidOrder calls release after every close
     // that won, once the order's transaction has committed: that is when it was closed.

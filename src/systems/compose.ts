@@ -108,6 +108,14 @@ export async function composeSystems(deps: ComposeDeps): Promise<ComposedSystems
       logger,
       config: settings('order'),
       coupons: coupons?.forOrders ?? missing('order', 'the coupon system'),
+      // Payments are created on the pay's path: a timeout and a breaker, no retries (the shopper pays again).
+      payment: createVendorClient({
+        name: 'payment',
+        baseUrl: urls.payment ?? missing('order', "the payment provider's URL"),
+        apiKey: apiKeys.payment,
+        timeoutMs,
+        logger: logger.child({ vendor: 'payment' }),
+      }),
       registry: metrics('order'),
     });
     onClose('order system', () => orders.close());

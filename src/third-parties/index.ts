@@ -13,7 +13,16 @@ export { DEFAULT_KNOBS, MAX_LATENCY_MS, knobsPatchSchema, parseKnobsPatch } from
 export type { KnobsPatch } from './knobs.js';
 export { THIRD_PARTY_NAMES, isThirdPartyName } from './types.js';
 export type { Knobs, ThirdPartyLogger, ThirdPartyName, ThirdPartyStats } from './types.js';
-export type { Refund } from './payment-provider.js';
+export type { PaymentEvent, PaymentIntent, Refund } from './payment-provider.js';
+export {
+  PAYMENT_SIGNATURE_HEADER,
+  PAYMENT_SIGNATURE_TOLERANCE_S,
+  signPaymentCallback,
+  verifyPaymentCallback,
+} from './payment-signature.js';
+export type { SignatureVerdict } from './payment-signature.js';
+export { VendorLedger } from './vendor-ledger.js';
+export type { LedgerEffect, LedgerEntry } from './vendor-ledger.js';
 export {
   ThirdPartyError,
   ThirdPartyErrorCode,

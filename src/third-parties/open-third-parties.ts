@@ -16,10 +16,15 @@ export interface ExternalVendors {
  * The vendors this process calls: the simulators in a worker thread of its own when none is configured
  * (the one-process default), else the configured ones, whose knobs are forwarded to the vendors process.
  */
-export async function openThirdParties(options: { external?: ExternalVendors; adminToken: string }): Promise<ThirdPartiesHandle> {
+export async function openThirdParties(options: {
+  external?: ExternalVendors;
+  adminToken: string;
+  /** The secret the simulated payment provider signs its callbacks with (ORDERFLOW_PAYMENT_CALLBACK_SECRET). */
+  paymentCallbackSecret?: string;
+}): Promise<ThirdPartiesHandle> {
   const { external } = options;
   // In a worker thread: the simulated vendors get the other core instead of the systems' one.
-  if (!external) return startThirdPartiesInWorker();
+  if (!external) return startThirdPartiesInWorker({ paymentCallback: { secret: options.paymentCallbackSecret } });
   if (!external.adminUrl) return vendorsWithoutKnobs(external.urls);
   return remoteThirdParties({ adminUrl: external.adminUrl, adminToken: options.adminToken, urls: external.urls });
 }

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { errorReply } from './http-json.js';
 import { IdempotencyStore } from './idempotency-store.js';
+import { signPaymentCallback, PAYMENT_SIGNATURE_HEADER } from './payment-signature.js';
 import { defineRoute } from './routes.js';
 import type { VendorSpec } from './simulator.js';
-import { idempotencyKeySchema, idempotentReply } from './vendor-common.js';
+import { businessIdSchema, idempotencyKeySchema, idempotentReply } from './vendor-common.js';
+import { ledgerOrderId, VendorLedger } from './vendor-ledger.js';
 
 export interface Refund {
   refundId: string;
@@ -14,38 +16,215 @@ export interface Refund {
   createdAt: string;
 }
 
+/** A payment intent: created by the shop, completed by the shopper's bank (or at once for a frictionless card). */
+export interface PaymentIntent {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  status: 'REQUIRES_CONFIRMATION' | 'SUCCEEDED' | 'FAILED';
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the provider posts to the shop's callback URL, signed (payment-signature.ts). `id` is unique per event. */
+export interface PaymentEvent {
+  id: string;
+  type: 'payment.succeeded' | 'payment.failed';
+  /** Unix seconds. */
+  created: number;
+  data: { paymentId: string; orderId: string; amount: number; status: PaymentIntent['status'] };
+}
+
+export interface PaymentProviderOptions {
+  /** The shared secret callbacks are signed with (ORDERFLOW_PAYMENT_CALLBACK_SECRET). */
+  callbackSecret: string;
+  /** Wait before the first callback attempt, ms. */
+  callbackDelayMs?: number;
+  /** Attempts per callback before giving up (the shop's reconciliation catches what is lost). */
+  callbackAttempts?: number;
+  /** Where each refund paid is recorded by order (default: a ledger of its own). */
+  ledger?: VendorLedger;
+}
+
 const refundBody = z.object({
   paymentId: z.string().min(1).max(200),
   amount: z.number().positive().finite(),
   idempotencyKey: idempotencyKeySchema,
+  /** The caller's reference (the order refunded): kept in the provider's ledger. */
+  orderId: businessIdSchema.optional(),
 });
 
+const paymentBody = z.object({
+  orderId: z.string().min(1).max(200),
+  amount: z.number().min(0).finite(),
+  callbackUrl: z.url({ protocol: /^https?$/ }).max(2_000),
+  /** true: a frictionless card, completed in this answer; false: the shopper's bank step (`POST /payments/:id/confirm`) completes it. */
+  confirm: z.boolean().default(true),
+  idempotencyKey: idempotencyKeySchema,
+});
+
+const confirmBody = z.object({ outcome: z.enum(['succeeded', 'failed']) });
+
+/** First retry after this, doubling: 100 ms, 200 ms, 400 ms, … */
+const CALLBACK_RETRY_BASE_MS = 100;
+
 /**
- * The payment provider the refund worker calls. Refunds are idempotent on
- * idempotencyKey — same key → same refundId, the money moved once — and can be looked up by key,
- * so a worker whose call timed out can learn whether the refund happened before retrying.
+ * The payment provider: payment intents whose completion is called back to the shop, signed, at least
+ * once; and the refunds the refund worker asks for. Both are idempotent on idempotencyKey — same key →
+ * same intent or refund, the money moved once — and can be looked up, so a caller whose call timed out
+ * learns what happened before retrying.
  *
- * `POST /refunds {paymentId, amount, idempotencyKey}` → `Refund`; `GET /refunds/:idempotencyKey` → `Refund` or 404.
+ * `POST /payments {orderId, amount, callbackUrl, confirm?, idempotencyKey}` → `PaymentIntent`;
+ * `POST /payments/:paymentId/confirm {outcome}` (the shopper's bank step) → `PaymentIntent`;
+ * `GET /payments/:paymentId`; `GET /payments?from=&to=` (the ledger: intents created in [from, to), epoch ms);
+ * `POST /refunds {paymentId, amount, idempotencyKey, orderId?}` → `Refund`; `GET /refunds/:idempotencyKey` → `Refund` or 404.
  */
-export function paymentProvider(): VendorSpec {
-  // Unbounded: this is the provider's ledger, and GET must find every refund ever made.
+export function paymentProvider(options: PaymentProviderOptions = { callbackSecret: randomUUID() }): VendorSpec {
+  // Unbounded: this is the provider's ledger, and GET must find every refund and payment ever made.
   const refunds = new IdempotencyStore<Refund>();
+  const intents = new IdempotencyStore<PaymentIntent>();
+  const byId = new Map<string, { intent: PaymentIntent; callbackUrl: string; created: number }>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+  const attempts = options.callbackAttempts ?? 6;
+  const ledger = options.ledger ?? new VendorLedger();
+
+  const later = (ms: number, run: () => void) => {
+    if (closed) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timers.add(timer);
+  };
+
+  /** Delivers one event at least once: retried with back-off on anything but a 2xx, up to `attempts` times. */
+  function deliver(callbackUrl: string, event: PaymentEvent, attempt = 1): void {
+    const body = JSON.stringify(event);
+    const signature = signPaymentCallback(options.callbackSecret, body, Date.now() / 1000);
+    fetch(callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [PAYMENT_SIGNATURE_HEADER]: signature },
+      body,
+      signal: AbortSignal.timeout(5_000),
+    })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`callback answered ${res.status}`);
+      })
+      .catch(() => {
+        if (attempt < attempts) later(CALLBACK_RETRY_BASE_MS * 2 ** (attempt - 1), () => deliver(callbackUrl, event, attempt + 1));
+      });
+  }
+
+  function complete(paymentId: string, outcome: 'succeeded' | 'failed'): void {
+    const entry = byId.get(paymentId);
+    if (!entry) return;
+    entry.intent.status = outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
+    entry.intent.updatedAt = new Date().toISOString();
+    const { intent } = entry;
+    const event: PaymentEvent = {
+      id: `evt_${randomUUID()}`,
+      type: outcome === 'succeeded' ? 'payment.succeeded' : 'payment.failed',
+      created: Math.floor(Date.now() / 1000),
+      data: { paymentId: intent.paymentId, orderId: intent.orderId, amount: intent.amount, status: intent.status },
+    };
+    later(options.callbackDelayMs ?? 0, () => deliver(entry.callbackUrl, event));
+  }
+
   return {
     name: 'payment',
     executed: () => refunds.executed,
+    close: () => {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
     routes: [
+      defineRoute({
+        method: 'POST',
+        path: '/payments',
+        body: paymentBody,
+        handle: ({ body }) => {
+          let created: PaymentIntent | undefined;
+          // Keyed on what the payment is (order and amount): asking again with another callback URL (another instance of
+          // the shop) or confirm flag (the shopper coming back) retrieves the same payment in its current state.
+          const identity = { orderId: body.orderId, amount: body.amount, idempotencyKey: body.idempotencyKey };
+          const reply = idempotentReply(intents, identity, () => {
+            const now = new Date();
+            created = {
+              paymentId: `pi_${randomUUID()}`,
+              orderId: body.orderId,
+              amount: body.amount,
+              status: 'REQUIRES_CONFIRMATION',
+              createdAt: now.toISOString(),
+              updatedAt: now.toISOString(),
+            };
+            byId.set(created.paymentId, { intent: created, callbackUrl: body.callbackUrl, created: now.getTime() });
+            return created;
+          });
+          // A frictionless card: captured in this very answer, and the callback follows as for any completion.
+          if (created && body.confirm) complete(created.paymentId, 'succeeded');
+          return reply.status === 200 ? { status: 200, body: { ...(reply.body as PaymentIntent) } } : reply;
+        },
+      }),
+      defineRoute({
+        method: 'POST',
+        path: '/payments/:paymentId/confirm',
+        body: confirmBody,
+        handle: ({ params, body }) => {
+          const entry = byId.get(params.paymentId);
+          if (!entry) return errorReply(404, 'PAYMENT_NOT_FOUND', `no payment '${params.paymentId}'`);
+          const wanted = body.outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
+          if (entry.intent.status === wanted) return { status: 200, body: { ...entry.intent } };
+          if (entry.intent.status !== 'REQUIRES_CONFIRMATION')
+            return errorReply(409, 'PAYMENT_COMPLETED', `payment '${params.paymentId}' is already ${entry.intent.status}`);
+          complete(params.paymentId, body.outcome);
+          return { status: 200, body: { ...entry.intent } };
+        },
+      }),
+      defineRoute({
+        method: 'GET',
+        path: '/payments/:paymentId',
+        handle: ({ params }) => {
+          const entry = byId.get(params.paymentId);
+          return entry
+            ? { status: 200, body: { ...entry.intent } }
+            : errorReply(404, 'PAYMENT_NOT_FOUND', `no payment '${params.paymentId}'`);
+        },
+      }),
+      defineRoute({
+        method: 'GET',
+        path: '/payments',
+        handle: ({ query }) => {
+          const from = Number(query.from ?? 0);
+          const to = Number(query.to ?? Number.MAX_SAFE_INTEGER);
+          if (!Number.isFinite(from) || !Number.isFinite(to))
+            return errorReply(400, 'INVALID_REQUEST', 'from and to are epoch milliseconds');
+          const payments = [...byId.values()].filter((e) => e.created >= from && e.created < to).map((e) => ({ ...e.intent }));
+          return { status: 200, body: { payments } };
+        },
+      }),
       defineRoute({
         method: 'POST',
         path: '/refunds',
         body: refundBody,
         handle: ({ body }) =>
-          idempotentReply(refunds, body, () => ({
-            refundId: `re_${randomUUID()}`,
-            paymentId: body.paymentId,
-            amount: body.amount,
-            status: 'SUCCEEDED' as const,
-            createdAt: new Date().toISOString(),
-          })),
+          idempotentReply(refunds, body, () => {
+            ledger.record({
+              effect: 'refund',
+              orderId: ledgerOrderId(body.orderId),
+              idempotencyKey: body.idempotencyKey,
+              amount: body.amount,
+            });
+            return {
+              refundId: `re_${randomUUID()}`,
+              paymentId: body.paymentId,
+              amount: body.amount,
+              status: 'SUCCEEDED' as const,
+              createdAt: new Date().toISOString(),
+            };
+          }),
       }),
       defineRoute({
         method: 'GET',

@@ -6,6 +6,8 @@ export type Method = 'GET' | 'POST';
 export interface RouteInput<B> {
   body: B;
   params: Record<string, string>;
+  /** The query string's parameters (the last value of a repeated one). */
+  query: Record<string, string>;
 }
 
 /** One endpoint of a simulator. `handle` is synchronous so that effects stay atomic (see IdempotencyStore). */

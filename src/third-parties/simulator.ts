@@ -12,6 +12,8 @@ export interface VendorSpec {
   name: ThirdPartyName;
   routes: readonly Route[];
   executed(): number;
+  /** Stops what the vendor does on its own (timers of callbacks not sent yet). */
+  close?(): void;
 }
 
 export interface SimulatorOptions {
@@ -96,7 +98,7 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
     }
     const parsed = match.route.parseBody(body);
     if (!parsed.ok) return parsed.reply;
-    return match.route.handle({ body: parsed.value, params: match.params });
+    return match.route.handle({ body: parsed.value, params: match.params, query: Object.fromEntries(url.searchParams) });
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -147,6 +149,7 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing.abort(); // in-flight requests stop waiting out their latency
+        spec.close?.();
         server.close(() => resolve());
         server.closeAllConnections(); // idle keep-alive sockets would otherwise hold close() open
       });

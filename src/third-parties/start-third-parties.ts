@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { ThirdPartyError, ThirdPartyErrorCode } from './errors.js';
 import { applyKnobsPatch, DEFAULT_KNOBS, parseKnobsPatch } from './knobs.js';
 import { logisticsCompany } from './logistics-company.js';
 import { paymentProvider } from './payment-provider.js';
 import { startSimulator, type Simulator, type VendorSpec } from './simulator.js';
 import { smsVendor } from './sms-vendor.js';
+import { VendorLedger } from './vendor-ledger.js';
 import {
   isThirdPartyName,
   silentLogger,
@@ -26,6 +28,14 @@ export interface ThirdPartiesOptions {
   logger?: ThirdPartyLogger;
   /** Source of jitter and failure dice (default Math.random); a test may pass a fixed one. */
   random?: () => number;
+  /** The payment provider's callbacks: signed with this secret (ORDERFLOW_PAYMENT_CALLBACK_SECRET; default a random one nobody shares), sent after delayMs. */
+  paymentCallback?: { secret?: string; delayMs?: number };
+}
+
+/** What building a vendor gets: the start options and the ledger the three vendors share. */
+interface VendorInputs {
+  options: ThirdPartiesOptions;
+  ledger: VendorLedger;
 }
 
 export interface ThirdParties {
@@ -36,13 +46,20 @@ export interface ThirdParties {
   /** Applies any subset of the knobs at once; throws THIRD_PARTY_INVALID_KNOB naming the bad field. */
   setKnobs(name: ThirdPartyName, patch: Partial<Knobs>): Knobs;
   stats(name: ThirdPartyName): ThirdPartyStats;
+  /** Every effect the three vendors carried out, by order (vendor-ledger.ts). */
+  readonly ledger: VendorLedger;
   close(): Promise<void>;
 }
 
-const VENDORS: Record<ThirdPartyName, () => VendorSpec> = {
-  sms: smsVendor,
-  logistics: logisticsCompany,
-  payment: paymentProvider,
+const VENDORS: Record<ThirdPartyName, (inputs: VendorInputs) => VendorSpec> = {
+  sms: ({ ledger }) => smsVendor(ledger),
+  logistics: ({ ledger }) => logisticsCompany(ledger),
+  payment: ({ options, ledger }) =>
+    paymentProvider({
+      callbackSecret: options.paymentCallback?.secret ?? randomUUID(),
+      callbackDelayMs: options.paymentCallback?.delayMs,
+      ledger,
+    }),
 };
 
 /**
@@ -66,11 +83,12 @@ export async function startThirdParties(options: ThirdPartiesOptions = {}): Prom
   }));
 
   const started = new Map<ThirdPartyName, Simulator>();
+  const ledger = new VendorLedger();
   try {
     for (const plan of plans) {
       started.set(
         plan.name,
-        await startSimulator(VENDORS[plan.name](), {
+        await startSimulator(VENDORS[plan.name]({ options, ledger }), {
           port: plan.port,
           host: options.host,
           apiKey: options.apiKeys?.[plan.name],
@@ -105,6 +123,7 @@ export async function startThirdParties(options: ThirdPartiesOptions = {}): Prom
     getKnobs: (name) => simulator(name).getKnobs(),
     setKnobs: (name, patch) => simulator(name).setKnobs(patch),
     stats: (name) => simulator(name).stats(),
+    ledger,
     close() {
       closed ??= Promise.all([...started.values()].map((s) => s.close())).then(() => undefined);
       return closed;

@@ -71,6 +71,15 @@ describe('authorization matrix over every documented route', () => {
     'POST /api/orders': { body: { userId: 'user1', items: [{ skuId: 'SKU-1001', quantity: 1 }] } },
     'GET /api/orders': { query: '?userId=user1' },
     'POST /api/orders/{id}/pay': { params: { id: of1.unpaid }, body: {} },
+    // No token: the provider's signature is the authentication, and this request has none (any caller: 401).
+    'POST /api/payments/callback': {
+      body: {
+        id: 'evt_matrix',
+        type: 'payment.succeeded',
+        created: 1,
+        data: { paymentId: 'pi_x', orderId: of1.unpaid, amount: 1, status: 'SUCCEEDED' },
+      },
+    },
     'POST /api/orders/{id}/cancel': { params: { id: of1.unpaid }, body: {} },
     'POST /api/orders/{id}/refund': { params: { id: of1.paid }, body: { reason: 'matrix' } },
     'GET /api/orders/{id}': { params: { id: of1.unpaid } },

@@ -3,6 +3,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Config } from '../../config.js';
 import type { Database, GroupCommitter } from '../../db/index.js';
 import type { Messaging, Producer } from '../../mq/index.js';
+import type { PaymentIntent } from '../../third-parties/index.js';
 import type { OrderPaidEvent } from '../shared/topics.js';
 import type { OrderDB } from './schema.js';
 
@@ -20,6 +21,20 @@ export interface OrderMetrics {
   payDuration: Histogram;
 }
 
+/** The payment provider as the order system calls it (payments.ts). */
+export interface PaymentsForOrders {
+  /** `POST /payments` at the provider: idempotent on idempotencyKey (same key → the same payment, in its current state). */
+  create(request: {
+    orderId: string;
+    amount: number;
+    callbackUrl: string;
+    confirm: boolean;
+    idempotencyKey: string;
+  }): Promise<PaymentIntent>;
+  /** Where the provider calls back: ORDERFLOW_PAYMENT_CALLBACK_URL, or this process's own `/api/payments/callback`. */
+  callbackUrl(): string;
+}
+
 /** The order system's dependencies, passed in by the composition root. */
 export interface OrderContext {
   database: Database<OrderDB>;
@@ -35,6 +50,7 @@ export interface OrderContext {
   logger: Logger;
   config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages'>;
   coupons: CouponsForOrders;
+  payments: PaymentsForOrders;
   metrics: OrderMetrics;
   /**
    * Wakes the outbox relays (the change stream's, and the message outbox's when

@@ -10,7 +10,8 @@ import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { closeExpiredByScan, onOrderTimeout } from './close-expired-orders.js';
 import type { CouponsForOrders, OrderContext } from './context.js';
 import { cancelOrder, markShipped } from './end-unpaid-order.js';
-import { checkPaid, payOrder } from './pay-order.js';
+import { checkPaid } from './pay-order.js';
+import { payOrder, paymentsView, receivePaymentEvent } from './payments.js';
 import { placeFlashSaleOrder, type FlashSaleOrderInput } from './place-flash-sale-order.js';
 import { placeOrder, type PlaceOrderInput } from './place-order.js';
 import { findSku, getOrder, listOrders, listSkus } from './queries.js';
@@ -21,6 +22,11 @@ import type { OrderStatus } from './states.js';
 import { completeRefund, failRefund, refundStatus, refundView } from './settle-refund.js';
 import { authenticate, refuseDemoUsers } from './users.js';
 import { serviceUnavailable } from '../../errors.js';
+import type { PaymentEvent, PaymentIntent, VendorClient } from '../../third-parties/index.js';
+
+function failNoCallbackUrl(): never {
+  throw serviceUnavailable('payments (the callback URL is not known yet: the HTTP server is not listening)');
+}
 
 /** What a downstream system shows about one order (its public module API, read-only). */
 export interface DownstreamView {
@@ -44,6 +50,8 @@ export interface OrderSystemDeps {
     'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers' | 'seedPassword' | 'demo'
   >;
   coupons: CouponsForOrders;
+  /** The payment provider (ORDERFLOW_PAYMENT_URL or the simulator): payments are created there. */
+  payment: VendorClient;
   registry: Registry;
 }
 
@@ -60,6 +68,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   let messageRelay: OutboxRelay | undefined;
   const views: DownstreamView[] = [];
   const commits = transactionsFor(deps.database);
+  let callbackUrl: string | undefined;
   const ctx: OrderContext = {
     database: deps.database,
     transact: (work) => commits.run(work),
@@ -72,6 +81,10 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     logger: deps.logger.child({ system: 'order' }),
     config: deps.config,
     coupons: deps.coupons,
+    payments: {
+      create: ({ idempotencyKey, ...request }) => deps.payment.post<PaymentIntent>('/payments', request, { idempotencyKey }),
+      callbackUrl: () => callbackUrl ?? failNoCallbackUrl(),
+    },
     inline: [],
     wakeRelays: () => {
       relay?.wake();
@@ -153,7 +166,15 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     placeOrder: (input: PlaceOrderInput) => placeOrder(ctx, input),
     /** Public API for the flash-sale order creator: one unit at the sale price, idempotent per ticket. */
     placeFlashSaleOrder: (input: FlashSaleOrderInput) => placeFlashSaleOrder(ctx, input),
-    payOrder: (userId: string, orderId: string, paymentId?: string) => payOrder(ctx, userId, orderId, paymentId),
+    /** The shopper pays: a payment at the provider for this attempt; PAID at once if the provider captured it (payments.ts). */
+    payOrder: (userId: string, orderId: string, options: { attempt?: number; confirm?: boolean } = {}) =>
+      payOrder(ctx, userId, orderId, { attempt: options.attempt ?? 1, confirm: options.confirm ?? true }),
+    /** A signed event from the payment provider (the route verified it): deduplicated, then settled exactly once. */
+    receivePaymentEvent: (event: PaymentEvent) => receivePaymentEvent(ctx, event),
+    /** Where the provider calls back, known once the HTTP server listens (or ORDERFLOW_PAYMENT_CALLBACK_URL). */
+    setPaymentCallbackUrl: (url: string) => {
+      callbackUrl = url;
+    },
     cancelOrder: (userId: string, orderId: string) => cancelOrder(ctx, userId, orderId),
     refundOrder: (userId: string, orderId: string, reason?: string) => refundOrder(ctx, userId, orderId, reason),
     /** Public API for the refund worker: it reports what the payment provider did. */
@@ -177,7 +198,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
       const messages: MessageTrace[] = [];
       for (const topic of [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG])
         messages.push(...(await deps.mq.admin.findMessagesByKey(topic, orderId)));
-      return { ...order, refund: await refundView(ctx, orderId), downstream, messages };
+      return { ...order, refund: await refundView(ctx, orderId), payments: await paymentsView(ctx, orderId), downstream, messages };
     },
     /** Wiring done by the composition root once every system exists. */
     addDownstreamView: (view: DownstreamView) => views.push(view),

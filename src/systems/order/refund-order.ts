@@ -4,6 +4,7 @@ import type { MessageView, TransactionResolution } from '../../mq/index.js';
 import { type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
 import { type QueuedMessage, queueMessage } from './message-outbox.js';
+import { surplusRefundRecorded } from './payments.js';
 import { findOrder, type OrderRow, transition } from './repository.js';
 import { REFUND_TEXT_MAX } from './refund-schema.js';
 import { assertTransition, OrderStatus } from './states.js';
@@ -53,7 +54,9 @@ export async function checkRefund(ctx: OrderContext, message: MessageView): Prom
   const event = JSON.parse(message.body.toString()) as OrderRefundEvent;
   const db = ctx.database.db;
   const refund = await db.selectFrom('order_refunds').select('order_id').where('refund_id', '=', event.refundId).executeTakeFirst();
-  if (!refund || refund.order_id !== event.orderId) return 'ROLLBACK';
+  // A surplus payment's refund (payments.ts): committed iff the payment was claimed for it.
+  if (!refund) return (await surplusRefundRecorded(ctx, event.refundId)) ? 'COMMIT' : 'ROLLBACK';
+  if (refund.order_id !== event.orderId) return 'ROLLBACK';
   const order = await findOrder(db, event.orderId);
   return order && REFUND_STATUSES.includes(order.status) ? 'COMMIT' : 'ROLLBACK';
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { forbidden } from '../../errors.js';
 import { route, signToken } from '../../http/index.js';
 import { SkuId } from '../shared/sku-id.js';
+import { paymentCallbackRoute } from './payment-callback-route.js';
 import { OrderStatus } from './states.js';
 import type { OrderSystem } from './order-system.js';
 
@@ -17,7 +18,12 @@ const PlaceOrderBody = z.object({
   couponId: z.string().min(1).max(64).optional(),
 });
 const ShippedBody = z.object({ trackingNo: z.string().min(1).max(128) });
-const PayBody = z.object({ paymentId: z.string().min(1).max(128).optional() });
+const PayBody = z.object({
+  /** The shopper's attempt (a new one after a failed payment): one payment at the provider per order and attempt. */
+  attempt: z.number().int().min(1).max(20).default(1),
+  /** true (default): a frictionless card, captured at once; false: the shopper confirms at the provider (the bank step). */
+  confirm: z.boolean().default(true),
+});
 const RefundBody = z.object({ reason: z.string().max(200).optional() });
 const ListQuery = z.object({
   userId: z.string().min(1).max(64).optional(),
@@ -28,7 +34,7 @@ const ListQuery = z.object({
 const StatusReply = z.object({ orderId: z.string(), status: z.string() });
 
 /** The order system's HTTP API (contract: docs/architecture.md, "The HTTP API"). A user sees only their own orders. */
-export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }): RouteOptions[] {
+export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string; paymentCallbackSecret: string }): RouteOptions[] {
   const self = (userId: string, claimed: string | undefined) => {
     if (claimed !== undefined && claimed !== userId) throw forbidden(`you are ${userId} and cannot act for ${claimed}`);
   };
@@ -92,10 +98,24 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string }):
       url: '/orders/:id/pay',
       auth: 'user',
       tags: ['orders'],
-      summary: 'Pay: the core flow',
-      schema: { params: OrderIdParams, body: PayBody, response: { 200: StatusReply } },
-      handler: ({ params, body, userId }) => orders.payOrder(userId, params.id, body.paymentId),
+      summary: 'Pay: a payment at the payment provider; the order is PAID once the provider says the payment succeeded',
+      description:
+        'Creates (idempotently per order and attempt) a payment at the payment provider. 200 PAID when the provider captured it at once (a frictionless card; asking again answers the same); 202 with the payment when it waits for the shopper at the provider (confirm: false): its signed callback, or paying again with the same attempt once confirmed, pays the order. 409 INVALID_STATE for an order not waiting for payment; 503 when the provider cannot be reached.',
+      schema: {
+        params: OrderIdParams,
+        body: PayBody,
+        response: {
+          200: StatusReply,
+          202: StatusReply.extend({ payment: z.object({ paymentId: z.string(), attempt: z.number(), status: z.string() }) }),
+        },
+      },
+      handler: async ({ params, body, userId, reply }) => {
+        const answer = await orders.payOrder(userId, params.id, body);
+        if ('payment' in answer) reply.code(202);
+        return answer;
+      },
     }),
+    paymentCallbackRoute(orders, auth.paymentCallbackSecret),
     route({
       method: 'POST',
       url: '/orders/:id/cancel',

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { Migration } from '../../db/index.js';
 import { historySeqMigration, type OrderOutboxTable, outboxMigration } from './outbox-schema.js';
 import { messageOutboxMigration, type OrderMessagesTable } from './message-outbox.js';
+import { type OrderPaymentsTable, type PaymentEventsTable, paymentsMigration } from './payment-schema.js';
 import { type OrderRefundsTable, refundsMigration } from './refund-schema.js';
 import type { OrderStatus } from './states.js';
 
@@ -38,6 +39,8 @@ export interface OrderDB {
   order_outbox: OrderOutboxTable;
   order_refunds: OrderRefundsTable;
   order_messages: OrderMessagesTable;
+  order_payments: OrderPaymentsTable;
+  payment_events: PaymentEventsTable;
 }
 
 export const orderMigrations: Record<string, Migration> = {
@@ -102,4 +105,5 @@ export const orderMigrations: Record<string, Migration> = {
   '003_outbox_history_seq': { ...historySeqMigration, formerNames: ['002_outbox_history_seq'] },
   '004_refunds': { ...refundsMigration, formerNames: ['003_refunds'] },
   '005_message_outbox': { ...messageOutboxMigration, formerNames: ['004_message_outbox'] },
+  '006_payments': paymentsMigration,
 };

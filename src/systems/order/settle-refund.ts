@@ -1,5 +1,9 @@
 import type { OrderContext } from './context.js';
+import { completeSurplusRefund, failSurplusRefund, surplusRefundStatus } from './payments.js';
 import { findOrder, restock, transition } from './repository.js';
+
+/** No order refund has this id: it may be a surplus payment's. */
+const SURPLUS = Symbol('surplus payment refund');
 import { REFUND_TEXT_MAX } from './refund-schema.js';
 import { OrderStatus } from './states.js';
 
@@ -17,7 +21,7 @@ export async function refundStatus(ctx: OrderContext, refundId: string): Promise
     .select('orders.status')
     .where('order_refunds.refund_id', '=', refundId)
     .executeTakeFirst();
-  return row?.status;
+  return row ? row.status : surplusRefundStatus(ctx, refundId);
 }
 
 /**
@@ -33,7 +37,7 @@ export async function completeRefund(
   const now = ctx.clock();
   const status = await ctx.transact(async (trx) => {
     const refund = await trx.selectFrom('order_refunds').select('order_id').where('refund_id', '=', refundId).executeTakeFirst();
-    if (!refund) return undefined;
+    if (!refund) return SURPLUS;
     const note = `refund ${refundId} paid back${providerRefundId ? ` (${providerRefundId})` : ' (nothing to pay)'}`;
     for (const from of [OrderStatus.REFUNDING, OrderStatus.REFUND_FAILED]) {
       if (!(await transition(trx, refund.order_id, from, OrderStatus.REFUNDED, now, {}, note))) continue;
@@ -48,7 +52,8 @@ export async function completeRefund(
     return (await findOrder(trx, refund.order_id))?.status;
   });
   ctx.wakeRelays(); // committed: the change stream publishes the new status now (a no-op if nothing changed)
-  return status;
+  // Not an order's refund: a surplus payment's (payments.ts), which changes the payment, never the order.
+  return status === SURPLUS ? completeSurplusRefund(ctx, refundId, providerRefundId) : status;
 }
 
 /**
@@ -61,7 +66,7 @@ export async function failRefund(ctx: OrderContext, refundId: string, reason: st
   const error = reason.slice(0, REFUND_TEXT_MAX);
   const result = await ctx.transact(async (trx) => {
     const refund = await trx.selectFrom('order_refunds').select('order_id').where('refund_id', '=', refundId).executeTakeFirst();
-    if (!refund) return undefined;
+    if (!refund) return SURPLUS;
     const note = `refund ${refundId} failed: ${error}`.slice(0, REFUND_TEXT_MAX);
     await transition(trx, refund.order_id, OrderStatus.REFUNDING, OrderStatus.REFUND_FAILED, now, {}, note);
     const status = (await findOrder(trx, refund.order_id))?.status;
@@ -71,7 +76,7 @@ export async function failRefund(ctx: OrderContext, refundId: string, reason: st
     return status;
   });
   ctx.wakeRelays();
-  return result;
+  return result === SURPLUS ? failSurplusRefund(ctx, refundId, error) : result;
 }
 
 /** What the order view shows about its refund (null when none was requested). */

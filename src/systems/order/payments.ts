@@ -1,0 +1,279 @@
+import type { Transaction } from 'kysely';
+import { insertIgnoreDuplicate } from '../../db/index.js';
+import { invalidState, notFound } from '../../errors.js';
+import type { TransactionResolution } from '../../mq/index.js';
+import type { PaymentEvent, PaymentIntent } from '../../third-parties/index.js';
+import { type OrderRefundEvent, Tags, Topics } from '../shared/topics.js';
+import type { OrderContext } from './context.js';
+import { type QueuedMessage, queueMessage } from './message-outbox.js';
+import { paymentMismatch, paymentNotFound } from './payment-errors.js';
+import type { PaymentOutcome, PaymentStatus } from './payment-schema.js';
+import { payWithPayment } from './pay-order.js';
+import { newRefundId } from './refund-order.js';
+import { findOrder } from './repository.js';
+import type { OrderDB } from './schema.js';
+import { OrderStatus } from './states.js';
+
+/** What `POST /orders/:id/pay` answers: PAID at once (a frictionless card), or the payment waiting for the shopper's bank. */
+export type PayAnswer =
+  | { orderId: string; status: OrderStatus }
+  | { orderId: string; status: OrderStatus; payment: { paymentId: string; attempt: number; status: PaymentStatus } };
+
+/** A payment's settlement: what it did (or had already done), or that it is not captured (yet, or ever). */
+export type Settlement = PaymentOutcome | 'NOT_CAPTURED';
+
+/** A lost race (the order or the payment changed between our read and our guarded write) is looked at again, this often. */
+const MAX_SETTLE_RACES = 4;
+
+/**
+ * The shopper pays (or comes back from the bank): the payment of this order and attempt is created at the provider —
+ * idempotently, the provider's key is `pay:<order>:<attempt>`, so asking again returns the same payment in its
+ * current state — and recorded here. If the provider says it SUCCEEDED (a frictionless card, or the bank step done),
+ * it is settled now, exactly as its callback would settle it: whichever comes first pays the order, the other finds
+ * the payment settled. The order is never paid on the client's word: only on the provider's, here or in a signed callback.
+ */
+export async function payOrder(
+  ctx: OrderContext,
+  userId: string,
+  orderId: string,
+  options: { attempt: number; confirm: boolean },
+): Promise<PayAnswer> {
+  const order = await findOrder(ctx.database.db, orderId);
+  if (!order || order.user_id !== userId) throw notFound('order', orderId);
+  if (order.status !== OrderStatus.WAIT_PAY) {
+    // Paid already (by this attempt's payment, say a double click): answered like the first time.
+    const mine = await paymentOf(ctx, orderId, options.attempt);
+    if (mine && order.payment_id === mine.payment_id) return { orderId, status: order.status };
+    throw invalidState(orderId, order.status, 'be paid');
+  }
+  const intent = await ctx.payments.create({
+    orderId,
+    amount: Number(order.total_cents) / 100,
+    callbackUrl: ctx.payments.callbackUrl(),
+    confirm: options.confirm,
+    idempotencyKey: `pay:${orderId}:${options.attempt}`,
+  });
+  const now = ctx.clock();
+  await insertIgnoreDuplicate(
+    ctx.database.db.insertInto('order_payments').values({
+      payment_id: intent.paymentId,
+      order_id: orderId,
+      attempt: options.attempt,
+      amount_cents: Number(order.total_cents),
+      status: 'REQUIRES_CONFIRMATION',
+      outcome: null,
+      refund_id: null,
+      provider_refund_id: null,
+      refunded_at: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    }),
+  );
+  await recordStatus(ctx, intent.paymentId, intent.status);
+  const settled = intent.status === 'SUCCEEDED' ? await settlePayment(ctx, intent.paymentId) : 'NOT_CAPTURED';
+  const current = (await findOrder(ctx.database.db, orderId))?.status ?? order.status;
+  if (settled === 'PAID_ORDER' || current !== OrderStatus.WAIT_PAY) return { orderId, status: current };
+  return { orderId, status: current, payment: { paymentId: intent.paymentId, attempt: options.attempt, status: intent.status } };
+}
+
+/**
+ * A signed event from the provider (the route checked the signature). Deduplicated by the event's id; then the
+ * payment's state is recorded and, once captured, the payment is settled — exactly once, whatever the number or
+ * order of the events. The rules when events disagree (docs/architecture.md, "Payments"): captured money is final — a
+ * `payment.failed` for a payment already SUCCEEDED is stale and ignored; a failure never un-pays an order.
+ */
+export async function receivePaymentEvent(
+  ctx: OrderContext,
+  event: PaymentEvent,
+): Promise<{ received: true; duplicate: boolean; settlement?: Settlement }> {
+  const db = ctx.database.db;
+  const seen = await db.selectFrom('payment_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst();
+  if (seen) return { received: true, duplicate: true };
+  const payment = await db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst();
+  if (!payment) throw paymentNotFound(event.data.paymentId);
+  if (payment.order_id !== event.data.orderId) throw paymentMismatch(payment.payment_id, 'the order');
+  if (Math.round(event.data.amount * 100) !== Number(payment.amount_cents)) throw paymentMismatch(payment.payment_id, 'the amount');
+  let settlement: Settlement | undefined;
+  if (event.type === 'payment.succeeded') {
+    await recordStatus(ctx, payment.payment_id, 'SUCCEEDED');
+    settlement = await settlePayment(ctx, payment.payment_id);
+  } else {
+    await recordStatus(ctx, payment.payment_id, 'FAILED');
+  }
+  // Recorded once handled: an event whose handling failed half-way is handled again when the provider retries it.
+  await insertIgnoreDuplicate(
+    db
+      .insertInto('payment_events')
+      .values({ event_id: event.id, payment_id: payment.payment_id, type: event.type, received_at: ctx.clock() }),
+  );
+  return { received: true, duplicate: false, ...(settlement ? { settlement } : {}) };
+}
+
+/** What the provider said, kept as the payment's status: SUCCEEDED is final; FAILED only replaces a payment still waiting. */
+async function recordStatus(ctx: OrderContext, paymentId: string, status: PaymentStatus): Promise<void> {
+  if (status === 'REQUIRES_CONFIRMATION') return;
+  await ctx.database.db
+    .updateTable('order_payments')
+    .set({ status, updated_at: ctx.clock() })
+    .where('payment_id', '=', paymentId)
+    .where('status', 'in', status === 'SUCCEEDED' ? ['REQUIRES_CONFIRMATION', 'FAILED'] : ['REQUIRES_CONFIRMATION'])
+    .execute();
+}
+
+/**
+ * Settles a captured payment once: it pays its order if the order still waits for payment, or it is refunded (the
+ * order was closed or cancelled meanwhile, or another payment paid it first). The outcome is written in the same
+ * transaction as its effect and only while none is set, so of two racing settlements (the callback and the shopper's
+ * confirmation, two deliveries of one event) exactly one acts; the other finds the outcome and does nothing.
+ */
+export async function settlePayment(ctx: OrderContext, paymentId: string): Promise<Settlement> {
+  const db = ctx.database.db;
+  for (let race = 0; race < MAX_SETTLE_RACES; race++) {
+    const payment = await db.selectFrom('order_payments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+    if (!payment) throw paymentNotFound(paymentId);
+    if (payment.outcome) return payment.outcome;
+    if (payment.status !== 'SUCCEEDED') return 'NOT_CAPTURED';
+    const order = await findOrder(db, payment.order_id);
+    if (!order) throw notFound('order', payment.order_id);
+    if (order.status === OrderStatus.WAIT_PAY) {
+      if (await payWithPayment(ctx, order.order_id, paymentId, (trx) => claim(trx, paymentId, 'PAID_ORDER', null, ctx.clock())))
+        return 'PAID_ORDER';
+    } else if (await refundSurplus(ctx, { ...payment, user_id: order.user_id })) return 'REFUNDED';
+    // Lost a race: the order or the payment changed meanwhile. Look again.
+  }
+  throw invalidState(paymentId, 'changing', 'be settled');
+}
+
+async function claim(trx: Transaction<OrderDB>, paymentId: string, outcome: PaymentOutcome, refundId: string | null, at: number) {
+  const result = await trx
+    .updateTable('order_payments')
+    .set({ outcome, refund_id: refundId, updated_at: at })
+    .where('payment_id', '=', paymentId)
+    .where('outcome', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * A captured payment the order cannot take: its money goes back by the refund flow — the payment claimed as
+ * REFUNDED with a refund id and the `order_refund` message in one local transaction (a transactional message, or a
+ * row of the message outbox), as for an order's refund. The order itself does not change: it shows the payment and
+ * its refund (the order view's `payments`).
+ */
+async function refundSurplus(
+  ctx: OrderContext,
+  payment: { payment_id: string; order_id: string; user_id: string; amount_cents: number },
+): Promise<boolean> {
+  const now = ctx.clock();
+  const event: OrderRefundEvent = {
+    refundId: newRefundId(now),
+    orderId: payment.order_id,
+    userId: payment.user_id,
+    paymentId: payment.payment_id,
+    amountCents: Number(payment.amount_cents),
+    reason: 'surplus payment: the order was not waiting for it',
+    requestedAt: now,
+  };
+  const message: QueuedMessage = {
+    topic: Topics.ORDER_REFUND,
+    tag: Tags.REFUND,
+    keys: [event.refundId, event.orderId],
+    body: JSON.stringify(event),
+  };
+  const local = (outbox?: QueuedMessage) =>
+    ctx.transact(async (trx) => {
+      if (!(await claim(trx, payment.payment_id, 'REFUNDED', event.refundId, now))) return false;
+      if (outbox) await queueMessage(trx, outbox, now);
+      return true;
+    });
+  if (ctx.config.orderMessages === 'outbox') {
+    const won = await local(message);
+    if (won) ctx.wakeRelays();
+    return won;
+  }
+  let failure: unknown;
+  const result = await ctx.producer().sendInTransaction(message, async (): Promise<TransactionResolution> => {
+    try {
+      return (await local()) ? 'COMMIT' : 'ROLLBACK';
+    } catch (error) {
+      failure = error;
+      return 'ROLLBACK';
+    }
+  });
+  if (failure) throw failure;
+  return result.resolution === 'COMMIT';
+}
+
+async function paymentOf(ctx: OrderContext, orderId: string, attempt: number) {
+  return ctx.database.db
+    .selectFrom('order_payments')
+    .select('payment_id')
+    .where('order_id', '=', orderId)
+    .where('attempt', '=', attempt)
+    .executeTakeFirst();
+}
+
+/** The check-back of a surplus payment's `order_refund`: committed iff that payment was claimed for that refund. */
+export async function surplusRefundRecorded(ctx: OrderContext, refundId: string): Promise<boolean> {
+  const row = await ctx.database.db.selectFrom('order_payments').select('outcome').where('refund_id', '=', refundId).executeTakeFirst();
+  return row?.outcome === 'REFUNDED';
+}
+
+/** The refund worker's view of a surplus payment's refund, in the order statuses it understands. */
+export async function surplusRefundStatus(ctx: OrderContext, refundId: string): Promise<OrderStatus | undefined> {
+  const row = await ctx.database.db
+    .selectFrom('order_payments')
+    .select(['refunded_at', 'last_error'])
+    .where('refund_id', '=', refundId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.refunded_at !== null) return OrderStatus.REFUNDED;
+  return row.last_error === null ? OrderStatus.REFUNDING : OrderStatus.REFUND_FAILED;
+}
+
+/** The provider paid a surplus payment back (idempotent). */
+export async function completeSurplusRefund(ctx: OrderContext, refundId: string, providerRefundId: string | null) {
+  const now = ctx.clock();
+  await ctx.database.db
+    .updateTable('order_payments')
+    .set({ provider_refund_id: providerRefundId, refunded_at: now, last_error: null, updated_at: now })
+    .where('refund_id', '=', refundId)
+    .where('refunded_at', 'is', null)
+    .execute();
+  return surplusRefundStatus(ctx, refundId);
+}
+
+/** A surplus payment's refund failed: visible on the order's payment; a replay from the DLQ completes it. */
+export async function failSurplusRefund(ctx: OrderContext, refundId: string, reason: string) {
+  await ctx.database.db
+    .updateTable('order_payments')
+    .set({ last_error: reason.slice(0, 255), updated_at: ctx.clock() })
+    .where('refund_id', '=', refundId)
+    .where('refunded_at', 'is', null)
+    .execute();
+  return surplusRefundStatus(ctx, refundId);
+}
+
+/** What the order view shows of its payments: each attempt, what the provider said, what it did, its refund. */
+export async function paymentsView(ctx: OrderContext, orderId: string) {
+  const rows = await ctx.database.db.selectFrom('order_payments').selectAll().where('order_id', '=', orderId).orderBy('attempt').execute();
+  return rows.map((row) => ({
+    paymentId: row.payment_id,
+    attempt: Number(row.attempt),
+    amountCents: Number(row.amount_cents),
+    status: row.status,
+    outcome: row.outcome,
+    refund:
+      row.refund_id === null
+        ? null
+        : {
+            refundId: row.refund_id,
+            providerRefundId: row.provider_refund_id,
+            refundedAt: row.refunded_at === null ? null : new Date(Number(row.refunded_at)).toISOString(),
+            lastError: row.last_error,
+          },
+  }));
+}
+
+export type { PaymentIntent };

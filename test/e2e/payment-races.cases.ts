@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Topics } from '../../src/systems/shared/topics.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { CALLBACK_SECRET, paymentEvent, postCallback } from '../support/payment-callbacks.js';
+import { sleep, waitUntil } from '../support/wait.js';
+
+/**
+ * Payments as the provider makes them (docs/architecture.md, "Payments"), over real HTTP against the simulated
+ * provider: each race ends as documented, with exactly one `order_paid` per paid order and exactly one refund at the
+ * provider per surplus payment.
+ */
+export function paymentRaceCases(db: 'sqlite' | 'mysql', env: Record<string, string> = {}): void {
+  let t: TestApp;
+  before(async () => {
+    // A short time to pay, so that an order can be closed for non-payment within a test.
+    t = await startTestApp({ ORDERFLOW_PAYMENT_CALLBACK_SECRET: CALLBACK_SECRET, ORDERFLOW_PAY_TIMEOUT: '3s', ...env }, db);
+  });
+  after(async () => t?.stop());
+
+  const provider = () => t.app.thirdParties?.urls.payment as string;
+  const place = async (user: string) => {
+    const placed = await t.call('POST', '/api/orders', { as: user, body: { userId: user, items: [{ skuId: 'SKU-1003', quantity: 1 }] } });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    return placed.body as { orderId: string; totalCents: number };
+  };
+  const pay = (user: string, orderId: string, body: Record<string, unknown>) =>
+    t.call('POST', `/api/orders/${orderId}/pay`, { as: user, body });
+  const confirmAtBank = async (paymentId: string, outcome: 'succeeded' | 'failed') => {
+    const res = await fetch(`${provider()}/payments/${paymentId}/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome }),
+    });
+    return res.status;
+  };
+  const order = async (user: string, orderId: string) => (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
+  const providerRefund = async (refundId: string) => (await fetch(`${provider()}/refunds/${encodeURIComponent(refundId)}`)).status;
+  const paidMessages = (view: any) => view.messages.filter((m: { topic: string }) => m.topic === Topics.ORDER_PAID).length;
+  const paidTransitions = (view: any) => view.history.filter((h: { to: string }) => h.to === 'PAID').length;
+  const providerStats = async () => (await t.call('GET', '/api/admin/third-parties/payment', { as: 'admin' })).body.stats;
+
+  /** Waits until every payment of the order has settled as expected and surplus refunds are paid back. */
+  async function settled(user: string, orderId: string, check: (view: any) => boolean) {
+    let view: any;
+    const ok = await waitUntil(async () => check((view = await order(user, orderId))), 10_000, 50);
+    assert.ok(ok, JSON.stringify({ status: view?.status, payments: view?.payments, history: view?.history }));
+    return view;
+  }
+
+  test('a frictionless card: pay answers PAID (the provider said so), its callback arrives and changes nothing; a replayed callback neither', async () => {
+    const placed = await place('user61');
+    const paid = await pay('user61', placed.orderId, {});
+    assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    assert.deepEqual(paid.body, { orderId: placed.orderId, status: 'PAID' });
+    const view = await settled('user61', placed.orderId, (v) => v.payments.length === 1 && v.payments[0].outcome === 'PAID_ORDER');
+    const again = await pay('user61', placed.orderId, {});
+    assert.equal(again.status, 200, 'paying again with the same attempt answers the same');
+    // The provider's own callback (delivered at once) found the payment settled; a copy of it now does nothing either.
+    const { paymentId, amountCents } = view.payments[0];
+    const replay = await postCallback(
+      t.app.url,
+      paymentEvent({ paymentId, orderId: placed.orderId, amount: amountCents / 100 }, 'payment.succeeded'),
+    );
+    assert.equal(replay.status, 200, JSON.stringify(replay.body));
+    assert.equal(replay.body.settlement, 'PAID_ORDER');
+    await sleep(300);
+    const final = await order('user61', placed.orderId);
+    assert.equal(paidTransitions(final), 1);
+    assert.equal(paidMessages(final), 1, 'exactly one order_paid');
+    assert.equal(final.payments[0].refund, null, 'nothing refunded');
+  });
+
+  test('the callback arrives after the order was closed for non-payment: the order stays CLOSED, the money goes back by the refund flow, visible on the order', async () => {
+    const before = await providerStats();
+    const placed = await place('user62');
+    const started = await pay('user62', placed.orderId, { confirm: false });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.status, 'WAIT_PAY');
+    const { paymentId } = started.body.payment;
+    await settled('user62', placed.orderId, (v) => v.status === 'CLOSED');
+    assert.equal(await confirmAtBank(paymentId, 'succeeded'), 200, 'the shopper confirms at the bank, too late');
+    const view = await settled('user62', placed.orderId, (v) => v.payments[0]?.refund?.refundedAt != null);
+    assert.equal(view.status, 'CLOSED');
+    assert.equal(view.payments[0].outcome, 'REFUNDED');
+    assert.equal(paidMessages(view), 0, 'no order_paid for a closed order');
+    assert.equal(await providerRefund(view.payments[0].refund.refundId), 200, 'the provider paid it back');
+    const refundMessages = view.messages.filter((m: { topic: string }) => m.topic === Topics.ORDER_REFUND);
+    assert.equal(refundMessages.length, 1, 'one order_refund message');
+    assert.equal((await providerStats()).executed - before.executed, 1, 'exactly one refund at the provider');
+  });
+
+  test('two payments succeed for one order (two tabs): one pays it, the other is refunded, once', async () => {
+    const before = await providerStats();
+    const placed = await place('user63');
+    const [a, b] = await Promise.all([
+      pay('user63', placed.orderId, { confirm: false, attempt: 1 }),
+      pay('user63', placed.orderId, { confirm: false, attempt: 2 }),
+    ]);
+    assert.deepEqual([a.status, b.status], [202, 202], JSON.stringify([a.body, b.body]));
+    assert.notEqual(a.body.payment.paymentId, b.body.payment.paymentId);
+    await Promise.all([confirmAtBank(a.body.payment.paymentId, 'succeeded'), confirmAtBank(b.body.payment.paymentId, 'succeeded')]);
+    const view = await settled(
+      'user63',
+      placed.orderId,
+      (v) => v.payments.length === 2 && v.payments.some((p: any) => p.refund?.refundedAt != null) && v.status !== 'WAIT_PAY',
+    );
+    const outcomes = view.payments.map((p: any) => p.outcome).sort();
+    assert.deepEqual(outcomes, ['PAID_ORDER', 'REFUNDED']);
+    const paidBy = view.payments.find((p: any) => p.outcome === 'PAID_ORDER').paymentId;
+    assert.equal(view.paymentId, paidBy, 'the order records the payment that paid it');
+    assert.ok(['PAID', 'SHIPPED'].includes(view.status));
+    assert.equal(paidTransitions(view), 1);
+    assert.equal(paidMessages(view), 1, 'exactly one order_paid');
+    await sleep(300);
+    assert.equal((await providerStats()).executed - before.executed, 1, 'exactly one refund at the provider');
+  });
+
+  test('the callback and the shopper coming back race (10 orders): one outcome each, no duplicate effect', async () => {
+    const orders = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => place(`user${64 + i}`).then((o) => ({ ...o, user: `user${64 + i}` }))),
+    );
+    const started = await Promise.all(orders.map((o) => pay(o.user, o.orderId, { confirm: false })));
+    await Promise.all(
+      orders.map(async (o, i) => {
+        // The bank step fires the callback; the shopper's return asks the provider and settles too — at once.
+        const [confirmed, returned] = await Promise.all([
+          confirmAtBank(started[i].body.payment.paymentId, 'succeeded'),
+          sleep(i % 3).then(() => pay(o.user, o.orderId, {})),
+        ]);
+        assert.equal(confirmed, 200);
+        assert.ok([200, 202].includes(returned.status), JSON.stringify(returned.body));
+      }),
+    );
+    for (const o of orders) {
+      const view = await settled(o.user, o.orderId, (v) => v.payments[0]?.outcome === 'PAID_ORDER' && v.status !== 'WAIT_PAY');
+      assert.equal(view.payments.length, 1, 'one payment: the return was the same attempt');
+      assert.equal(paidTransitions(view), 1);
+      assert.equal(paidMessages(view), 1);
+      assert.equal(view.payments[0].refund, null);
+    }
+  });
+
+  test('a failed attempt, then a retry that succeeds; a stale "failed" for the captured payment changes nothing: the order is PAID by the money captured', async () => {
+    const placed = await place('user75');
+    const first = await pay('user75', placed.orderId, { confirm: false, attempt: 1 });
+    assert.equal(first.status, 202);
+    assert.equal(await confirmAtBank(first.body.payment.paymentId, 'failed'), 200);
+    await settled('user75', placed.orderId, (v) => v.payments[0]?.status === 'FAILED');
+    assert.equal((await order('user75', placed.orderId)).status, 'WAIT_PAY', 'a failed payment leaves the order to pay');
+    const second = await pay('user75', placed.orderId, { attempt: 2 });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.equal(second.body.status, 'PAID');
+    const view = await order('user75', placed.orderId);
+    const captured = view.payments.find((p: any) => p.attempt === 2);
+    // The provider's "failed" for the retry, arriving after its "succeeded" (out of order, or a confused provider).
+    const stale = await postCallback(
+      t.app.url,
+      paymentEvent({ paymentId: captured.paymentId, orderId: placed.orderId, amount: captured.amountCents / 100 }, 'payment.failed'),
+    );
+    assert.equal(stale.status, 200);
+    const final = await order('user75', placed.orderId);
+    assert.ok(['PAID', 'SHIPPED'].includes(final.status));
+    assert.equal(final.payments.find((p: any) => p.attempt === 2).status, 'SUCCEEDED', 'captured money stays captured');
+    assert.equal(final.payments.find((p: any) => p.attempt === 1).status, 'FAILED');
+    assert.equal(paidMessages(final), 1);
+  });
+
+  test('unsigned, forged, stale, malformed and unknown callbacks get a 4xx and change nothing', async () => {
+    const placed = await place('user76');
+    const started = await pay('user76', placed.orderId, { confirm: false });
+    const facts = { paymentId: started.body.payment.paymentId, orderId: placed.orderId, amount: placed.totalCents / 100 };
+    const good = paymentEvent(facts, 'payment.succeeded');
+    const cases = [
+      await postCallback(t.app.url, good, { header: null }),
+      await postCallback(t.app.url, good, { secret: 'not-the-secret' }),
+      await postCallback(t.app.url, good, { header: 't=1,v1=zz' }),
+      await postCallback(t.app.url, good, { at: Date.now() / 1000 - 3_600 }),
+      await postCallback(t.app.url, { ...good, data: { ...good.data, amount: 'lots' } }),
+      await postCallback(t.app.url, paymentEvent({ ...facts, paymentId: 'pi_unknown' }, 'payment.succeeded')),
+      await postCallback(t.app.url, paymentEvent({ ...facts, amount: facts.amount + 1 }, 'payment.succeeded')),
+    ];
+    assert.deepEqual(
+      cases.map((c) => c.status),
+      [401, 401, 401, 401, 400, 404, 409],
+      JSON.stringify(cases.map((c) => c.body)),
+    );
+    for (const c of cases) assert.equal(typeof c.body.error.code, 'string');
+    const view = await order('user76', placed.orderId);
+    assert.equal(view.status, 'WAIT_PAY');
+    assert.equal(view.payments[0].status, 'REQUIRES_CONFIRMATION');
+    assert.equal(view.payments[0].outcome, null);
+    // The genuine event, signed: accepted, and then its copy is a duplicate.
+    const ok = await postCallback(t.app.url, good);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.settlement, 'PAID_ORDER');
+    assert.equal((await postCallback(t.app.url, good)).body.duplicate, true);
+  });
+}
