@@ -23,4 +23,16 @@ export interface ContractContext {
   prepareFifoGroup?(group: string): Promise<void>;
   /** Sends from a child process, kills it with SIGKILL after `count` acks; returns the acked ids. */
   killTest?(topic: string, count: number): Promise<{ acked: string[]; reopen(): Promise<Messaging> }>;
+  /**
+   * An engine for a child process that a crash case kills: the options the child opens it with, and how the suite
+   * reaches the same messages after the kill. Embedded: a store of its own, whose broker dies with the child and is
+   * reopened from disk. RocketMQ: the shared broker, which the kill does not touch (only the child's clients die).
+   */
+  forChild(): { options: object; reopen(): Promise<Messaging> };
+  /** How soon a message a killed push consumer was handling is delivered again (its invisible time, plus slack). */
+  abandonedRedeliveryMs: number;
+  /** The check-back limit and an engine that applies it: after `max` unanswered check-backs a half message is dropped. */
+  transactionCheckMax: { max: number; open(): Promise<Messaging>; intervalMs: number; waitMs: number };
+  /** Cases that fail on this engine for a known, stated reason: they run and report, marked TODO, without failing the suite. */
+  knownFailures?: { rebalance?: string };
 }

@@ -5,6 +5,7 @@ import { after, before, describe } from 'node:test';
 import { createMessaging, retryDelayMs, type Messaging } from '../../src/mq/index.js';
 import { sendThenKill } from '../support/kill-child.js';
 import { consumeCases } from './cases-consume.js';
+import { crashCases } from './cases-crash.js';
 import { pingCases } from './cases-ping.js';
 import { sendCases } from './cases-send.js';
 import { traceCases } from './cases-trace.js';
@@ -52,6 +53,17 @@ describe('messaging contract: embedded engine', () => {
       const acked = await sendThenKill(options(dir), topic, count);
       return { acked, reopen: async () => createMessaging(options(dir)).then((m) => (closeLater.push(m), m)) };
     },
+    forChild() {
+      const dir = tempDir();
+      return { options: options(dir), reopen: async () => createMessaging(options(dir)).then((m) => (closeLater.push(m), m)) };
+    },
+    abandonedRedeliveryMs: 10_000, // the store is reopened: what was in flight is delivered again at once
+    transactionCheckMax: {
+      max: 3,
+      open: async () => createMessaging({ ...options(tempDir()), transactionCheckMax: 3 }).then((m) => (closeLater.push(m), m)),
+      intervalMs: 200,
+      waitMs: 5_000,
+    },
   };
   const closeLater: Messaging[] = [];
   after(async () => {
@@ -63,4 +75,5 @@ describe('messaging contract: embedded engine', () => {
   typedCases(ctx);
   traceCases(ctx);
   pingCases(ctx);
+  crashCases(ctx);
 });
