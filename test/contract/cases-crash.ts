@@ -99,7 +99,10 @@ export function crashCases(ctx: ContractContext): void {
     await mq.pushConsumer({ group, subscriptions: { [topic]: '*' }, listener: member('a'), concurrency: 4 });
     await mq.pushConsumer({ group, subscriptions: { [topic]: '*' }, listener: member('b'), concurrency: 4 });
     const groups = Array.from({ length: 8 }, (_, i) => `order-${i}`);
-    for (let seq = 0; seq < 10; seq++) for (const g of groups) await producer.send({ topic, messageGroup: g, body: String(seq) });
+    // All stored at once, so that both members have every group's messages available together.
+    const messages = [];
+    for (let seq = 0; seq < 10; seq++) for (const g of groups) messages.push({ topic, messageGroup: g, body: String(seq) });
+    await producer.sendBatch(messages);
     const expected = Array.from({ length: 10 }, (_, i) => i);
     assert.ok(await waitUntil(() => groups.every((g) => (order.get(g)?.length ?? 0) >= 10), 60_000), JSON.stringify([...order]));
     await sleep(1_000);
