@@ -4,6 +4,7 @@ import { IdempotencyStore } from './idempotency-store.js';
 import { defineRoute } from './routes.js';
 import type { VendorSpec } from './simulator.js';
 import { businessIdSchema, idempotencyKeySchema, idempotentReply } from './vendor-common.js';
+import { ledgerOrderId, VendorLedger } from './vendor-ledger.js';
 
 const createShipmentBody = z.object({
   orderId: businessIdSchema,
@@ -18,7 +19,7 @@ const createShipmentBody = z.object({
  * The logistics company the warehouse system books shipments with:
  * `POST /shipments {orderId, items, address?, idempotencyKey}` → `{trackingNo}`.
  */
-export function logisticsCompany(): VendorSpec {
+export function logisticsCompany(ledger = new VendorLedger()): VendorSpec {
   const shipments = new IdempotencyStore<{ trackingNo: string }>(100_000);
   return {
     name: 'logistics',
@@ -29,9 +30,10 @@ export function logisticsCompany(): VendorSpec {
         path: '/shipments',
         body: createShipmentBody,
         handle: ({ body }) =>
-          idempotentReply(shipments, body, () => ({
-            trackingNo: `LP${randomUUID().replaceAll('-', '').slice(0, 14).toUpperCase()}`,
-          })),
+          idempotentReply(shipments, body, () => {
+            ledger.record({ effect: 'shipment', orderId: ledgerOrderId(body.orderId), idempotencyKey: body.idempotencyKey, amount: null });
+            return { trackingNo: `LP${randomUUID().replaceAll('-', '').slice(0, 14).toUpperCase()}` };
+          }),
       }),
     ],
   };

@@ -49,7 +49,12 @@ export async function createPushSystem(deps: {
     // The vendor is idempotent on this key too, so a crash between its answer and our insert sends no second SMS.
     const { smsId } = await deps.sms.post<{ smsId: string }>(
       '/sms',
-      { to: event.phone, text: `Order ${event.orderId} is paid: ${(event.totalCents / 100).toFixed(2)}. Thank you!` },
+      // orderId: our reference, so the vendor's ledger counts its SMS per order.
+      {
+        to: event.phone,
+        text: `Order ${event.orderId} is paid: ${(event.totalCents / 100).toFixed(2)}. Thank you!`,
+        orderId: event.orderId,
+      },
       { idempotencyKey: `paid:${event.orderId}` },
     );
     await insertIgnoreDuplicate(

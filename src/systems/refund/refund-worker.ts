@@ -105,7 +105,7 @@ async function payBack(payment: VendorClient, event: OrderRefundEvent): Promise<
   if (event.amountCents <= 0) return undefined;
   return payment.post<Refund>(
     '/refunds',
-    { paymentId: event.paymentId, amount: event.amountCents / 100 },
+    { paymentId: event.paymentId, amount: event.amountCents / 100, orderId: event.orderId },
     { idempotencyKey: event.refundId },
   );
 }
