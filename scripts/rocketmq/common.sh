@@ -12,6 +12,9 @@
 #   ROCKETMQ_NAMESRV_JAVA_OPTS / ROCKETMQ_PROXY_JAVA_OPTS / ROCKETMQ_ADMIN_JAVA_OPTS  replace the heap/GC flags below
 #   ROCKETMQ_READY_FILE      extra file to write the endpoints to once up (removed by stop.sh)
 #   ROCKETMQ_PROXY_REMOTING_PORT  the Proxy's remoting port (default 8082, leaving 8080 to the cluster's load balancer)
+#   ROCKETMQ_NAMESRV_PORT / ROCKETMQ_GRPC_PORT / ROCKETMQ_BROKER_PORT  the NameServer (9876), the Proxy's gRPC (8081) and
+#                            the Broker (10911; it also takes that port - 2 and + 1): with another ROCKETMQ_HOME, a second
+#                            RocketMQ beside the first (npm run chaos runs its own that way, to kill it)
 
 RMQ_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RMQ_PROJECT_DIR=$(cd "$RMQ_SCRIPT_DIR/../.." && pwd)
@@ -33,12 +36,12 @@ RMQ_MARKER=$RMQ_LIB/.resolved
 RMQ_HOST=127.0.0.1
 RMQ_CLUSTER=DefaultCluster
 RMQ_BROKER_NAME=broker-a
-RMQ_NAMESRV_PORT=9876
-RMQ_GRPC_PORT=8081
+RMQ_NAMESRV_PORT=${ROCKETMQ_NAMESRV_PORT:-9876}
+RMQ_GRPC_PORT=${ROCKETMQ_GRPC_PORT:-8081}
 # The Proxy's remoting port (its Java clients' protocol; orderflow talks gRPC to the Proxy and remoting to the NameServer and
 # Broker only). Not RocketMQ's 8080: that is the cluster's public HTTP port (npm run cluster:start).
 RMQ_REMOTING_PORT=${ROCKETMQ_PROXY_REMOTING_PORT:-8082}
-RMQ_BROKER_PORT=10911                        # + fast port 10909 (listenPort-2) and HA port 10912 (listenPort+1)
+RMQ_BROKER_PORT=${ROCKETMQ_BROKER_PORT:-10911} # + fast port 10909 (listenPort-2) and HA port 10912 (listenPort+1)
 RMQ_NAMESRV_ADDR=$RMQ_HOST:$RMQ_NAMESRV_PORT
 
 RMQ_NAMESRV_CLASS=org.apache.rocketmq.namesrv.NamesrvStartup

@@ -89,6 +89,8 @@ namesrvAddr=$RMQ_NAMESRV_ADDR
 # local mode hands clients brokerIP1:grpcServerPort as their endpoint: force loopback
 brokerIP1=$RMQ_HOST
 listenPort=$RMQ_BROKER_PORT
+# the HA port, said rather than left to its default (10912), so a second RocketMQ with other ports does not collide
+haListenPort=$((RMQ_BROKER_PORT + 1))
 storePathRootDir=$RMQ_STORE
 storePathCommitLog=$RMQ_STORE/commitlog
 autoCreateTopicEnable=true
