@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type Database, openDatabase } from '../../src/db/index.js';
 import type { Producer } from '../../src/mq/index.js';
+import type { OrderDB } from '../../src/systems/order/index.js';
 import { Topics } from '../../src/systems/shared/topics.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { embeddedStore } from '../support/embedded-store.js';
@@ -25,24 +27,31 @@ for (const db of ['sqlite', 'mysql'] as const) {
     let producer: Producer;
     let paidEvent: Record<string, unknown>;
     let paidOrderId: string;
+    let orders: Database<OrderDB>;
     before(async () => {
       t = await startTestApp({}, db);
+      // A connection of the test's own to the order database, for the local transaction of a half message it sends.
+      orders = await openDatabase<OrderDB>({ url: t.app.config.db, dataDir: t.app.config.dataDir, system: 'order' });
       // No checker of its own: the broker asks the order system's (the only one of the group).
       producer = await t.app.mq.producer({ group: ORDER_PRODUCER_GROUP, topics: [Topics.ORDER_PAID] });
       paidOrderId = await t.placePaidOrder('user1', 'SKU-1001', 1);
       paidEvent = await paidMessageOf(t, paidOrderId);
     });
     after(async () => {
+      await orders?.close();
       await producer?.close();
       await t?.stop();
     });
 
     /** Sends `body` as a half order_paid message whose local transaction answers UNKNOWN; waits for the check-back's decision. */
-    async function leftToTheCheckBack(body: Record<string, unknown>): Promise<'COMMIT' | 'ROLLBACK'> {
+    async function leftToTheCheckBack(
+      body: Record<string, unknown>,
+      localTransaction: (halfMessageId: string) => Promise<void> = async () => {},
+    ): Promise<'COMMIT' | 'ROLLBACK'> {
       const store = embeddedStore(t.app.config.dataDir);
       const { messageId } = await producer.sendInTransaction(
         { topic: Topics.ORDER_PAID, keys: [String(body.orderId)], body: JSON.stringify(body) },
-        () => 'UNKNOWN',
+        async (half) => (await localTransaction(half.messageId), 'UNKNOWN' as const),
       );
       assert.ok(store.halfMessages(Topics.ORDER_PAID).includes(messageId), 'the half message waits for its end');
       assert.ok(
@@ -52,8 +61,30 @@ for (const db of ['sqlite', 'mysql'] as const) {
       return store.isStored(messageId) ? 'COMMIT' : 'ROLLBACK';
     }
 
-    test('COMMIT: the half message of a pay that committed locally (the order PAID by that payment) is committed', async () => {
-      assert.equal(await leftToTheCheckBack(paidEvent), 'COMMIT');
+    test('COMMIT: the half message whose local transaction paid the order (by that payment) is committed', async () => {
+      const placed = await t.call('POST', '/api/orders', {
+        as: 'user3',
+        body: { userId: 'user3', items: [{ skuId: 'SKU-1001', quantity: 1 }] },
+      });
+      assert.equal(placed.status, 201);
+      const orderId: string = placed.body.orderId;
+      const event = { ...paidEvent, orderId, userId: 'user3', paymentId: `pi_test_${orderId}` };
+      // What the pay's local transaction records (src/systems/order/pay-order.ts, markPaid), done here by the test.
+      const pay = async (halfMessageId: string) => {
+        const paid = await orders.db
+          .updateTable('orders')
+          .set({ status: 'PAID' as never, payment_id: event.paymentId, paid_message_id: halfMessageId })
+          .where('order_id', '=', orderId)
+          .where('status', '=', 'WAIT_PAY' as never)
+          .executeTakeFirst();
+        assert.equal(Number(paid.numUpdatedRows), 1);
+      };
+      assert.equal(await leftToTheCheckBack(event, pay), 'COMMIT');
+    });
+
+    test('ROLLBACK: another half message of the payment that paid the order (a settle that lost the race) is rolled back', async () => {
+      // The pay of paidOrderId committed its own half message; this one carries the same order and payment.
+      assert.equal(await leftToTheCheckBack(paidEvent), 'ROLLBACK');
     });
 
     test('ROLLBACK: for an order still unpaid, an order paid by another payment, and an order that does not exist', async () => {

@@ -46,9 +46,9 @@ export async function payWithPayment(ctx: OrderContext, orderId: string, payment
     if (!(await markPaid(ctx, event, claim, paidMessage(event)))) return false;
   } else {
     let failure: unknown;
-    const result = await ctx.producer().sendInTransaction(paidMessage(event), async (): Promise<TransactionResolution> => {
+    const result = await ctx.producer().sendInTransaction(paidMessage(event), async (half): Promise<TransactionResolution> => {
       try {
-        return (await markPaid(ctx, event, claim)) ? 'COMMIT' : 'ROLLBACK';
+        return (await markPaid(ctx, event, claim, undefined, half.messageId)) ? 'COMMIT' : 'ROLLBACK';
       } catch (error) {
         failure = error; // the local transaction rolled back: so does the message
         return 'ROLLBACK';
@@ -62,12 +62,18 @@ export async function payWithPayment(ctx: OrderContext, orderId: string, payment
   return true;
 }
 
-/** The check-back of `order_paid` half messages: committed if and only if the order was paid by that payment. */
+/**
+ * The check-back of `order_paid` half messages: committed if and only if this half message's local transaction paid
+ * the order. Several settles of one payment may each have stored a half message (the pay and the provider's callback
+ * racing, a callback retried); only one local transaction wins, and after a crash that lost their ends the others
+ * must not be committed as well. An order paid before the half message was recorded falls back to the payment.
+ */
 export async function checkPaid(ctx: OrderContext, message: MessageView): Promise<TransactionResolution> {
   const event = JSON.parse(message.body.toString()) as OrderPaidEvent;
   const order = await findOrder(ctx.database.db, event.orderId);
-  if (order && order.status !== OrderStatus.WAIT_PAY && order.payment_id === event.paymentId) return 'COMMIT';
-  return 'ROLLBACK';
+  if (!order || order.status === OrderStatus.WAIT_PAY || order.payment_id !== event.paymentId) return 'ROLLBACK';
+  if (order.paid_message_id !== null && order.paid_message_id !== message.messageId) return 'ROLLBACK';
+  return 'COMMIT';
 }
 
 /** The one message of a pay (the async design; the sync design sends none). */
@@ -76,11 +82,18 @@ function paidMessage(event: OrderPaidEvent): QueuedMessage {
 }
 
 /** The local transaction of a pay: PAID, reserved stock sold, and (outbox) the `order_paid` message queued — all or nothing. */
-async function markPaid(ctx: OrderContext, event: OrderPaidEvent, claim: PaymentClaim, outboxMessage?: QueuedMessage): Promise<boolean> {
+async function markPaid(
+  ctx: OrderContext,
+  event: OrderPaidEvent,
+  claim: PaymentClaim,
+  outboxMessage?: QueuedMessage,
+  halfMessageId?: string,
+): Promise<boolean> {
   const won = await ctx
     .transact(async (trx) => {
       const won = await transition(trx, event.orderId, OrderStatus.WAIT_PAY, OrderStatus.PAID, event.paidAt, {
         payment_id: event.paymentId,
+        paid_message_id: halfMessageId,
       });
       if (!won) return false;
       // Rolls the whole transaction back: an error is the one way out of a shared (group) commit that undoes its writes.

@@ -37,27 +37,30 @@ type TransitionParams = {
   to: OrderStatus;
   at: number;
   payment_id: string | null;
+  paid_message_id: string | null;
   tracking_no: string | null;
 };
-type PatchedColumn = 'payment_id' | 'tracking_no';
-const PATCHABLE: readonly PatchedColumn[] = ['payment_id', 'tracking_no'];
-/** One prepared UPDATE per set of patched columns, all four built up front: none, payment_id, tracking_no, both. */
+type PatchedColumn = 'payment_id' | 'paid_message_id' | 'tracking_no';
+const PATCHABLE: readonly PatchedColumn[] = ['payment_id', 'paid_message_id', 'tracking_no'];
+/** One prepared UPDATE per set of patched columns, built up front: none, payment_id (with its half message or not), tracking_no, both. */
 const TRANSITION_QUERIES: ReadonlyMap<string, ReturnType<typeof preparedQuery<OrderDB, TransitionParams>>> = new Map(
-  ([[], ['payment_id'], ['tracking_no'], ['payment_id', 'tracking_no']] as PatchedColumn[][]).map((patched) => [
-    patched.join(','),
-    preparedQuery<OrderDB, TransitionParams>((db, param) =>
-      db
-        .updateTable('orders')
-        .set((eb) => ({
-          status: param('to'),
-          updated_at: param('at'),
-          history_seq: eb('history_seq', '+', 1),
-          ...Object.fromEntries(patched.map((column) => [column, param(column)])),
-        }))
-        .where('order_id', '=', param('orderId'))
-        .where('status', '=', param('from')),
-    ),
-  ]),
+  ([[], ['payment_id'], ['payment_id', 'paid_message_id'], ['tracking_no'], ['payment_id', 'tracking_no']] as PatchedColumn[][]).map(
+    (patched) => [
+      patched.join(','),
+      preparedQuery<OrderDB, TransitionParams>((db, param) =>
+        db
+          .updateTable('orders')
+          .set((eb) => ({
+            status: param('to'),
+            updated_at: param('at'),
+            history_seq: eb('history_seq', '+', 1),
+            ...Object.fromEntries(patched.map((column) => [column, param(column)])),
+          }))
+          .where('order_id', '=', param('orderId'))
+          .where('status', '=', param('from')),
+      ),
+    ],
+  ),
 );
 function transitionQuery(patched: PatchedColumn[]) {
   return TRANSITION_QUERIES.get(patched.join(',')) as ReturnType<typeof preparedQuery<OrderDB, TransitionParams>>;
@@ -76,7 +79,7 @@ export async function transition(
   from: OrderStatus,
   to: OrderStatus,
   at: number,
-  patch: Partial<Pick<OrderRow, 'payment_id' | 'tracking_no'>> = {},
+  patch: Partial<Pick<OrderRow, 'payment_id' | 'paid_message_id' | 'tracking_no'>> = {},
   note: string | null = null,
 ): Promise<boolean> {
   const patched = PATCHABLE.filter((column) => patch[column] !== undefined);
@@ -86,6 +89,7 @@ export async function transition(
     to,
     at,
     payment_id: patch.payment_id ?? null,
+    paid_message_id: patch.paid_message_id ?? null,
     tracking_no: patch.tracking_no ?? null,
   });
   if (changedRows(result) !== 1) return false;

@@ -20,6 +20,12 @@ export interface OrderDB {
     discount_cents: number;
     coupon_id: string | null;
     payment_id: string | null;
+    /**
+     * The `order_paid` half message whose local transaction paid the order (transactional messages only): the
+     * check-back commits that one and rolls back every other half message of the same payment (a callback and the
+     * pay racing to settle it). Null before migration 007 and with the outbox.
+     */
+    paid_message_id: string | null;
     tracking_no: string | null;
     pay_deadline: number;
     created_at: number;
@@ -106,4 +112,9 @@ export const orderMigrations: Record<string, Migration> = {
   '004_refunds': { ...refundsMigration, formerNames: ['003_refunds'] },
   '005_message_outbox': { ...messageOutboxMigration, formerNames: ['004_message_outbox'] },
   '006_payments': paymentsMigration,
+  '007_paid_message': {
+    async up(db) {
+      await db.schema.alterTable('orders').addColumn('paid_message_id', 'varchar(128)').execute();
+    },
+  },
 };
