@@ -24,6 +24,10 @@ defaults
   timeout server 30s
   timeout http-request 10s
   timeout http-keep-alive 10s
+  # A health check may take up to 4 s to answer (it asks the databases, RocketMQ and Redis; on a loaded machine that
+  # takes more than the 1 s interval): a live instance is not taken out for being slow. A killed one refuses the
+  # connection at once, so it is still taken out within about 2 s.
+  timeout check 4s
   retries 2
   option redispatch
   option httpchk GET /api/health

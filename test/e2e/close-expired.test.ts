@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { deploymentOnly, startTestApp, type TestApp, unlessDeployment } from '../support/app.js';
+import { DEPLOYMENT_URL, deploymentOnly, startTestApp, type TestApp, unlessDeployment } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
 for (const mode of ['delay', 'scan'] as const)
@@ -14,6 +14,16 @@ describe(
   },
   () => closeCases('delay'),
 );
+
+/**
+ * How late after its deadline an order may be closed. In the test's own process the delayed message comes from the
+ * embedded broker (to the millisecond) and the scan runs every second. On a deployment it comes from RocketMQ's timer
+ * wheel, which fires at 1 s precision, to one of the order instances' consumers, and the close is a transaction on the
+ * shared database: on the 2-core machine the suite runs on, shared by the cluster's ~10 processes, the broker and the
+ * database, 4.3 s was seen under load. The bound there is 8 s — still well below what a scan that ran rarely, or a close
+ * that waited for the next order, would take (the scan is off: ORDERFLOW_CLOSE=delay).
+ */
+const LATE_LIMIT_MS = (mode: 'delay' | 'scan') => (DEPLOYMENT_URL ? 8_000 : mode === 'delay' ? 1_000 : 2_500);
 
 function closeCases(mode: 'delay' | 'scan'): void {
   {
@@ -43,14 +53,17 @@ function closeCases(mode: 'delay' | 'scan'): void {
             order = (await t.call('GET', `/api/orders/${unpaid.body.orderId}`, { as: 'user9' })).body;
             return order.status === 'CLOSED';
           },
-          8_000,
+          LATE_LIMIT_MS(mode) + 8_000,
           50,
         ),
         `still ${order?.status} ${Date.now() - deadline} ms after its deadline`,
       );
       const closedAt = Date.parse(order.history.at(-1).at);
       assert.ok(closedAt >= deadline, 'never closed before its deadline');
-      assert.ok(closedAt - deadline < (mode === 'delay' ? 1_000 : 2_500), `closed ${closedAt - deadline} ms after the deadline`);
+      assert.ok(
+        closedAt - deadline < LATE_LIMIT_MS(mode),
+        `closed ${closedAt - deadline} ms after the deadline (limit ${LATE_LIMIT_MS(mode)} ms)`,
+      );
       const after = await stock();
       assert.deepEqual(
         { available: after.available, reserved: after.reserved },
