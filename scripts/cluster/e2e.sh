@@ -28,6 +28,20 @@ free_base() {
   done
 }
 
+# drained <VAR=value …>: waits (up to 180 s) until the cluster's consumer groups have nothing waiting or in flight. The
+# topics and groups are the deployment's own names, so on a broker that served an earlier deployment (the first
+# cluster here) the new one first consumes what that one left: the suites measure from a quiet start.
+drained() {
+  local waited=0 left
+  while :; do
+    left=$(env "$@" node --import tsx scripts/cluster/cluster.ts status --json |
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const g=JSON.parse(s).groups;console.log(g.length?g.reduce((n,q)=>n+q.backlog+q.inFlight,0):"unknown")})')
+    [ "$left" = 0 ] && echo "-- every consumer group drained (${waited} s)" && return 0
+    [ "$waited" -ge 180 ] && echo "-- the consumer groups still hold $left messages after 180 s" && return 1
+    sleep 5 && waited=$((waited + 5))
+  done
+}
+
 # run_on_cluster <name> <extra VAR=value …> -- <test files …>
 run_on_cluster() {
   local name=$1 && shift
@@ -51,7 +65,7 @@ run_on_cluster() {
   )
   local status=0
   echo "-- cluster '$name' (${dir}, port $((base + 40)))"
-  if env "${env[@]}" node --import tsx scripts/cluster/cluster.ts start; then
+  if env "${env[@]}" node --import tsx scripts/cluster/cluster.ts start && drained "${env[@]}"; then
     env ORDERFLOW_TEST_URL="http://127.0.0.1:$((base + 40))" ORDERFLOW_TEST_ADMIN_TOKEN="e2e-admin-$id" \
       ORDERFLOW_TEST_PASSWORD="e2e-users-$id" ORDERFLOW_TEST_PAYMENT_URL="http://127.0.0.1:$((base + 3))" \
       ORDERFLOW_TEST_FLASH_SALE_RATE=$((flash_sale_rate * order_instances)) \

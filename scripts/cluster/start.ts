@@ -2,7 +2,8 @@
  * cluster:start — servers first (reused or started), then the vendors, the first order-system instance alone (it
  * creates the schemas and seeds the demo data), every other process together, and the load balancer last, once
  * its backends answer. Waits until every process is healthy, printing what it waits for; a process that exits
- * meanwhile stops the start with one line naming it, and what this start had started is stopped again.
+ * meanwhile stops the start with one line naming it, and what this start had started is stopped again. On a cluster
+ * that runs already, it starts only what is missing (a process killed or crashed), under its own name and port.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,11 +30,7 @@ const PROCESS_START_TIMEOUT_MS = 180_000;
 
 export async function startCluster(settings: ClusterSettings): Promise<number> {
   const existing = readState(settings.dir);
-  if (existing?.processes.some((p) => p.startedByCluster && isRunning(p))) {
-    progress(`already running (${settings.dir}): stop it first with npm run cluster:stop`);
-    printStatus(await clusterStatus(settings));
-    return 0;
-  }
+  if (existing?.processes.some((p) => p.startedByCluster && isRunning(p))) return startMissing(settings, existing);
   const secrets = loadOrCreateSecrets(settings.dir, process.env);
   const plan = planCluster(settings, secrets);
   const orderflow = [plan.first, ...plan.rest];
@@ -85,16 +82,7 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
     const check = spawnSync(haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' });
     if (check.status !== 0) throw new Error(`lb: HAProxy refuses ${config}: ${(check.stderr || check.stdout).trim().split('\n')[0]}`);
     progress(`starting the load balancer (HAProxy) on ${plan.publicUrl} …`);
-    const lb = spawnDetached({
-      name: 'lb',
-      role: 'lb',
-      command: haproxy,
-      args: ['-db', '-f', config],
-      env: { PATH: process.env.PATH ?? '' },
-      log: path.join(settings.dir, 'logs', 'lb.log'),
-      url: plan.publicUrl,
-      cwd: settings.dir,
-    });
+    const lb = launchBalancer(settings, plan.publicUrl, haproxy);
     spawned.push(lb);
     record(lb);
     await waitHealthy([lb]);
@@ -111,6 +99,67 @@ export async function startCluster(settings: ClusterSettings): Promise<number> {
       `  logs in ${path.join(settings.dir, 'logs')}; npm run cluster:status [-- --json]; npm run cluster:stop\n`,
   );
   return 0;
+}
+
+/**
+ * On a running cluster, start only the processes of the plan that are not running any more (killed, crashed) under
+ * their recorded names and ports, and the load balancer with the configuration it had: the balancer puts an order
+ * instance back once two health checks pass, and a consumer rejoins its group, which rebalances the queues. What runs
+ * is left alone; a server the cluster had started (MariaDB, Redis) is not restarted here (stop and start again).
+ */
+async function startMissing(settings: ClusterSettings, state: ClusterState): Promise<number> {
+  const plan = planCluster(settings, loadOrCreateSecrets(settings.dir, process.env));
+  const alive = (name: string) => state.processes.some((p) => p.name === name && p.startedByCluster && isRunning(p));
+  const missing = [plan.vendors, plan.first, ...plan.rest].filter((planned) => !alive(planned.name));
+  const lbMissing = !alive('lb');
+  if (missing.length === 0 && !lbMissing) {
+    progress(`already running (${settings.dir}): every process is up`);
+    printStatus(await clusterStatus(settings));
+    return 0;
+  }
+  if (settings.run === 'dist') buildIfStale();
+  const replace = (spawned: Spawned) => {
+    state.processes = [...state.processes.filter((p) => p.name !== spawned.name), spawned];
+    writeState(settings.dir, state);
+    return spawned;
+  };
+  try {
+    // The vendors first (the others call them), then the rest together.
+    const vendors = missing.filter((p) => p.role === 'vendors');
+    if (vendors.length > 0) {
+      progress('starting the vendors again …');
+      await waitHealthy(vendors.map((p) => replace(launch(settings, p))));
+    }
+    const rest = missing.filter((p) => p.role !== 'vendors');
+    if (rest.length > 0) {
+      progress(`starting what is missing: ${rest.map((p) => p.name).join(', ')} …`);
+      await waitHealthy(rest.map((p) => replace(launch(settings, p))));
+    }
+    if (lbMissing) {
+      progress(`starting the load balancer (HAProxy) again on ${plan.publicUrl} …`);
+      await waitHealthy([replace(launchBalancer(settings, plan.publicUrl, ensureHaproxy()))]);
+    }
+  } catch (error) {
+    // What runs stays running (it was healthy before); the one that failed is named.
+    process.stderr.write(`cluster: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  printStatus(await clusterStatus(settings));
+  return 0;
+}
+
+/** HAProxy with the cluster's configuration file, in the foreground of its own session (-db), logging to lb.log. */
+function launchBalancer(settings: ClusterSettings, publicUrl: string, haproxy: string): Spawned {
+  return spawnDetached({
+    name: 'lb',
+    role: 'lb',
+    command: haproxy,
+    args: ['-db', '-f', path.join(settings.dir, 'haproxy.cfg')],
+    env: { PATH: process.env.PATH ?? '' },
+    log: path.join(settings.dir, 'logs', 'lb.log'),
+    url: publicUrl,
+    cwd: settings.dir,
+  });
 }
 
 /** The orderflow command for a planned process, its output in the cluster's logs. */
