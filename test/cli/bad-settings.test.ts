@@ -35,6 +35,16 @@ test('cli: bad deployment settings stop orderflow with exit code 2 and one line 
       line: /^orderflow: bad configuration: ORDERFLOW_TOKEN_SECRET: is required when a process runs only some systems \(ORDERFLOW_SYSTEMS=order,coupons\): set the same secret .*\n$/,
     },
     {
+      // A system name mistyped in one process's settings: that process stops, naming the name and the known ones.
+      args: ['start'],
+      env: {
+        ORDERFLOW_SYSTEMS: 'order,shiping',
+        ORDERFLOW_ADMIN_TOKEN: 'a-real-admin-token',
+        ORDERFLOW_TOKEN_SECRET: 'a-real-token-secret-0123',
+      },
+      line: /^orderflow: bad configuration: ORDERFLOW_SYSTEMS: 'shiping' is not a system; known: order, push, warehouse, points, coupons, analytics, flash-sale\n$/,
+    },
+    {
       args: ['start', '--payment-url', 'http//127.0.0.1:3903'],
       env: { ORDERFLOW_SMS_URL: 'http://127.0.0.1:3901', ORDERFLOW_LOGISTICS_URL: 'http://127.0.0.1:3902' },
       line: /^orderflow: bad configuration: ORDERFLOW_PAYMENT_URL: 'http\/\/127\.0\.0\.1:3903' is not a URL like http:\/\/127\.0\.0\.1:3000\n$/,
