@@ -1,4 +1,4 @@
-import type { Acknowledged } from './load.js';
+import { type Acknowledged, PAID_OR_LATER } from './load.js';
 import type { Row, SqlReader } from './sql-reader.js';
 
 /** One invariant: how many things it looked at and each violation found (the first few are printed). */
@@ -26,11 +26,12 @@ export interface Evidence {
   analytics: { gmvByDay: { day: string; gmvCents: number }[]; countsByStatus: Record<string, number> };
   /** GET /api/admin/queues, once settled (or when the settling gave up). */
   queues: { topic: string; group: string; backlog: number; inFlight: number }[];
+  /** The payment provider's intents (GET /payments of the provider): what it captured. */
+  payments: { paymentId: string; orderId: string; amount: number; status: string }[];
   /** GET /api/admin/dlq. */
   deadLetters: { messageId: string; group: string; lastError?: string }[];
 }
 
-const PAID_OR_LATER = new Set(['PAID', 'SHIPPED', 'COMPLETED', 'REFUNDING', 'REFUNDED', 'REFUND_FAILED']);
 const REFUND_ASKED = new Set(['REFUNDING', 'REFUNDED', 'REFUND_FAILED']);
 /** The coupon system grants a reward coupon for a paid order of at least this total (src/systems/coupons). */
 const REWARD_MIN_TOTAL_CENTS = 3000;
@@ -95,17 +96,34 @@ export async function checkInvariants(evidence: Evidence): Promise<Check[]> {
     if (count === 1 || (count === 0 && REFUND_ASKED.has(order.status))) return undefined;
     return `${count} reward coupons`;
   });
-  check('refunded order: exactly one refund at the provider, for its total', [...byId.keys()], (id) => {
+  // A payment that came in surplus (its order closed, cancelled or paid by another) is paid back: one refund each.
+  const surplus = new Map<string, number[]>();
+  const outcomes = new Map<string, string | null>();
+  for (const p of await reader.query('order', 'SELECT payment_id, order_id, amount_cents, outcome FROM order_payments')) {
+    outcomes.set(String(p.payment_id), p.outcome);
+    if (p.outcome === 'REFUNDED') surplus.set(String(p.order_id), [...(surplus.get(String(p.order_id)) ?? []), n(p.amount_cents)]);
+  }
+  check('refunds at the provider: one per refunded order (its total) and one per surplus payment, no other', [...byId.keys()], (id) => {
     const order = byId.get(id) as Row;
-    const refunds = ledger.get(id)?.refund ?? [];
-    if (order.status === 'REFUNDED' && n(order.total_cents) > 0) {
-      if (refunds.length !== 1) return `${refunds.length} refunds`;
-      if (Math.round((refunds[0] ?? 0) * 100) !== n(order.total_cents)) return `refunded ${refunds[0]} of ${n(order.total_cents) / 100}`;
-      return undefined;
-    }
-    if (order.status === 'REFUNDING' && refunds.length <= 1) return 'still REFUNDING';
-    return refunds.length === 0 || order.status === 'REFUNDING' ? undefined : `${refunds.length} refunds while ${order.status}`;
+    const refunds = (ledger.get(id)?.refund ?? []).map((amount) => Math.round(amount * 100)).sort();
+    const expected = [...(surplus.get(id) ?? [])];
+    if (order.status === 'REFUNDED' && n(order.total_cents) > 0) expected.push(n(order.total_cents));
+    if (order.status === 'REFUNDING') return 'still REFUNDING';
+    expected.sort();
+    return JSON.stringify(refunds) === JSON.stringify(expected)
+      ? undefined
+      : `refunds ${JSON.stringify(refunds)} cents, expected ${JSON.stringify(expected)}`;
   });
+  check(
+    'each payment captured by the provider paid its order or was paid back',
+    evidence.payments.filter((p) => p.status === 'SUCCEEDED').map((p) => p.paymentId),
+    (paymentId) => {
+      const outcome = outcomes.get(paymentId);
+      if (outcome === 'PAID_ORDER' || outcome === 'REFUNDED') return undefined;
+      const payment = evidence.payments.find((p) => p.paymentId === paymentId);
+      return `captured ${payment?.amount} for order ${payment?.orderId} (status ${statusOf(String(payment?.orderId))}), ${outcomes.has(paymentId) ? 'outcome none' : 'unknown to the order system'}`;
+    },
+  );
   const ended = orders.filter((o) => o.status === 'CLOSED' || o.status === 'CANCELLED').map((o) => String(o.order_id));
   check('closed or cancelled order: no SMS, no shipment', ended, (id) =>
     (ledger.get(id)?.sms.length ?? 0) + (ledger.get(id)?.shipment.length ?? 0) === 0 ? undefined : 'has vendor effects',

@@ -98,7 +98,9 @@ export function startLoad(options: LoadOptions): Load {
   async function pay(userId: string, orderId: string): Promise<boolean> {
     const res = await api('POST', `/orders/${orderId}/pay`, { body: {}, ...as(userId) });
     remember(orderId, 'pay', res);
-    if (!ok(res) || res.body?.status === 'WAIT_PAY') return false;
+    // A 2xx may say the order is CLOSED (the deadline passed while the payment was under way; the money goes back):
+    // only an order answered PAID or later counts as paid.
+    if (!ok(res) || !PAID_OR_LATER.has(res.body?.status)) return false;
     acknowledged.paid.add(orderId);
     paidOrders.push(orderId);
     return true;
@@ -204,6 +206,9 @@ export function startLoad(options: LoadOptions): Load {
     },
   };
 }
+
+/** The statuses of an order that was paid (src/systems/order/states.ts). */
+export const PAID_OR_LATER: ReadonlySet<string> = new Set(['PAID', 'SHIPPED', 'COMPLETED', 'REFUNDING', 'REFUNDED', 'REFUND_FAILED']);
 
 /** A 2xx answer: the system said it did it (no answer at all is not one). */
 const ok = (res: Answer) => res.status >= 200 && res.status < 300;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +20,18 @@ export interface Child {
   alive(): boolean;
 }
 
+/** Where every child's output is appended (`.chaos/logs/<name>.log`), to read after a run that found a violation. */
+export const LOG_DIR = path.join(ROOT, '.chaos', 'logs');
+
 export function spawnChild(name: string, command: string, args: string[], env: Record<string, string>): Child {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const file = fs.createWriteStream(path.join(LOG_DIR, `${name}.log`), { flags: 'a' });
+  file.write(`===== ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
+  child.once('exit', () => file.end());
   let output = '';
   const keep = (chunk: Buffer) => {
+    file.write(chunk);
     output += chunk;
     if (output.length > 200_000) output = output.slice(-100_000); // the tail is what explains a failure
   };

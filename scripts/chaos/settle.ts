@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, type CallLog } from './http-client.js';
+import type { Check } from './invariants.js';
 import type { Topology } from './topology.js';
 
 /** Whether the system has finished what the load set off, and what is still pending when it has not. */
@@ -22,21 +23,32 @@ async function pending(topology: Topology, log: CallLog): Promise<string[]> {
 
 /**
  * Waits until every backlog is 0, every order has ended its wait (paid orders shipped, unpaid ones closed, refunds
- * paid) and the outbox is empty, or `limitMs` has passed. Returns how long it took (undefined: it never settled) and
- * what was still pending at the last look.
+ * paid), the outbox is empty and every invariant holds — a message that failed while a server was down comes back
+ * after RocketMQ's back-off (10 s, 30 s, 1 min, …), so effects may complete after the queues look empty — or until
+ * `limitMs` has passed. Returns how long it took (undefined: it never settled) and the last checks.
  */
-export async function settle(topology: Topology, log: CallLog, limitMs: number): Promise<{ tookMs?: number; left: string[] }> {
+export async function settle(
+  topology: Topology,
+  log: CallLog,
+  limitMs: number,
+  verify: () => Promise<Check[]>,
+): Promise<{ tookMs?: number; checks: Check[] }> {
   const started = Date.now();
-  let left: string[] = [];
   let lastPrint = 0;
-  while (Date.now() - started < limitMs) {
-    left = await pending(topology, log).catch((error) => [`not readable yet: ${(error as Error).message}`]);
-    if (left.length === 0) return { tookMs: Date.now() - started, left };
+  for (;;) {
+    const left = await pending(topology, log).catch((error) => [`not readable yet: ${(error as Error).message}`]);
+    const out = Date.now() - started > limitMs;
+    if (left.length === 0 || out) {
+      const checks = await verify();
+      const failing = checks.filter((c) => c.violations.length > 0);
+      if (failing.length === 0) return { tookMs: Date.now() - started, checks };
+      if (out) return { checks };
+      left.push(...failing.map((c) => `${c.name}: ${c.violations.length}`));
+    }
     if (Date.now() - lastPrint > 5_000) {
       console.log(`  settling ${Math.round((Date.now() - started) / 1000)} s: ${left.join('; ')}`);
       lastPrint = Date.now();
     }
-    await sleep(1_000);
+    await sleep(2_000);
   }
-  return { left };
 }

@@ -26,33 +26,30 @@ export function sqliteReader(dataDir: string): SqlReader {
   };
 }
 
-/** `<basename>_<system>` on the server of `url` (mysql://user:pass@host:port/basename), hyphens as underscores. */
+/**
+ * `<basename>_<system>` on the server of `url` (mysql://user:pass@host:port/basename), hyphens as underscores. A
+ * connection per query: the server may have been restarted since the last one (a chaos fault), and an auditor's
+ * few queries do not need a pool.
+ */
 export function mysqlReader(url: string): SqlReader {
   const parsed = new URL(url);
   const basename = parsed.pathname.slice(1);
-  const connections = new Map<string, Promise<mysql.Connection>>();
-  const connect = (system: string) => {
-    let connection = connections.get(system);
-    if (!connection) {
-      connection = mysql.createConnection({
+  return {
+    async query(system, sql) {
+      const connection = await mysql.createConnection({
         host: parsed.hostname,
         port: Number(parsed.port || 3306),
         user: decodeURIComponent(parsed.username || 'root'),
         password: decodeURIComponent(parsed.password),
         database: `${basename}_${system.replaceAll('-', '_')}`,
       });
-      connections.set(system, connection);
-    }
-    return connection;
-  };
-  return {
-    async query(system, sql) {
-      const [rows] = await (await connect(system)).query(sql);
-      return rows as Row[];
+      try {
+        const [rows] = await connection.query(sql);
+        return rows as Row[];
+      } finally {
+        await connection.end().catch(() => undefined);
+      }
     },
-    async close() {
-      for (const connection of connections.values()) await (await connection).end().catch(() => undefined);
-      connections.clear();
-    },
+    async close() {},
   };
 }

@@ -20,15 +20,21 @@ export interface Topology {
   name: string;
   /** The order side's API (stable across restarts). */
   baseUrl(): string;
+  /** Where GET /api/analytics/summary is served (the analytics system's process). */
+  analyticsUrl(): string;
   adminToken: string;
   /** The seeded users' password. */
   password: string;
   users: string[];
   /** `orderflow vendors`' admin API: GET /api/admin/vendors/ledger. */
   vendorsAdminUrl: string;
+  /** The payment provider (its GET /payments lists what it captured). */
+  paymentUrl: string;
   reader: SqlReader;
   /** The faults of one run, in the order they are injected (the run picks when). */
   faults: Fault[];
+  /** How long the system may take to settle after the load (the bound the docs state for this topology). */
+  settleLimitMs: number;
   /** Stops everything it started. */
   close(): Promise<void>;
 }

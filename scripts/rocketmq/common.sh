@@ -254,10 +254,13 @@ rmq_wait_ready() {
 # Starts the NameServer and waits for it (returns 1 if it did not come up).
 rmq_start_namesrv() {
   rmq_log "starting NameServer on $RMQ_NAMESRV_ADDR"
+  # its port in a conf file: NamesrvStartup has no flag for it (without one it listens on 9876)
+  mkdir -p "$RMQ_CONF"
+  printf 'listenPort=%s\n' "$RMQ_NAMESRV_PORT" >"$RMQ_CONF/namesrv.conf"
   # shellcheck disable=SC2086
   rmq_spawn namesrv java $RMQ_COMMON_OPTS $RMQ_NAMESRV_JAVA_OPTS \
     -Drmq.logback.configurationFile=rmq.namesrv.logback.xml \
-    -cp "$RMQ_LIB/*" "$RMQ_NAMESRV_CLASS"
+    -cp "$RMQ_LIB/*" "$RMQ_NAMESRV_CLASS" -c "$RMQ_CONF/namesrv.conf"
   rmq_wait_ready namesrv "The Name Server boot success" "$RMQ_NAMESRV_PORT"
 }
 
