@@ -54,12 +54,12 @@ test('a slow SMS vendor (4 s per SMS) does not slow payment: every pay answers i
     assert.equal(paid.status, 200, JSON.stringify(paid.body));
     return { orderId: placed.body.orderId as string, ms, answeredAt: Date.now() };
   };
-  const baseline = [];
+  const baseline: number[] = [];
   for (const user of ['user21', 'user22', 'user23']) baseline.push((await payOne(user)).ms);
 
   const slow = await t.call('PUT', '/api/admin/third-parties/sms', { as: 'admin', body: { latencyMs: SMS_LATENCY_MS, down: false } });
   assert.equal(slow.status, 200);
-  const pays = [];
+  const pays: Awaited<ReturnType<typeof payOne>>[] = [];
   for (const user of ['user24', 'user25', 'user26', 'user27', 'user28']) pays.push(await payOne(user));
   const figures = `pay ms with the SMS vendor at ${SMS_LATENCY_MS} ms: ${pays.map((p) => Math.round(p.ms))}; before, at its default: ${baseline.map(Math.round)}`;
   for (const p of pays) assert.ok(p.ms < SMS_LATENCY_MS / 2, `a pay waited for the SMS vendor: ${figures}`);
