@@ -125,13 +125,9 @@ function changelogCases(db: 'sqlite' | 'mysql'): void {
     // The order database settles: every unpaid order closed, every paid one shipped by the warehouse.
     const moving = async () =>
       orderDb.selectFrom('orders').select(['order_id', 'status']).where('status', 'in', ['WAIT_PAY', 'PAID']).execute();
-    if (!(await waitUntil(async () => (await moving()).length === 0, 15_000, 100))) {
-      // Known, outside the change stream: an order_timeout that arrives before a slow placing commit finds no order and
-      // is dropped, so that order never closes (seen on a loaded MariaDB). Its user cancels it: one more change to stream.
-      for (const o of await moving())
-        if (o.status === 'WAIT_PAY') await t.call('POST', `/api/orders/${o.order_id}/cancel`, { as: placed.get(o.order_id) });
-      assert.ok(await waitUntil(async () => (await moving()).length === 0, 10_000, 100), `still moving: ${JSON.stringify(await moving())}`);
-    }
+    // Nothing here ends an order for the system: an unpaid order that its order_timeout message does not close (even
+    // one whose placing commit came after the message, which the closer retries for) fails the test.
+    assert.ok(await waitUntil(async () => (await moving()).length === 0, 30_000, 100), `still moving: ${JSON.stringify(await moving())}`);
     for (const orderId of [...placed.keys()].filter((_, i) => i % 9 === 0)) await redeliver(orderId); // duplicates after the originals
 
     const expected = await expectedFromOrderDb(orders);
@@ -277,6 +273,12 @@ describe('change stream and analytics on a running deployment (ORDERFLOW_TEST_UR
     let got = before;
     await waitUntil(async () => comparable((got = await summary())) === comparable(expected), SETTLE_LIMIT_MS, 250);
     assert.deepEqual({ ...got, lastEventAt: null }, expected);
-    assert.deepEqual((await t.call('GET', `/api/admin/dlq?group=${Groups.ANALYTICS}`, { as: 'admin' })).body, [], 'nothing dead-lettered');
+    // A shared broker may hold letters of deployments before (a change whose order's first change went elsewhere): none of these orders'.
+    const letters = (await t.call('GET', `/api/admin/dlq?group=${Groups.ANALYTICS}`, { as: 'admin' })).body as { keys: string[] }[];
+    assert.deepEqual(
+      letters.filter((l) => l.keys.some((key) => placed.has(key))),
+      [],
+      'nothing of these orders dead-lettered',
+    );
   });
 });
