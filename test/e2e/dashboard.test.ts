@@ -49,9 +49,18 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
   });
 
   const text = (selector: string) => page.locator(selector).innerText();
-  /** A browser-side condition that must become true; its failure names what never showed. */
-  const expectInPage = (condition: string, what: string) =>
-    page.waitForFunction(condition).catch((error: Error) => assert.fail(`${what} never showed (${error.message.split('\n')[0]})`));
+  /**
+   * A browser-side condition that must become true; its failure names what never showed. Polled from here with
+   * page.evaluate (through the DevTools protocol): page.waitForFunction with a string, once it has to poll, evaluates
+   * it inside the page, which the page's content security policy refuses (no 'unsafe-eval') and reports as a violation.
+   */
+  const expectInPage = async (condition: string, what: string) => {
+    const deadline = Date.now() + UI_TIMEOUT_MS;
+    while (!(await page.evaluate(condition))) {
+      if (Date.now() > deadline) assert.fail(`${what} never showed within ${UI_TIMEOUT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
   test('the app serves the dashboard at /, and unknown /api paths stay JSON 404s', async () => {
     const index = await fetch(`${t.app.url}/`);

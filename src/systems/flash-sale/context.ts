@@ -41,6 +41,8 @@ export interface FlashSaleContext {
   soldOut: Map<string, AppError>;
   /** When `sales` was last read from the database (an unknown id rereads it, at most once a second). */
   salesLoadedAt: number;
+  /** The reread under way, shared by every request for an id this process does not know yet. */
+  salesReload?: Promise<void>;
   clock(): number;
   /** Ticket id generator (ids.ts: `ticketIds()`). */
   newTicketId(now: number): string;

@@ -59,3 +59,44 @@ test('flash-sale system (in-process gate): a restart keeps the units left and th
     await mq.close();
   }
 });
+
+test('flash-sale system: a sale another instance created just after this one read the sales is found, not answered 404', async () => {
+  const mq = await createMessaging({ engine: 'embedded', dataDir: path.join(dir, 'mq-other-instance') });
+  await mq.admin.createTopic({ name: Topics.FLASH_SALE_ORDER, type: 'NORMAL' });
+  const database = await openDatabase<FlashSaleDB>({ url: 'sqlite', dataDir: path.join(dir, 'other-instance'), system: 'flash-sale' });
+  await migrate(database, flashSaleMigrations);
+  const system = await createFlashSaleSystem({
+    database,
+    mq,
+    clock: Date.now,
+    logger: pino({ level: 'silent' }),
+    registry: new Registry(),
+    config: { redisUrl: undefined, redisPrefix: 'unused:', flashSaleRate: 100, seedDemo: false },
+  });
+  try {
+    assert.deepEqual(await system.listSales(), []); // read just now
+    // The row another instance writes when an admin creates a sale through it.
+    const now = Date.now();
+    await database.db
+      .insertInto('flash_sales')
+      .values({
+        sale_id: 'FS-OTHER',
+        sku_id: 'SKU-1004',
+        price_cents: 9_900,
+        stock: 2,
+        starts_at: now - 1_000,
+        ends_at: now + 60_000,
+        created_at: now,
+      })
+      .execute();
+    const started = Date.now();
+    const ticket = await system.requestUnit('FS-OTHER', 'u1');
+    assert.ok(ticket.ticketId, 'admitted');
+    assert.ok(Date.now() - started < 2_000, `found within the reread's second (${Date.now() - started} ms)`);
+    await assert.rejects(system.requestUnit('FS-NONE', 'u1'), { code: 'FLASH_SALE_NOT_FOUND' }, 'an id that is nowhere is still 404');
+  } finally {
+    await system.close();
+    await database.close();
+    await mq.close();
+  }
+});

@@ -59,13 +59,34 @@ function soldOutError(ctx: FlashSaleContext, saleId: string): AppError {
 /** How often at most an unknown sale id makes this process reread the sales (another process may have created it). */
 export const SALES_RELOAD_MS = 1_000;
 
+/**
+ * A sale this process does not know may have been created through another instance since it last read them: it is
+ * looked for in a read that starts after the request came, so a sale that existed then is never answered 404. The
+ * reads stay at most one a second, shared by every request waiting (a flood of unknown ids costs one query a second;
+ * each such request waits a second at most).
+ */
 async function findSale(ctx: FlashSaleContext, saleId: string): Promise<Sale | undefined> {
   const known = ctx.sales.get(saleId);
-  if (known || ctx.clock() - ctx.salesLoadedAt < SALES_RELOAD_MS) return known;
-  await loadSales(ctx);
+  if (known) return known;
+  await reloadSalesSince(ctx, ctx.clock());
   const sale = ctx.sales.get(saleId);
   if (sale) await openSale(ctx, sale);
   return sale;
+}
+
+async function reloadSalesSince(ctx: FlashSaleContext, at: number): Promise<void> {
+  while (ctx.salesLoadedAt < at) {
+    if (!ctx.salesReload) {
+      const wait = Math.min(SALES_RELOAD_MS, Math.max(0, ctx.salesLoadedAt + SALES_RELOAD_MS - ctx.clock()));
+      ctx.salesReload = (async () => {
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await loadSales(ctx);
+      })().finally(() => {
+        ctx.salesReload = undefined;
+      });
+    }
+    await ctx.salesReload;
+  }
 }
 
 /** (Re)reads every sale into the context's cache. */
