@@ -119,7 +119,12 @@ export async function payCrashThenCheckBack(options: PayCrashOptions): Promise<v
       90_000,
       500,
     );
-    assert.ok(settled, `the check-back did not commit order_paid, or it was not consumed: ${JSON.stringify(order)}`);
+    if (!settled) {
+      const [rows] = await reader.query('SELECT status, payment_id, paid_message_id FROM orders WHERE order_id = ?', [orderId]);
+      assert.fail(
+        `the check-back did not commit order_paid, or it was not consumed: the order row ${JSON.stringify(rows)}, its view ${JSON.stringify(order)}`,
+      );
+    }
     await sleep(2_000); // a second copy, were there one, would show by now
     order = (await viewer.call('GET', `/api/orders/${orderId}`)).body;
     assert.equal(order.messages.filter((m) => m.topic === 'order_paid').length, 1, 'exactly one order_paid message for the order');
