@@ -73,7 +73,7 @@ describe('messaging contract: RocketMQ engine', {
     // scripts/rocketmq/start.sh: transactionCheckMax=15, a check every 5 s once the half message is 6 s old.
     knownFailures: {
       rebalance:
-        'a message the leaving member handled just before its close (listener answered SUCCESS) is delivered again ~12 s later to the other member (seen on every run with RocketMQ 5.3.3 and rocketmq-client-nodejs): its ack does not reach the broker',
+        'a message the leaving member handled just before its close (listener answered SUCCESS) is delivered again ~12 s later to the other member (seen in each of two runs, RocketMQ 5.3.3 with rocketmq-client-nodejs): its ack does not reach the broker',
     },
     transactionCheckMax: { max: 15, open: async () => mq, intervalMs: 5_000, waitMs: 6_000 + 16 * 5_000 + 10_000 },
   };
