@@ -17,10 +17,12 @@ cd "$(dirname "$0")/../.."
 order_instances=${ORDERFLOW_CLUSTER_ORDER_INSTANCES:-2}
 flash_sale_rate=10 # per order instance; the suite is told the deployment's whole rate
 
-# A run of 50 free ports from a random start: the vendors and processes take base…base+30, the balancer base+40.
+# A run of 50 free ports from a random start: the vendors and processes take base…base+30, the balancer base+40. Below
+# Linux's ephemeral range (32768 up by default): a port free when looked at there can be taken by any outgoing
+# connection before the process listening on it starts (seen: EADDRINUSE).
 free_base() {
   while :; do
-    local base=$((20000 + RANDOM % 30000)) busy=0
+    local base=$((20000 + RANDOM % 12000)) busy=0
     for p in $(seq "$base" $((base + 49))); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy=1 && break; fi
     done
