@@ -22,6 +22,8 @@ export interface PaymentIntent {
   orderId: string;
   amount: number;
   status: 'REQUIRES_CONFIRMATION' | 'SUCCEEDED' | 'FAILED';
+  /** The shop's idempotency key of the payment, echoed back (as providers echo a payment's metadata). */
+  reference: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -32,7 +34,14 @@ export interface PaymentEvent {
   type: 'payment.succeeded' | 'payment.failed';
   /** Unix seconds. */
   created: number;
-  data: { paymentId: string; orderId: string; amount: number; status: PaymentIntent['status'] };
+  data: {
+    paymentId: string;
+    orderId: string;
+    amount: number;
+    status: PaymentIntent['status'];
+    /** The shop's idempotency key of the payment: lets the shop adopt a payment it created but could not record. */
+    reference?: string;
+  };
 }
 
 export interface PaymentProviderOptions {
@@ -65,8 +74,15 @@ const paymentBody = z.object({
 
 const confirmBody = z.object({ outcome: z.enum(['succeeded', 'failed']) });
 
-/** First retry after this, doubling: 100 ms, 200 ms, 400 ms, … */
+/** First retry after this, doubling: 100 ms, 200 ms, 400 ms, … up to CALLBACK_RETRY_MAX_MS between attempts. */
 const CALLBACK_RETRY_BASE_MS = 100;
+const CALLBACK_RETRY_MAX_MS = 5_000;
+/**
+ * Attempts per event by default: about 80 s of retries, longer than a shop's process takes to restart after a crash
+ * or a database to come back, so a payment captured while the shop could not record it still reaches it (real
+ * providers retry for days; reconciliation against the provider's ledger is the last resort).
+ */
+const DEFAULT_CALLBACK_ATTEMPTS = 20;
 
 /**
  * The payment provider: payment intents whose completion is called back to the shop, signed, at least
@@ -86,7 +102,7 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
   const byId = new Map<string, { intent: PaymentIntent; callbackUrl: string; created: number }>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
-  const attempts = options.callbackAttempts ?? 6;
+  const attempts = options.callbackAttempts ?? DEFAULT_CALLBACK_ATTEMPTS;
   const ledger = options.ledger ?? new VendorLedger();
 
   const later = (ms: number, run: () => void) => {
@@ -110,10 +126,12 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
     })
       .then(async (res) => {
         await res.arrayBuffer();
-        if (!res.ok) throw new Error(`callback answered ${res.status}`);
+        return res.ok;
       })
-      .catch(() => {
-        if (attempt < attempts) later(CALLBACK_RETRY_BASE_MS * 2 ** (attempt - 1), () => deliver(callbackUrl, event, attempt + 1));
+      .catch(() => false) // unreachable, refused, timed out: retried like a non-2xx answer
+      .then((delivered) => {
+        const wait = Math.min(CALLBACK_RETRY_BASE_MS * 2 ** (attempt - 1), CALLBACK_RETRY_MAX_MS);
+        if (!delivered && attempt < attempts) later(wait, () => deliver(callbackUrl, event, attempt + 1));
       });
   }
 
@@ -127,7 +145,13 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
       id: `evt_${randomUUID()}`,
       type: outcome === 'succeeded' ? 'payment.succeeded' : 'payment.failed',
       created: Math.floor(Date.now() / 1000),
-      data: { paymentId: intent.paymentId, orderId: intent.orderId, amount: intent.amount, status: intent.status },
+      data: {
+        paymentId: intent.paymentId,
+        orderId: intent.orderId,
+        amount: intent.amount,
+        status: intent.status,
+        reference: intent.reference,
+      },
     };
     later(options.callbackDelayMs ?? 0, () => deliver(entry.callbackUrl, event));
   }
@@ -157,6 +181,7 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
               orderId: body.orderId,
               amount: body.amount,
               status: 'REQUIRES_CONFIRMATION',
+              reference: body.idempotencyKey,
               createdAt: now.toISOString(),
               updatedAt: now.toISOString(),
             };

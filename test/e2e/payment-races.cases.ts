@@ -163,7 +163,10 @@ export function paymentRaceCases(db: 'sqlite' | 'mysql', env: Record<string, str
     assert.ok(['PAID', 'SHIPPED'].includes(final.status));
     assert.equal(final.payments.find((p: any) => p.attempt === 2).status, 'SUCCEEDED', 'captured money stays captured');
     assert.equal(final.payments.find((p: any) => p.attempt === 1).status, 'FAILED');
-    assert.equal(paidMessages(final), 1);
+    // With the outbox the order_paid is relayed after the commit: wait for it, then make sure no second one follows.
+    await settled('user75', placed.orderId, (v) => paidMessages(v) >= 1);
+    await sleep(300);
+    assert.equal(paidMessages(await order('user75', placed.orderId)), 1);
   });
 
   test('unsigned, forged, stale, malformed and unknown callbacks get a 4xx and change nothing', async () => {
@@ -195,5 +198,79 @@ export function paymentRaceCases(db: 'sqlite' | 'mysql', env: Record<string, str
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.settlement, 'PAID_ORDER');
     assert.equal((await postCallback(t.app.url, good)).body.duplicate, true);
+  });
+  /** What a process that died between the provider's answer and its own insert leaves: a payment only the provider knows. */
+  const createAtProviderOnly = async (orderId: string, totalCents: number) => {
+    const res = await fetch(`${provider()}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        orderId,
+        amount: totalCents / 100,
+        callbackUrl: `${t.app.url}/api/payments/callback`,
+        confirm: true,
+        idempotencyKey: `pay:${orderId}:1`,
+      }),
+    });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { paymentId: string }).paymentId;
+  };
+
+  test('a payment captured at the provider that this shop never recorded (its process died before the insert) is recorded from its signed callback and pays the order, once', async () => {
+    const placed = await place('user80');
+    const paymentId = await createAtProviderOnly(placed.orderId, placed.totalCents);
+    const view = await settled('user80', placed.orderId, (v) => v.status === 'PAID' && v.payments[0]?.outcome === 'PAID_ORDER');
+    assert.equal(view.payments.length, 1);
+    assert.equal(view.payments[0].paymentId, paymentId);
+    assert.equal(view.payments[0].attempt, 1, "the attempt is read back from the shop's own key");
+    // The shopper, back from the crash, pays the same attempt: the same payment, already settled.
+    const again = await pay('user80', placed.orderId, {});
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.status, 'PAID');
+    await sleep(300);
+    const final = await order('user80', placed.orderId);
+    assert.equal(final.payments.length, 1);
+    assert.equal(paidTransitions(final), 1);
+    assert.equal(paidMessages(final), 1, 'exactly one order_paid');
+  });
+
+  test('such a payment for an order cancelled meanwhile is recorded and paid back by the refund flow; the order stays CANCELLED', async () => {
+    const placed = await place('user81');
+    const cancelled = await t.call('POST', `/api/orders/${placed.orderId}/cancel`, { as: 'user81', body: {} });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    await createAtProviderOnly(placed.orderId, placed.totalCents);
+    const view = await settled(
+      'user81',
+      placed.orderId,
+      (v) => v.payments[0]?.outcome === 'REFUNDED' && v.payments[0].refund?.refundedAt !== null && v.payments[0].refund !== null,
+    );
+    assert.equal(view.status, 'CANCELLED');
+    assert.equal(await providerRefund(view.payments[0].refund.refundId), 200, 'the provider paid it back');
+  });
+
+  test('a callback for an unrecorded payment is adopted only when its reference, order and amount agree: otherwise 404 and nothing recorded', async () => {
+    const placed = await place('user82');
+    const other = await place('user82');
+    const facts = { paymentId: 'pi_only_at_the_provider', orderId: placed.orderId, amount: placed.totalCents / 100 };
+    const event = (data: Record<string, unknown>) => ({
+      ...paymentEvent(facts, 'payment.succeeded'),
+      data: { ...paymentEvent(facts, 'payment.succeeded').data, ...data },
+    });
+    const answers = [
+      await postCallback(t.app.url, event({ reference: `pay:${other.orderId}:1` })),
+      await postCallback(t.app.url, event({ reference: `pay:${placed.orderId}:1`, amount: facts.amount + 1 })),
+      await postCallback(t.app.url, event({ reference: 'not-a-key-of-this-shop' })),
+      await postCallback(t.app.url, event({ reference: `pay:${placed.orderId}:1`, orderId: 'O-NO-SUCH-ORDER' })),
+    ];
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [404, 404, 404, 404],
+      JSON.stringify(answers.map((a) => a.body)),
+    );
+    for (const orderId of [placed.orderId, other.orderId]) {
+      const view = await order('user82', orderId);
+      assert.equal(view.status, 'WAIT_PAY');
+      assert.deepEqual(view.payments, []);
+    }
   });
 }

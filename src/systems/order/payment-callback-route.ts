@@ -16,6 +16,7 @@ const PaymentEventBody = z.object({
     orderId: z.string().min(1).max(64),
     amount: z.number().min(0).max(1e12),
     status: z.enum(['REQUIRES_CONFIRMATION', 'SUCCEEDED', 'FAILED']),
+    reference: z.string().min(1).max(200).optional(),
   }),
 });
 

@@ -51,7 +51,7 @@ export async function payOrder(
     amount: Number(order.total_cents) / 100,
     callbackUrl: ctx.payments.callbackUrl(),
     confirm: options.confirm,
-    idempotencyKey: `pay:${orderId}:${options.attempt}`,
+    idempotencyKey: paymentKey(orderId, options.attempt),
   });
   const now = ctx.clock();
   await insertIgnoreDuplicate(
@@ -90,7 +90,9 @@ export async function receivePaymentEvent(
   const db = ctx.database.db;
   const seen = await db.selectFrom('payment_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst();
   if (seen) return { received: true, duplicate: true };
-  const payment = await db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst();
+  const payment =
+    (await db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst()) ??
+    (await adoptPayment(ctx, event));
   if (!payment) throw paymentNotFound(event.data.paymentId);
   if (payment.order_id !== event.data.orderId) throw paymentMismatch(payment.payment_id, 'the order');
   if (Math.round(event.data.amount * 100) !== Number(payment.amount_cents)) throw paymentMismatch(payment.payment_id, 'the amount');
@@ -108,6 +110,44 @@ export async function receivePaymentEvent(
       .values({ event_id: event.id, payment_id: payment.payment_id, type: event.type, received_at: ctx.clock() }),
   );
   return { received: true, duplicate: false, ...(settlement ? { settlement } : {}) };
+}
+
+/** The provider's idempotency key of an order's payment attempt, echoed back in its events as their `reference`. */
+const paymentKey = (orderId: string, attempt: number) => `pay:${orderId}:${attempt}`;
+
+/**
+ * A signed event for a payment this shop has no row of: the process that created it at the provider died (or lost its
+ * database) before recording it, or the event overtook that process's insert. The event's `reference` is the key this
+ * shop created it with, so the payment is recorded from the event when the key, the order and the amount all agree —
+ * otherwise it is not this shop's (404, nothing changed). Without this, money captured across a crash would be kept.
+ */
+async function adoptPayment(ctx: OrderContext, event: PaymentEvent) {
+  const key = /^pay:(.+):(\d{1,9})$/.exec(event.data.reference ?? '');
+  if (!key || key[1] !== event.data.orderId) return undefined;
+  const order = await findOrder(ctx.database.db, event.data.orderId);
+  if (!order || Math.round(event.data.amount * 100) !== Number(order.total_cents)) return undefined;
+  const now = ctx.clock();
+  await insertIgnoreDuplicate(
+    ctx.database.db.insertInto('order_payments').values({
+      payment_id: event.data.paymentId,
+      order_id: order.order_id,
+      attempt: Number(key[2]),
+      amount_cents: Number(order.total_cents),
+      status: 'REQUIRES_CONFIRMATION',
+      outcome: null,
+      refund_id: null,
+      provider_refund_id: null,
+      refunded_at: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    }),
+  );
+  ctx.logger.info(
+    { paymentId: event.data.paymentId, orderId: order.order_id },
+    'payment recorded from its callback (created, not recorded here)',
+  );
+  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst();
 }
 
 /** What the provider said, kept as the payment's status: SUCCEEDED is final; FAILED only replaces a payment still waiting. */
