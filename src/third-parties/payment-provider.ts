@@ -118,7 +118,7 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
   function deliver(callbackUrl: string, event: PaymentEvent, attempt = 1): void {
     const body = JSON.stringify(event);
     const signature = signPaymentCallback(options.callbackSecret, body, Date.now() / 1000);
-    fetch(callbackUrl, {
+    void fetch(callbackUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [PAYMENT_SIGNATURE_HEADER]: signature },
       body,
