@@ -1,0 +1,149 @@
+/**
+ * The core flow as payments really arrive: the payment provider's signed callback. The load generator plays the
+ * provider — each order's payment is created beforehand through the pay route with `confirm: false` (a payment
+ * waiting for the shopper's bank step, 202), then `payment.succeeded` events are posted to
+ * `POST /api/payments/callback`, signed as the provider signs them, at a fixed rate. A callback answers once it
+ * has handled the event, so its 200 with `settlement: PAID_ORDER` is the moment the order is PAID (the transaction
+ * that pays it has committed): the latency from each callback's due time to that answer is the core flow's.
+ */
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { PAYMENT_SIGNATURE_HEADER, signPaymentCallback } from '../../src/third-parties/index.js';
+import { summarize } from '../peers/stats.js';
+import { Connections, runCrowd } from '../flash-sale/crowd.js';
+import type { ServerProcess } from '../server-process.js';
+
+/** The secret the benchmark's servers are started with: the load generator signs its callbacks with it. */
+export const BENCH_CALLBACK_SECRET = 'bench-payment-callback-secret';
+
+export interface PendingPayment {
+  orderId: string;
+  paymentId: string;
+  /** In currency units, as the provider states it. */
+  amount: number;
+}
+
+const CALLBACK_PATH = '/api/payments/callback';
+
+/** A `payment.succeeded` event for this payment, with a fresh event id, signed now as the provider signs it. */
+function signedCallback({ paymentId, orderId, amount }: PendingPayment) {
+  const body = JSON.stringify({
+    id: `evt_${randomUUID()}`,
+    type: 'payment.succeeded',
+    created: Math.floor(Date.now() / 1000),
+    data: { paymentId, orderId, amount, status: 'SUCCEEDED' },
+  });
+  const headers = {
+    'content-type': 'application/json',
+    [PAYMENT_SIGNATURE_HEADER]: signPaymentCallback(BENCH_CALLBACK_SECRET, body, Date.now() / 1000),
+  };
+  return { body, headers };
+}
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/**
+ * Places `count` orders and creates each one's payment at the provider (pay with `confirm: false`: 202, the
+ * payment waiting for the bank step). Nothing is paid yet: the callbacks will pay them.
+ */
+export async function preparePayments(server: ServerProcess, token: string, count: number): Promise<PendingPayment[]> {
+  log(`  placing ${count} orders and creating their payments at the provider (pay with confirm: false)`);
+  const pending: PendingPayment[] = [];
+  let next = 0;
+  let lastShown = 0;
+  await Promise.all(
+    // The provider answers in its simulated latency (50 ms by default): enough requests in flight to make that short.
+    Array.from({ length: 64 }, async () => {
+      while (next < count) {
+        next++;
+        const placed = await server.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
+        if (placed.status !== 201) throw new Error(`placing an order: ${placed.status} ${JSON.stringify(placed.body)}`);
+        const { orderId, totalCents } = placed.body as { orderId: string; totalCents: number };
+        const started = await server.call('POST', `/api/orders/${orderId}/pay`, { confirm: false }, token);
+        if (started.status !== 202) throw new Error(`creating a payment: ${started.status} ${JSON.stringify(started.body)}`);
+        pending.push({ orderId, paymentId: started.body.payment.paymentId as string, amount: totalCents / 100 });
+        if (pending.length - lastShown >= count / 5) {
+          lastShown = pending.length;
+          log(`    ${Math.round((100 * pending.length) / count)}% ready`);
+        }
+      }
+    }),
+  );
+  return pending;
+}
+
+/**
+ * The provider's callbacks at `rate` for `seconds`, open loop (bench/flash-sale/crowd.ts): callback i is due at
+ * start + i / rate and signed when sent (the signature's timestamp is the send time, as the provider's). Counts the
+ * answers that paid their order; anything else (a non-2xx, a settlement other than PAID_ORDER) is a failure the
+ * figure reports.
+ */
+export async function callbacksEvenly(server: ServerProcess, payments: PendingPayment[], rate: number, seconds: number) {
+  const connections = new Connections(100);
+  let non2xx = 0;
+  let notPaid = 0;
+  try {
+    const total = Math.min(payments.length, rate * seconds);
+    const result = await runCrowd(connections, {
+      url: server.url,
+      total,
+      rate,
+      request: (i) => {
+        const { body, headers } = signedCallback(payments[i]);
+        return { path: CALLBACK_PATH, headers, body };
+      },
+      onResponse: (_i, status, body) => {
+        if (status < 200 || status >= 300) non2xx++;
+        else if (!body.includes('"settlement":"PAID_ORDER"')) notPaid++;
+      },
+    });
+    const s = summarize(result.latenciesMs);
+    return {
+      p50: s.p50,
+      p99: s.p99,
+      p999: s.p999,
+      max: s.max,
+      achieved: total / result.seconds,
+      non2xx,
+      notPaid,
+      errors: result.errors,
+      loadGeneratorDelay: result.loadGeneratorDelay,
+      latenciesMs: result.latenciesMs,
+    };
+  } finally {
+    connections.close();
+  }
+}
+
+/**
+ * Every payment's callback over `connections`, as fast as they go (autocannon). The rate is computed from the first
+ * request to the last answer that paid an order (autocannon's own duration is rounded up to a whole second).
+ */
+export function callbacksSaturated(server: ServerProcess, payments: PendingPayment[], connections: number) {
+  let next = 0;
+  let paid = 0;
+  let lastPaidAt = 0;
+  const startedAt = performance.now();
+  return new Promise<autocannon.Result & { paid: number; elapsedMs: number }>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: server.url,
+        connections,
+        amount: payments.length,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request) => ({ ...request, path: CALLBACK_PATH, ...signedCallback(payments[next++ % payments.length]) }),
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve({ ...result, paid, elapsedMs: lastPaidAt - startedAt })),
+    );
+    instance.on('response', (_client, statusCode, _bytes, _time) => {
+      if (statusCode < 200 || statusCode >= 300) return;
+      paid++;
+      lastPaidAt = performance.now();
+    });
+  });
+}
