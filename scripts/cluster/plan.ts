@@ -53,6 +53,8 @@ export interface Secrets {
   ORDERFLOW_ADMIN_TOKEN: string;
   /** The seeded users' password: outside the demo orderflow refuses `demo`. */
   ORDERFLOW_SEED_PASSWORD: string;
+  /** The payment provider signs its callbacks with it and the order instances check them with it. */
+  ORDERFLOW_PAYMENT_CALLBACK_SECRET: string;
 }
 
 export interface Plan {
@@ -82,6 +84,7 @@ export function planCluster(settings: ClusterSettings, secrets: Secrets): Plan {
       ORDERFLOW_VENDORS_PORT: String(vendorsPort),
       HOST: settings.host,
       ORDERFLOW_ADMIN_TOKEN: secrets.ORDERFLOW_ADMIN_TOKEN,
+      ORDERFLOW_PAYMENT_CALLBACK_SECRET: secrets.ORDERFLOW_PAYMENT_CALLBACK_SECRET,
       LOG_LEVEL: settings.passThrough.LOG_LEVEL ?? 'info',
     },
   };
@@ -114,6 +117,8 @@ export function planCluster(settings: ClusterSettings, secrets: Secrets): Plan {
     };
     // The demo users, catalogue and sale, so that the README's curl sequence works against the cluster.
     if (role === 'order') env.ORDERFLOW_SEED = 'true';
+    // The provider calls back through the load balancer: a payment outlives the instance that created it.
+    if (role === 'order') env.ORDERFLOW_PAYMENT_CALLBACK_URL = `${publicUrl}/api/payments/callback`;
     // The warehouse reports shipments to the order system through the load balancer, like any client.
     if (role === 'warehouse') env.ORDERFLOW_ORDER_URL = publicUrl;
     processes.push({ name, role, args: ['start'], port, url: url(port), env });

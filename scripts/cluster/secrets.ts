@@ -1,7 +1,7 @@
 /**
  * The secrets every process of the cluster shares: the user-token secret (each instance accepts the tokens the
- * others issue), the admin token and the seeded users' password. Taken from ORDERFLOW_TOKEN_SECRET /
- * ORDERFLOW_ADMIN_TOKEN / ORDERFLOW_SEED_PASSWORD when set, else generated once and kept in the cluster's directory
+ * others issue), the admin token, the seeded users' password and the payment provider's callback secret. Taken from
+ * ORDERFLOW_TOKEN_SECRET / ORDERFLOW_ADMIN_TOKEN / ORDERFLOW_SEED_PASSWORD / ORDERFLOW_PAYMENT_CALLBACK_SECRET when set, else generated once and kept in the cluster's directory
  * (mode 0600), so a restarted cluster keeps its sessions and its users' password.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,8 +22,9 @@ export function loadOrCreateSecrets(dir: string, env: Record<string, string | un
     ORDERFLOW_TOKEN_SECRET: kept.ORDERFLOW_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     ORDERFLOW_ADMIN_TOKEN: kept.ORDERFLOW_ADMIN_TOKEN ?? randomBytes(16).toString('hex'),
     ORDERFLOW_SEED_PASSWORD: kept.ORDERFLOW_SEED_PASSWORD ?? randomBytes(9).toString('base64url'),
+    ORDERFLOW_PAYMENT_CALLBACK_SECRET: kept.ORDERFLOW_PAYMENT_CALLBACK_SECRET ?? randomBytes(32).toString('hex'),
   };
-  if (kept.ORDERFLOW_TOKEN_SECRET === undefined || kept.ORDERFLOW_ADMIN_TOKEN === undefined || kept.ORDERFLOW_SEED_PASSWORD === undefined) {
+  if (Object.keys(secrets).some((name) => kept[name as keyof Secrets] === undefined)) {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
@@ -31,5 +32,6 @@ export function loadOrCreateSecrets(dir: string, env: Record<string, string | un
     ORDERFLOW_TOKEN_SECRET: env.ORDERFLOW_TOKEN_SECRET?.trim() || secrets.ORDERFLOW_TOKEN_SECRET,
     ORDERFLOW_ADMIN_TOKEN: env.ORDERFLOW_ADMIN_TOKEN?.trim() || secrets.ORDERFLOW_ADMIN_TOKEN,
     ORDERFLOW_SEED_PASSWORD: env.ORDERFLOW_SEED_PASSWORD?.trim() || secrets.ORDERFLOW_SEED_PASSWORD,
+    ORDERFLOW_PAYMENT_CALLBACK_SECRET: env.ORDERFLOW_PAYMENT_CALLBACK_SECRET?.trim() || secrets.ORDERFLOW_PAYMENT_CALLBACK_SECRET,
   };
 }

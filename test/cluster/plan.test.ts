@@ -12,11 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { GROUPS_OF, ORDERFLOW_ROLES, planCluster } from '../../scripts/cluster/plan.js';
 import { haproxyConfig } from '../../scripts/cluster/haproxy-config.js';
 import { ClusterSettingError, loadClusterSettings } from '../../scripts/cluster/settings.js';
-import { loadConfig, SYSTEMS } from '../../src/config.js';
+import { loadConfig, loadVendorsConfig, SYSTEMS } from '../../src/config.js';
 import { Groups } from '../../src/systems/shared/topics.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const secrets = { ORDERFLOW_TOKEN_SECRET: 's'.repeat(64), ORDERFLOW_ADMIN_TOKEN: 'a'.repeat(32), ORDERFLOW_SEED_PASSWORD: 'p'.repeat(12) };
+const secrets = {
+  ORDERFLOW_TOKEN_SECRET: 's'.repeat(64),
+  ORDERFLOW_ADMIN_TOKEN: 'a'.repeat(32),
+  ORDERFLOW_SEED_PASSWORD: 'p'.repeat(12),
+  ORDERFLOW_PAYMENT_CALLBACK_SECRET: 'c'.repeat(64),
+};
 
 test('the default plan: two order-system instances and two of each downstream system, each in its own process on its own port, sharing one deployment', () => {
   const settings = loadClusterSettings({});
@@ -36,6 +41,11 @@ test('the default plan: two order-system instances and two of each downstream sy
   assert.equal(plan.first.name, 'order-1', 'the first order instance starts alone');
   const ports = [plan.vendors.port, plan.vendors.port + 1, plan.vendors.port + 2, plan.vendors.port + 3, ...processes.map((p) => p.port)];
   assert.equal(new Set(ports).size, ports.length, 'no two processes on one port');
+  assert.equal(
+    loadVendorsConfig(plan.vendors.env).paymentCallbackSecret,
+    secrets.ORDERFLOW_PAYMENT_CALLBACK_SECRET,
+    'the vendors sign with the secret the order instances check',
+  );
   const running = new Map<string, number>();
   for (const p of processes) {
     const config = loadConfig(p.env);
@@ -43,6 +53,9 @@ test('the default plan: two order-system instances and two of each downstream sy
     assert.equal(config.mq, 'rocketmq');
     assert.equal(config.tokenSecret, secrets.ORDERFLOW_TOKEN_SECRET, `${p.name} shares the token secret`);
     assert.equal(config.adminToken, secrets.ORDERFLOW_ADMIN_TOKEN);
+    assert.equal(config.paymentCallbackSecret, secrets.ORDERFLOW_PAYMENT_CALLBACK_SECRET, `${p.name} checks the provider's signature`);
+    if (p.role === 'order')
+      assert.equal(config.paymentCallbackUrl, `${plan.publicUrl}/api/payments/callback`, 'called back through the balancer');
     assert.equal(config.orderMessages, 'outbox');
     assert.ok(config.vendors, `${p.name} calls the one vendors process`);
     assert.equal(config.vendors?.adminUrl, plan.vendors.url);

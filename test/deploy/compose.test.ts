@@ -35,6 +35,7 @@ const given: Record<string, string> = {
   ORDERFLOW_TOKEN_SECRET: 'a'.repeat(64),
   ORDERFLOW_ADMIN_TOKEN: 'b'.repeat(32),
   ORDERFLOW_SEED_PASSWORD: 'c'.repeat(16),
+  ORDERFLOW_PAYMENT_CALLBACK_SECRET: 'd'.repeat(64),
 };
 function interpolate(value: string): string {
   return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
@@ -77,6 +78,8 @@ test('every variable a service sets is one orderflow reads (a misspelt one would
     ...Object.values(VENDORS_FLAG_TO_VARIABLE),
     'ORDERFLOW_TOKEN_SECRET',
     'ORDERFLOW_SEED_PASSWORD',
+    'ORDERFLOW_PAYMENT_CALLBACK_SECRET',
+    'ORDERFLOW_PAYMENT_CALLBACK_URL',
     'ORDERFLOW_SMS_API_KEY',
     'ORDERFLOW_LOGISTICS_API_KEY',
     'ORDERFLOW_PAYMENT_API_KEY',
@@ -90,9 +93,15 @@ test('every variable a service sets is one orderflow reads (a misspelt one would
 test('every system runs in the file, at least twice; every process of the deployment shares one secret, one admin token, one database, one broker', () => {
   const instances = new Map<string, number>();
   const shared = new Set<string>();
-  for (const [, service] of orderflowServices) {
+  const vendors = orderflowServices.find(([, service]) => commandOf(service)[0] === 'vendors');
+  const signedWith = vendors && loadVendorsConfig(environmentOf(vendors[1])).paymentCallbackSecret;
+  assert.ok(signedWith, 'the vendors sign the payment callbacks with a secret of the deployment');
+  for (const [name, service] of orderflowServices) {
     if (commandOf(service)[0] === 'vendors') continue;
     const config = loadConfig(environmentOf(service));
+    assert.equal(config.paymentCallbackSecret, signedWith, `service ${name} checks the callbacks with the secret they are signed with`);
+    if (config.systems.includes('order'))
+      assert.match(config.paymentCallbackUrl ?? '', /^http:\/\/lb:8080\//, `service ${name}: the provider calls back through the balancer`);
     for (const system of config.systems) instances.set(system, (instances.get(system) ?? 0) + replicasOf(service));
     shared.add(
       JSON.stringify([

@@ -112,11 +112,13 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     );
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
+  // The vendors sign the payment provider's callbacks with it, the order side checks them with it.
+  const callbackSecret = randomBytes(24).toString('hex');
   try {
     const vendors = await spawnOrderflow(
       'vendors',
       ['vendors', '--port', '0'],
-      { ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN },
+      { ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN, ORDERFLOW_PAYMENT_CALLBACK_SECRET: callbackSecret },
       /^\s*(ORDERFLOW_SMS_URL=.*ORDERFLOW_VENDORS_URL=\S+)\s*$/m,
       [],
     );
@@ -132,6 +134,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       ORDERFLOW_REDIS_PREFIX: `ofbench:${id}:`,
       ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
       ORDERFLOW_TOKEN_SECRET: randomBytes(24).toString('hex'),
+      ORDERFLOW_PAYMENT_CALLBACK_SECRET: callbackSecret,
       ORDERFLOW_ORDER_MESSAGES: options.orderMessages,
     };
     const up = /orderflow is up/;
