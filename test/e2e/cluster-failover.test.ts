@@ -15,18 +15,15 @@
  * runs after the other RocketMQ suites, not beside them (as test/e2e/cluster.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { freeRange, runCluster } from '../support/cluster-command.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { ROCKETMQ_ENDPOINTS, MYSQL_URL, REDIS_URL } = process.env;
 const skip =
   ROCKETMQ_ENDPOINTS && MYSQL_URL && REDIS_URL
@@ -41,42 +38,6 @@ const PASSWORD = `failover-users-${id}`;
 /** Clients placing and paying orders at once, each as its own user, one request after the other. */
 const CLIENTS = 4;
 const DOWNSTREAM = ['push', 'warehouse', 'points', 'coupons', 'analytics'];
-
-function cluster(command: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cluster/cluster.ts'), ...command], {
-    cwd: root,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-/** A run of `count` consecutive free ports from a random start below Linux's ephemeral range (32768 up by default). */
-async function freeRange(count: number): Promise<number> {
-  for (;;) {
-    const start = 20_000 + Math.floor(Math.random() * 12_000);
-    const open = await Promise.all(
-      Array.from(
-        { length: count },
-        (_, i) =>
-          new Promise<boolean>((resolve) => {
-            const socket = net.connect({ host: '127.0.0.1', port: start + i });
-            socket.once('connect', () => {
-              socket.destroy();
-              resolve(true);
-            });
-            socket.once('error', () => resolve(false));
-          }),
-      ),
-    );
-    if (!open.includes(true)) return start;
-  }
-}
 
 type Call = (method: string, route: string, body?: unknown, token?: string) => Promise<{ status: number; body: any }>;
 
@@ -140,7 +101,7 @@ function steadyLoad(call: Call, tokens: Map<string, string>) {
 let env: Record<string, string> = {};
 after(async () => {
   if (skip) return;
-  await cluster(['stop'], env); // in case the test failed half-way
+  await runCluster(['stop'], env); // in case the test failed half-way
   const connection = await mysql.createConnection(MYSQL_URL?.replace(/\/[^/]*$/, '') ?? '');
   const [rows] = await connection.query(`SHOW DATABASES LIKE '${base}\\_%'`);
   for (const row of rows as Record<string, string>[]) await connection.query(`DROP DATABASE \`${Object.values(row)[0]}\``);
@@ -174,7 +135,7 @@ test('cluster failover under a steady load: an order instance killed, one instan
     ORDERFLOW_SEED_STOCK: '100000',
   };
   const began = Date.now();
-  const started = await cluster(['start'], env);
+  const started = await runCluster(['start'], env);
   assert.equal(started.code, 0, `cluster:start failed:\n${started.stdout}\n${started.stderr}`);
   const startSeconds = (Date.now() - began) / 1000;
   const url = `http://127.0.0.1:${env.ORDERFLOW_CLUSTER_PORT}`;
@@ -189,7 +150,7 @@ test('cluster failover under a steady load: an order instance killed, one instan
     return { status: res.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
   };
   type Status = { processes: { name: string; role: string; pid: number | null; healthy: boolean }[] };
-  const status = async () => JSON.parse((await cluster(['status', '--json'], env)).stdout) as Status;
+  const status = async () => JSON.parse((await runCluster(['status', '--json'], env)).stdout) as Status;
   const lbState = async (server: string) => {
     const csv = await (await fetch(`${url}/lb/stats;csv`)).text();
     return new RegExp(`^order,${server},(?:[^,]*,){15}([A-Z]+)`, 'm').exec(csv)?.[1];
@@ -262,7 +223,7 @@ test('cluster failover under a steady load: an order instance killed, one instan
 
   // 3. Back: cluster:start on the running cluster starts only what is missing.
   const restartAt = Date.now();
-  const restarted = await cluster(['start'], env);
+  const restarted = await runCluster(['start'], env);
   assert.equal(restarted.code, 0, `cluster:start (again) failed:\n${restarted.stdout}\n${restarted.stderr}`);
   assert.match(
     restarted.stdout + restarted.stderr,
@@ -306,6 +267,6 @@ test('cluster failover under a steady load: an order instance killed, one instan
   assert.ok(orderFailures.length <= CLIENTS, `${orderFailures.length} requests failed when order-2 died (at most ${CLIENTS})`);
   assert.deepEqual(consumerFailures, [], 'killing consumers fails no client request');
 
-  const stopped = await cluster(['stop'], env);
+  const stopped = await runCluster(['stop'], env);
   assert.equal(stopped.code, 0, stopped.stderr);
 });

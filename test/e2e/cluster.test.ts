@@ -8,18 +8,15 @@
  * engine has no namespaces for its admin side), so it runs after the other RocketMQ suites, not beside them.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { freeRange, runCluster } from '../support/cluster-command.js';
 import { waitUntil } from '../support/wait.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { ROCKETMQ_ENDPOINTS, MYSQL_URL, REDIS_URL } = process.env;
 const skip =
   ROCKETMQ_ENDPOINTS && MYSQL_URL && REDIS_URL
@@ -30,48 +27,10 @@ const id = randomBytes(3).toString('hex');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-cluster-'));
 const base = MYSQL_URL ? `${new URL(MYSQL_URL).pathname.slice(1).slice(0, 24)}_cl${id}` : '';
 
-/** Runs `cluster.ts <command>` with the test cluster's settings; resolves with its exit code and output. */
-function cluster(command: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORDERFLOW_') && name !== 'PORT'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/cluster/cluster.ts'), ...command], {
-    cwd: root,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-/** A run of `count` consecutive free ports from a random start (the vendors and the processes take base, base+1, …). */
-async function freeRange(count: number): Promise<number> {
-  for (;;) {
-    // Below Linux's ephemeral range (32768 up by default), where an outgoing connection can take a port seen free.
-    const start = 20_000 + Math.floor(Math.random() * 12_000);
-    const open = await Promise.all(
-      Array.from(
-        { length: count },
-        (_, i) =>
-          new Promise<boolean>((resolve) => {
-            const socket = net.connect({ host: '127.0.0.1', port: start + i });
-            socket.once('connect', () => {
-              socket.destroy();
-              resolve(true);
-            });
-            socket.once('error', () => resolve(false));
-          }),
-      ),
-    );
-    if (!open.includes(true)) return start;
-  }
-}
-
 let env: Record<string, string> = {};
 after(async () => {
   if (skip) return;
-  await cluster(['stop'], env); // in case the test failed half-way
+  await runCluster(['stop'], env); // in case the test failed half-way
   const connection = await mysql.createConnection(MYSQL_URL?.replace(/\/[^/]*$/, '') ?? '');
   const [rows] = await connection.query(`SHOW DATABASES LIKE '${base}\\_%'`);
   for (const row of rows as Record<string, string>[]) await connection.query(`DROP DATABASE \`${Object.values(row)[0]}\``);
@@ -99,12 +58,12 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
     // The seeded users' password (outside the demo, never "demo"); the cluster would otherwise generate one.
     ORDERFLOW_SEED_PASSWORD: 'cluster-test-users-password',
   };
-  const started = await cluster(['start'], env);
+  const started = await runCluster(['start'], env);
   assert.equal(started.code, 0, `cluster:start failed:\n${started.stdout}\n${started.stderr}`);
   const url = `http://127.0.0.1:${env.ORDERFLOW_CLUSTER_PORT}`;
   assert.match(started.stdout, new RegExp(`orderflow cluster is up: ${url}/`));
 
-  const status = JSON.parse((await cluster(['status', '--json'], env)).stdout) as {
+  const status = JSON.parse((await runCluster(['status', '--json'], env)).stdout) as {
     processes: { name: string; role: string; pid: number | null; url: string | null; healthy: boolean; startedByCluster: boolean }[];
   };
   const ours = status.processes.filter((p) => p.startedByCluster);
@@ -189,17 +148,17 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
   const answers: number[] = [];
   for (let i = 0; i < 20; i++) answers.push((await call('GET', '/api/skus')).status);
   assert.deepEqual([...new Set(answers)], [200], 'every request answered by the surviving instance');
-  const after = JSON.parse((await cluster(['status', '--json'], env)).stdout) as typeof status;
+  const after = JSON.parse((await runCluster(['status', '--json'], env)).stdout) as typeof status;
   assert.equal(after.processes.find((p) => p.name === 'order-2')?.healthy, false, 'the status shows it down');
 
-  const stopped = await cluster(['stop'], env);
+  const stopped = await runCluster(['stop'], env);
   assert.equal(stopped.code, 0, stopped.stderr);
   for (const p of ours) {
     if (p.pid === null) continue;
     assert.ok(!alive(p.pid), `${p.name} (pid ${p.pid}) is gone`);
   }
   assert.equal(fs.existsSync(path.join(dir, 'state.json')), false);
-  assert.match((await cluster(['status'], env)).stdout, /not running/);
+  assert.match((await runCluster(['status'], env)).stdout, /not running/);
 });
 
 function alive(pid: number): boolean {

@@ -53,23 +53,7 @@ export async function payOrder(
     confirm: options.confirm,
     idempotencyKey: paymentKey(orderId, options.attempt),
   });
-  const now = ctx.clock();
-  await insertIgnoreDuplicate(
-    ctx.database.db.insertInto('order_payments').values({
-      payment_id: intent.paymentId,
-      order_id: orderId,
-      attempt: options.attempt,
-      amount_cents: Number(order.total_cents),
-      status: 'REQUIRES_CONFIRMATION',
-      outcome: null,
-      refund_id: null,
-      provider_refund_id: null,
-      refunded_at: null,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    }),
-  );
+  await recordPayment(ctx, { paymentId: intent.paymentId, orderId, attempt: options.attempt, amountCents: Number(order.total_cents) });
   await recordStatus(ctx, intent.paymentId, intent.status);
   const settled = intent.status === 'SUCCEEDED' ? await settlePayment(ctx, intent.paymentId) : 'NOT_CAPTURED';
   const current = (await findOrder(ctx.database.db, orderId))?.status ?? order.status;
@@ -126,13 +110,28 @@ async function adoptPayment(ctx: OrderContext, event: PaymentEvent) {
   if (!key || key[1] !== event.data.orderId) return undefined;
   const order = await findOrder(ctx.database.db, event.data.orderId);
   if (!order || Math.round(event.data.amount * 100) !== Number(order.total_cents)) return undefined;
+  await recordPayment(ctx, {
+    paymentId: event.data.paymentId,
+    orderId: order.order_id,
+    attempt: Number(key[2]),
+    amountCents: Number(order.total_cents),
+  });
+  ctx.logger.info(
+    { paymentId: event.data.paymentId, orderId: order.order_id },
+    'payment recorded from its callback (created, not recorded here)',
+  );
+  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst();
+}
+
+/** A payment created at the provider, recorded here as waiting (once: a second record of it changes nothing). */
+async function recordPayment(ctx: OrderContext, payment: { paymentId: string; orderId: string; attempt: number; amountCents: number }) {
   const now = ctx.clock();
   await insertIgnoreDuplicate(
     ctx.database.db.insertInto('order_payments').values({
-      payment_id: event.data.paymentId,
-      order_id: order.order_id,
-      attempt: Number(key[2]),
-      amount_cents: Number(order.total_cents),
+      payment_id: payment.paymentId,
+      order_id: payment.orderId,
+      attempt: payment.attempt,
+      amount_cents: payment.amountCents,
       status: 'REQUIRES_CONFIRMATION',
       outcome: null,
       refund_id: null,
@@ -143,11 +142,6 @@ async function adoptPayment(ctx: OrderContext, event: PaymentEvent) {
       updated_at: now,
     }),
   );
-  ctx.logger.info(
-    { paymentId: event.data.paymentId, orderId: order.order_id },
-    'payment recorded from its callback (created, not recorded here)',
-  );
-  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst();
 }
 
 /** What the provider said, kept as the payment's status: SUCCEEDED is final; FAILED only replaces a payment still waiting. */
