@@ -27,7 +27,7 @@ interface Answer {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function send(url: string, request: HostileRequest): Promise<Answer> {
+function send(url: string, request: HostileRequest, retried = false): Promise<Answer> {
   const { hostname, port } = new URL(url);
   if (request.raw !== undefined) return sendRaw(hostname, Number(port), request.raw);
   return new Promise((resolve, reject) => {
@@ -46,7 +46,14 @@ function send(url: string, request: HostileRequest): Promise<Answer> {
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed after its last answer (a 431 or 414 closes the connection) can be handed
+      // out before the close is seen: the request then fails on a socket it never reached the server on. Sent again
+      // once on a new connection, as Node's documentation advises (req.reusedSocket); a second failure is the server's.
+      if (req.reusedSocket && !retried && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))
+        send(url, request, true).then(resolve, reject);
+      else reject(error);
+    });
     req.end(request.body);
   });
 }

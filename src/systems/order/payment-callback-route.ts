@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import { z } from 'zod';
-import { validationFailed } from '../../errors.js';
+import { AppError, ErrorCode, validationFailed } from '../../errors.js';
 import { route } from '../../http/index.js';
 import { PAYMENT_SIGNATURE_HEADER, type PaymentEvent, verifyPaymentCallback } from '../../third-parties/index.js';
 import { signatureInvalid } from './payment-errors.js';
@@ -22,6 +22,10 @@ const PaymentEventBody = z.object({
 
 /** Callbacks are small JSON documents; anything longer is not one. */
 const MAX_CALLBACK_BYTES = 16 * 1024;
+const callbackTooLarge = () =>
+  new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `a payment callback is at most ${MAX_CALLBACK_BYTES} bytes`, {
+    details: { limit: MAX_CALLBACK_BYTES },
+  });
 
 /**
  * `POST /api/payments/callback`: the payment provider's signed events (docs/architecture.md, "Payments"). No user
@@ -58,18 +62,22 @@ export function paymentCallbackRoute(orders: OrderSystem, secret: string): Route
     if (!verdict.ok) throw signatureInvalid(verdict.reason);
   };
   // The signature is over the raw bytes: keep them before Fastify's JSON parser sees them.
+  // A body that is not JSON is left to Fastify, which answers 415 as on every route and does not reuse a connection whose
+  // body it did not read (read here, then refused, it wedged the client's kept-alive connection until the server's timeout).
   options.preParsing = async (request, _reply, payload) => {
+    if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '')) return payload;
+    if (Number(request.headers['content-length']) > MAX_CALLBACK_BYTES) throw callbackTooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of payload as AsyncIterable<Buffer | string>) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += bytes.length;
-      if (size > MAX_CALLBACK_BYTES) break;
+      if (size > MAX_CALLBACK_BYTES) throw callbackTooLarge();
       chunks.push(bytes);
     }
     const text = Buffer.concat(chunks).toString('utf8');
     raw.set(request, text);
-    return Readable.from([size > MAX_CALLBACK_BYTES ? '' : text]);
+    return Readable.from([text]);
   };
   return options;
 }
