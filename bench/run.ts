@@ -28,4 +28,5 @@ if (!run) {
   process.exit(2);
 }
 await run(args);
-process.exit(0);
+// A benchmark that found a broken invariant has set exitCode 1 (after printing its figures): keep it.
+process.exit(process.exitCode ?? 0);

@@ -51,6 +51,8 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   // The same-server isolation phase runs on the first async server, when there are two vendor latencies to switch between.
   const alternateOn = alternateSeconds > 0 && new Set(vendorMs).size > 1 ? scenarios.findIndex((s) => s.flow === 'async') : -1;
   const sections: Section[] = [];
+  /** Broken invariants (failed requests, orders not paid), printed after the figures; the run then exits 1. */
+  const violations: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const [i, scenario] of scenarios.entries()) {
     const name = `${scenario.flow} design, vendors at ${scenario.vendorMs} ms`;
@@ -95,6 +97,9 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
           note: `includes the call creating the payment at the simulated provider, ${providerMs} ms; p99.9 ${fixed.p999.toFixed(1)} ms, max ${fixed.max.toFixed(1)} ms; achieved ${Math.round(fixed.achieved)}/s; non-2xx ${fixed.non2xx}, errors ${fixed.errors}`,
         },
       ];
+      if (callbacks.non2xx + callbacks.notPaid + callbacks.errors > 0)
+        violations.push(`${name}: ${callbacks.non2xx} callbacks not 2xx, ${callbacks.notPaid} not PAID_ORDER, ${callbacks.errors} errors`);
+      if (fixed.non2xx + fixed.errors > 0) violations.push(`${name}: ${fixed.non2xx} pays not 2xx, ${fixed.errors} errors`);
       raw[`${name}: callbacks`] = { ...callbacks, machineSpeedProbeMs: speed };
       raw[`${name}: callbacks warm-up`] = warm;
       raw[`${name}: pay`] = { ...withoutLatencies(fixed), providerLatencyMs: providerMs };
@@ -102,6 +107,8 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
         const alternating = await alternateVendors(server, token, rate, alternateSeconds, vendorMs);
         figures.push(...alternating.figures);
         raw[`${name}: vendors alternated`] = alternating.raw;
+        if (alternating.raw.non2xx + alternating.raw.errors > 0)
+          violations.push(`${name}, vendors alternated: ${alternating.raw.non2xx} not 2xx, ${alternating.raw.errors} errors`);
         await setVendors(server, scenario.vendorMs);
       }
       if (scenario.flow === 'async') {
@@ -117,6 +124,8 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
           note: `paid orders/s (${sat.paid} in ${(sat.elapsedMs / 1000).toFixed(2)} s, first request to last response); non-2xx ${sat.non2xx}, errors ${sat.errors}`,
         });
         raw[`${name}: saturation`] = { ...summary(sat), paid: sat.paid, elapsedMs: sat.elapsedMs };
+        if (sat.non2xx + sat.errors > 0 || sat.paid !== ready.length)
+          violations.push(`${name}, saturation: ${sat.paid} of ${ready.length} paid, ${sat.non2xx} not 2xx, ${sat.errors} errors`);
       } else {
         figures.push({
           name: 'callback throughput (saturated at the fixed rate)',
@@ -134,8 +143,11 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   sections.push({ title: 'comparisons', figures: compare(sections) });
   console.log('');
   printTable(sections);
-  const file = saveResults('core-flow', { options: { rate, seconds, warmup, saturation }, sections, raw });
+  const file = saveResults('core-flow', { options: { rate, seconds, warmup, saturation }, sections, raw, violations });
   console.log(`\nresults: ${file}`);
+  // Failed requests are not in the latency figures; they make the run fail instead of being read past.
+  for (const v of violations) console.error(`VIOLATION ${v}`);
+  if (violations.length > 0) process.exitCode = 1;
 }
 
 /**

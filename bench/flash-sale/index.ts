@@ -52,8 +52,14 @@ export async function runFlashSaleBench(args: Map<string, string | true>): Promi
   }
   console.log('');
   printComparison(results, options);
-  const file = saveResults('flash-sale', { options, machine: machine(), results });
+  // Each design that ran must have created exactly one order per unit and oversold none.
+  const violations = results
+    .filter((r) => !r.skipped && (r.oversold > 0 || r.ordersCreated !== UNITS))
+    .map((r) => `${r.design}: ${r.ordersCreated} orders created for ${UNITS} units, ${r.oversold} oversold`);
+  const file = saveResults('flash-sale', { options, machine: machine(), results, violations });
   console.log(`\nresults: ${file}`);
+  for (const v of violations) console.error(`VIOLATION ${v}`);
+  if (violations.length > 0) process.exitCode = 1;
 }
 
 const title = (d: Design) =>

@@ -81,6 +81,7 @@ export async function runMqBench(args: Map<string, string | true>): Promise<void
     ...(mode === 'both' ? { sideBySide: sideBySideRows(results.get('embedded')!, results.get('rocketmq')!) } : {}),
   });
   console.log(`\nresults: ${file}`);
+  failOnViolations(sections);
 }
 
 /** The default run, unchanged: the embedded broker with 100,000 messages per phase, then the peers. */
@@ -104,6 +105,16 @@ async function runEmbeddedOnly(args: Map<string, string | true>, log: Log): Prom
   printTable(sections);
   const file = saveResults('mq', { engine: 'embedded', options: { ...o, log: undefined }, sections });
   console.log(`\nresults: ${file}`);
+  failOnViolations(sections);
+}
+
+/** Prints every broken invariant the figures carry and makes the run exit 1 (after its figures were printed and kept). */
+function failOnViolations(sections: Section[]): void {
+  const violations = sections.flatMap((section) =>
+    section.figures.flatMap((f) => (f.violation ? [`${section.title}: ${f.violation}`] : [])),
+  );
+  for (const v of violations) console.error(`VIOLATION ${v}`);
+  if (violations.length > 0) process.exitCode = 1;
 }
 
 /** Counts RocketMQ can do in reasonable time (also used for the embedded column in `both`). */

@@ -331,6 +331,9 @@ export async function delayLateness(factory: EngineFactory, o: ScenarioOptions):
       p50Ms: s.p50,
       p99Ms: s.p99,
       note: `max ${s.max} ms; delivered ${lateness.length}/${o.delayed}; early ${early}`,
+      ...(lateness.length < o.delayed || early > 0
+        ? { violation: `delayed messages: ${o.delayed - lateness.length} of ${o.delayed} not delivered, ${early} delivered early` }
+        : {}),
     };
   });
 }

@@ -21,6 +21,8 @@ export interface Figure {
   p50Ms?: number;
   p99Ms?: number;
   note?: string;
+  /** A broken invariant found while measuring it (messages lost, early, failed): the benchmark prints it and exits 1. */
+  violation?: string;
 }
 
 export interface PeerResult {
