@@ -107,7 +107,9 @@ export function crashCases(ctx: ContractContext): void {
     assert.ok(await waitUntil(() => groups.every((g) => (order.get(g)?.length ?? 0) >= 10), 60_000), JSON.stringify([...order]));
     await sleep(1_000);
     for (const g of groups) assert.deepEqual(order.get(g), expected, `order of ${g} (each once, in send order)`);
-    assert.ok(by.a > 0 && by.b > 0, `both members worked: a=${by.a} b=${by.b}`);
+    // Which member gets which queue is the broker's choice: on RocketMQ the first member can hold every queue before the
+    // second is given one (seen: a=80, b=0), so only the sum is checked — every message handled once, by one of them.
+    assert.equal(by.a + by.b, groups.length * 10, `each message handled once: a=${by.a} b=${by.b}`);
   });
 
   test('FIFO to the DLQ: a message failing past maxReconsumeTimes is dead-lettered and its group goes on, in order', async (t) => {
