@@ -4,11 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { adminRoutes } from './admin/admin-routes.js';
+import { DEFAULT_HEARTBEAT_MS, openProcessRegistry } from './admin/process-registry.js';
+import { processesRoute } from './admin/processes-route.js';
 import type { Config, SystemName } from './config.js';
 import { CheckpointingThread, openDatabase, pingDatabase, type Database } from './db/index.js';
 import { createHttpServer, DASHBOARD_ASSETS_DIR, dependencyHealth, type Probe, routePlugin } from './http/index.js';
@@ -18,6 +21,7 @@ import { composeSystems } from './systems/compose.js';
 import { flashSaleRoutes, type FlashSaleSystem } from './systems/flash-sale/index.js';
 import { orderRoutes, type OrderSystem } from './systems/order/index.js';
 import { Topics, topicTypesFor } from './systems/shared/topics.js';
+import { consumerGroupsOf } from './systems/shared/consumer-groups.js';
 import { type ConsumingSystem, startDownstreamWorker } from './workers/downstream-host.js';
 import { openThirdParties, type ThirdPartiesHandle } from './third-parties/index.js';
 import { loadOrCreateTokenSecret } from './http/token-secret.js';
@@ -257,6 +261,18 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     // The change stream's consumer runs in the worker: its own database, fed by order_changelog alone.
     const analytics = downstream?.analytics;
 
+    // Every process of the deployment lists itself in the deployment database (src/admin/process-registry.ts).
+    const deploymentDatabase = await openDatabase<unknown>({
+      url: config.db,
+      dataDir: config.dataDir,
+      system: 'deployment',
+      logger: logger.child({ db: 'deployment' }),
+      checkpointing,
+      pool: 2,
+    });
+    onClose('deployment database', () => deploymentDatabase.close());
+    const processes = await openProcessRegistry({ database: deploymentDatabase, clock, logger });
+
     const http = await createHttpServer({
       logger,
       adminToken: config.adminToken,
@@ -270,6 +286,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
           ...(analytics ? analyticsRoutes(analytics) : []),
           ...(flashSales ? flashSaleRoutes(flashSales) : []),
           ...adminRoutes({ mq, thirdParties }),
+          processesRoute({ registry: processes, mq, clock, heartbeatMs: DEFAULT_HEARTBEAT_MS }),
         ]),
       ],
       health: dependencyHealth({
@@ -282,6 +299,16 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
     httpServer = http;
     const address = await http.listen({ port: config.port, host: config.host });
     orders?.setPaymentCallbackUrl(config.paymentCallbackUrl ?? `${address}/api/payments/callback`);
+    await processes.register({
+      id: `${process.pid}-${randomBytes(8).toString('hex')}`,
+      name: `${os.hostname()}:${new URL(address).port}`,
+      systems: config.systems,
+      groups: consumerGroupsOf(config.systems, { consumes: consume, close: config.close }),
+      pid: process.pid,
+      host: os.hostname(),
+      url: address,
+    });
+    onClose('process registry', () => processes.close()); // closes first: the process is listed stopped as soon as it stops
     return { config, url: address, http, mq, orders, analytics, flashSales, thirdParties, logger, close, stillClosing };
   } catch (error) {
     await close();

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { ConfigError, loadConfig, loadVendorsConfig } from '../../src/config.js';
-import { Groups } from '../../src/systems/shared/topics.js';
+import { consumerGroupsOf } from '../../src/systems/shared/consumer-groups.js';
 import { ClusterSettingError, type ClusterSettings } from './settings.js';
 
 /**
@@ -28,15 +28,10 @@ export const SYSTEMS_OF: Record<OrderflowRole, string> = {
   analytics: 'analytics',
 };
 
-/** The consumer groups each role's processes consume as (their backlog is the role's). */
-export const GROUPS_OF: Record<OrderflowRole, string[]> = {
-  order: [Groups.ORDER_CLOSER, Groups.REFUND_WORKER, Groups.FLASH_SALE_CREATOR],
-  push: [Groups.PUSH],
-  warehouse: [Groups.WAREHOUSE],
-  points: [Groups.POINTS, Groups.POINTS_REFUND],
-  coupons: [Groups.COUPONS, Groups.COUPONS_REFUND],
-  analytics: [Groups.ANALYTICS],
-};
+/** The consumer groups each role's processes consume as (their backlog is the role's): those of the systems it runs. */
+export const GROUPS_OF: Record<OrderflowRole, string[]> = Object.fromEntries(
+  ORDERFLOW_ROLES.map((role) => [role, consumerGroupsOf(SYSTEMS_OF[role].split(','), { consumes: true, close: 'delay' })]),
+) as Record<OrderflowRole, string[]>;
 
 export interface PlannedProcess {
   name: string;
