@@ -164,6 +164,36 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     else for (const letter of letters) assert.match(await text('#dlq'), new RegExp(`\\b${letter.group}\\b`));
   });
 
+  test('the processes panel lists every process of the deployment, up, and who consumes each group', async () => {
+    // The token was saved by the test above. What the admin API lists is what the page must show.
+    const listed = (await t.call('GET', '/api/admin/processes', { as: 'admin' })).body as {
+      processes: { name: string; systems: string[]; pid: number; state: string }[];
+    };
+    const running = listed.processes.filter((p) => p.state !== 'stopped');
+    if (DEPLOYMENT_URL) {
+      // A cluster: at least one process of each role, each up (a stopped one of an earlier start may be listed too).
+      for (const system of ['order', 'push', 'warehouse', 'points', 'coupons', 'analytics'])
+        assert.ok(
+          running.some((p) => p.systems.includes(system) && p.state === 'up'),
+          `a process running ${system} is up: ${JSON.stringify(running)}`,
+        );
+    } else
+      assert.deepEqual(
+        running.map((p) => p.pid),
+        [process.pid],
+        'the test app, in this process, lists itself',
+      );
+    for (const p of running) await page.waitForSelector(`#processes tr[data-process="${p.name}"][data-state="up"]`);
+    const shown = await page.locator('#processes tr[data-process]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-process')));
+    assert.deepEqual(shown.sort(), listed.processes.map((p) => p.name).sort());
+    const own = running[0];
+    assert.match(await text(`#processes tr[data-process="${own.name}"]`), new RegExp(`\\b${own.pid}\\b`));
+    await page.waitForSelector('#process-groups tr[data-group="push"]');
+    const pushConsumers = running.filter((p) => p.systems.includes('push') && p.state === 'up').map((p) => p.name);
+    const pushRow = await text('#process-groups tr[data-group="push"]');
+    for (const name of pushConsumers) assert.ok(pushRow.includes(name), `${name} among the push group's consumers: ${pushRow}`);
+  });
+
   test('the SMS latency knob, set in the page, changes the simulator', async () => {
     const sms = '#knobs form[data-vendor="sms"]';
     await page.waitForSelector(`${sms}[data-latency-ms="100"]`); // loaded from the server

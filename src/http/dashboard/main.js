@@ -7,6 +7,7 @@ import { startKnobs } from './knobs.js';
 import { startLiveCharts } from './live-charts.js';
 import { startOps } from './ops.js';
 import { createOrderView } from './order-view.js';
+import { startProcesses } from './processes.js';
 import { startShop } from './shop.js';
 
 const HEALTH_POLL_MS = 5000;
@@ -38,13 +39,17 @@ const charts = byId('charts');
 startLiveCharts(charts, byId('metrics-error'));
 let ops;
 let knobs;
+let processes;
 const token = startAdminToken({
   onChange: () => {
     ops.refresh();
     knobs.refresh();
+    processes.refresh();
   },
 });
 ops = startOps({ chartsContainer: charts, token });
 knobs = startKnobs({ token });
+processes = startProcesses({ token });
 ops.refresh();
 knobs.refresh();
+processes.refresh();
