@@ -303,7 +303,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
       id: `${process.pid}-${randomBytes(8).toString('hex')}`,
       name: `${os.hostname()}:${new URL(address).port}`,
       systems: config.systems,
-      groups: consumerGroupsOf(config.systems, { consumes: consume, close: config.close }),
+      groups: consumerGroupsOf(config.systems, { consumes: consume, close: config.close, reconcile: config.reconcile.everyMs > 0 }),
       pid: process.pid,
       host: os.hostname(),
       url: address,

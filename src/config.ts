@@ -70,6 +70,12 @@ export interface Config {
   orderMessages: 'transactional' | 'outbox';
   close: 'delay' | 'scan';
   payTimeoutMs: number;
+  /**
+   * Payments reconciliation (ORDERFLOW_RECONCILE_EVERY, ORDERFLOW_RECONCILE_LAG): the provider's ledger is compared
+   * with the orders in windows of `everyMs`, each `lagMs` after it ends (time for the provider's callback retries).
+   * `everyMs` 0: off.
+   */
+  reconcile: { everyMs: number; lagMs: number };
   adminToken: string;
   /** True when ORDERFLOW_ADMIN_TOKEN was not set: the demo token is used and a warning printed. */
   adminTokenIsDefault: boolean;
@@ -143,6 +149,8 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'order-messages': 'ORDERFLOW_ORDER_MESSAGES',
   close: 'ORDERFLOW_CLOSE',
   'pay-timeout': 'ORDERFLOW_PAY_TIMEOUT',
+  'reconcile-every': 'ORDERFLOW_RECONCILE_EVERY',
+  'reconcile-lag': 'ORDERFLOW_RECONCILE_LAG',
   'admin-token': 'ORDERFLOW_ADMIN_TOKEN',
   systems: 'ORDERFLOW_SYSTEMS',
   seed: 'ORDERFLOW_SEED',
@@ -214,6 +222,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
       get('ORDERFLOW_PAY_TIMEOUT') === undefined
         ? DEFAULT_PAY_TIMEOUT_MS
         : duration('ORDERFLOW_PAY_TIMEOUT', get('ORDERFLOW_PAY_TIMEOUT') as string),
+    reconcile: reconcileOf(get),
     adminToken: adminToken ?? DEFAULT_ADMIN_TOKEN,
     adminTokenIsDefault: adminToken === undefined,
     tokenSecret: tokenSecret(get('ORDERFLOW_TOKEN_SECRET'), systemNames),
@@ -289,6 +298,19 @@ function seedPasswordOf(get: (name: string) => string | undefined): string | und
 }
 
 /** '15m', '2s', '500ms', '1h' or plain milliseconds → milliseconds. */
+/** Windows of 5 minutes, each reconciled 2 minutes after it ends: the provider retries a callback for about 80 s. */
+export const DEFAULT_RECONCILE_EVERY_MS = 5 * 60_000;
+export const DEFAULT_RECONCILE_LAG_MS = 2 * 60_000;
+
+function reconcileOf(get: (name: string) => string | undefined): Config['reconcile'] {
+  const every = get('ORDERFLOW_RECONCILE_EVERY');
+  const lag = get('ORDERFLOW_RECONCILE_LAG');
+  return {
+    everyMs: every === undefined ? DEFAULT_RECONCILE_EVERY_MS : every === 'off' ? 0 : duration('ORDERFLOW_RECONCILE_EVERY', every),
+    lagMs: lag === undefined ? DEFAULT_RECONCILE_LAG_MS : duration('ORDERFLOW_RECONCILE_LAG', lag),
+  };
+}
+
 export function duration(variable: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
   if (!match) throw new ConfigError(variable, `'${text}' is not a duration like 15m, 2s, 500ms or 1h`);

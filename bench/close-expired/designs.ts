@@ -309,8 +309,10 @@ function orderContext(
     payments: {
       create: () => Promise.reject(new Error('no payment provider in this benchmark')),
       callbackUrl: () => 'http://127.0.0.1:1/api/payments/callback',
+      ledger: () => Promise.reject(new Error('no payment provider in this benchmark')),
+      find: () => Promise.reject(new Error('no payment provider in this benchmark')),
     },
-    config: { payTimeoutMs: PAY_TIMEOUT_MS, close, flow: 'async', orderMessages: 'transactional' },
+    config: { payTimeoutMs: PAY_TIMEOUT_MS, close, flow: 'async', orderMessages: 'transactional', reconcile: { everyMs: 0, lagMs: 0 } },
     // The coupon system owns its own database; endUnpaidOrder calls release after every close
     // that won, once the order's transaction has committed: that is when it was closed.
     coupons: {

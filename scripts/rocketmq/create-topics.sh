@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-topics=(order_paid:TRANSACTION order_timeout:DELAY order_refund:TRANSACTION order_changelog:FIFO flash_sale_order:NORMAL)
+topics=(order_paid:TRANSACTION order_timeout:DELAY order_refund:TRANSACTION order_changelog:FIFO flash_sale_order:NORMAL payment_reconcile:DELAY)
 # FIFO consumer groups of order_changelog (src/systems/shared/topics.ts Groups). The engine also creates a group as FIFO when
 # a consumer of a FIFO topic starts (src/mq/rocketmq/index.ts prepareGroup); created here too so that they exist up front.
 fifo_groups=(analytics points-refund coupons-refund)

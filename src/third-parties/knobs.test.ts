@@ -11,7 +11,16 @@ test('knobs: each simulator starts with its documented defaults', async (t) => {
   t.after(() => thirdParties.close());
   assert.deepEqual(thirdParties.getKnobs('sms'), { latencyMs: 100, jitterMs: 0, failureRate: 0, down: false });
   assert.deepEqual(thirdParties.getKnobs('logistics'), { latencyMs: 100, jitterMs: 0, failureRate: 0, down: false });
-  assert.deepEqual(thirdParties.getKnobs('payment'), { latencyMs: 50, jitterMs: 0, failureRate: 0, down: false });
+  assert.deepEqual(thirdParties.getKnobs('payment'), {
+    latencyMs: 50,
+    jitterMs: 0,
+    failureRate: 0,
+    down: false,
+    callbackDelayMs: 0,
+    callbackReorderMs: 0,
+    callbackDuplicateRate: 0,
+    callbackDropRate: 0,
+  });
   assert.deepEqual(thirdParties.getKnobs('payment'), DEFAULT_KNOBS.payment);
 });
 
@@ -40,6 +49,9 @@ test('knobs: setKnobs rejects bad values with an error naming the field, and cha
     [{ failureRate: Number.NaN }, 'failureRate'],
     [{ down: 'yes' }, 'down'],
     [{ latency: 10 }, 'latency'],
+    // The callbacks' knobs belong to the payment provider: the logistics company calls nobody back.
+    [{ callbackDelayMs: 100 }, 'callbackDelayMs'],
+    [{ callbackDropRate: 0.5 }, 'callbackDropRate'],
   ];
   for (const [patch, field] of bad) {
     assert.throws(() => thirdParties.setKnobs('logistics', patch as never), invalidKnob(field), JSON.stringify(patch));
@@ -47,6 +59,23 @@ test('knobs: setKnobs rejects bad values with an error naming the field, and cha
   assert.throws(() => thirdParties.setKnobs('logistics', null as never), invalidKnob('knobs'));
   assert.throws(() => thirdParties.setKnobs('logistics', { latencyMs: 10, down: 1 } as never), invalidKnob('down'));
   assert.deepEqual(thirdParties.getKnobs('logistics'), before, 'a refused patch is not half-applied');
+});
+
+test("knobs: the payment provider's callback knobs are checked like the others", async (t) => {
+  const thirdParties = await startThirdParties();
+  t.after(() => thirdParties.close());
+  const before = thirdParties.getKnobs('payment');
+  const bad: [Record<string, unknown>, string][] = [
+    [{ callbackDelayMs: -1 }, 'callbackDelayMs'],
+    [{ callbackReorderMs: 60_001 }, 'callbackReorderMs'],
+    [{ callbackDuplicateRate: 1.5 }, 'callbackDuplicateRate'],
+    [{ callbackDropRate: '1' }, 'callbackDropRate'],
+  ];
+  for (const [patch, field] of bad) {
+    assert.throws(() => thirdParties.setKnobs('payment', patch as never), invalidKnob(field), JSON.stringify(patch));
+  }
+  assert.deepEqual(thirdParties.getKnobs('payment'), before);
+  assert.equal(thirdParties.setKnobs('payment', { callbackDropRate: 0.25, callbackDelayMs: 10 }).callbackDropRate, 0.25);
 });
 
 test('knobs: an unknown simulator name is refused with THIRD_PARTY_NOT_FOUND', async (t) => {

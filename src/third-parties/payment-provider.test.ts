@@ -27,7 +27,15 @@ test('payment: 50 concurrent refunds with the same idempotencyKey execute the re
   const answers = await Promise.all(Array.from({ length: 50 }, () => refund(client, 'refund-42')));
   assert.equal(new Set(answers.map((a) => a.refundId)).size, 1, 'same key → same refundId');
   assert.ok(answers.every((a) => a.status === 'SUCCEEDED'));
-  assert.deepEqual(thirdParties.stats('payment'), { requests: 50, successes: 50, rejected: 0, failures: 0, inFlight: 0, executed: 1 });
+  assert.deepEqual(thirdParties.stats('payment'), {
+    requests: 50,
+    successes: 50,
+    rejected: 0,
+    failures: 0,
+    inFlight: 0,
+    executed: 1,
+    callbacks: { events: 0, dropped: 0, duplicated: 0, delivered: 0, failedAttempts: 0, abandoned: 0 },
+  });
 });
 
 test('payment: under concurrent retries through random failures, each key is refunded exactly once', async (t) => {

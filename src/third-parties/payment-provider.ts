@@ -5,6 +5,7 @@ import { IdempotencyStore } from './idempotency-store.js';
 import { signPaymentCallback, PAYMENT_SIGNATURE_HEADER } from './payment-signature.js';
 import { defineRoute } from './routes.js';
 import type { VendorSpec } from './simulator.js';
+import type { CallbackKnobs, CallbackStats } from './types.js';
 import { businessIdSchema, idempotencyKeySchema, idempotentReply } from './vendor-common.js';
 import { ledgerOrderId, VendorLedger } from './vendor-ledger.js';
 
@@ -47,8 +48,6 @@ export interface PaymentEvent {
 export interface PaymentProviderOptions {
   /** The shared secret callbacks are signed with (ORDERFLOW_PAYMENT_CALLBACK_SECRET). */
   callbackSecret: string;
-  /** Wait before the first callback attempt, ms. */
-  callbackDelayMs?: number;
   /** Attempts per callback before giving up (the shop's reconciliation catches what is lost). */
   callbackAttempts?: number;
   /** Where each refund paid is recorded by order (default: a ledger of its own). */
@@ -104,6 +103,10 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
   let closed = false;
   const attempts = options.callbackAttempts ?? DEFAULT_CALLBACK_ATTEMPTS;
   const ledger = options.ledger ?? new VendorLedger();
+  // The simulator hands over its live knobs and dice (CallbackKnobs); alone (a unit test), callbacks go out plainly.
+  let knobs: () => Partial<CallbackKnobs> = () => ({});
+  let random: () => number = Math.random;
+  const counted: CallbackStats = { events: 0, dropped: 0, duplicated: 0, delivered: 0, failedAttempts: 0, abandoned: 0 };
 
   const later = (ms: number, run: () => void) => {
     if (closed) return;
@@ -130,8 +133,17 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
       })
       .catch(() => false) // unreachable, refused, timed out: retried like a non-2xx answer
       .then((delivered) => {
+        if (delivered) {
+          counted.delivered += 1;
+          return;
+        }
+        counted.failedAttempts += 1;
+        if (attempt >= attempts) {
+          counted.abandoned += 1;
+          return;
+        }
         const wait = Math.min(CALLBACK_RETRY_BASE_MS * 2 ** (attempt - 1), CALLBACK_RETRY_MAX_MS);
-        if (!delivered && attempt < attempts) later(wait, () => deliver(callbackUrl, event, attempt + 1));
+        later(wait, () => deliver(callbackUrl, event, attempt + 1));
       });
   }
 
@@ -153,12 +165,35 @@ export function paymentProvider(options: PaymentProviderOptions = { callbackSecr
         reference: intent.reference,
       },
     };
-    later(options.callbackDelayMs ?? 0, () => deliver(entry.callbackUrl, event));
+    send(entry.callbackUrl, event);
+  }
+
+  /** Raises an event as the knobs say: dropped, or sent once or twice, each copy after the delay and its own random share of the reordering window. */
+  function send(callbackUrl: string, event: PaymentEvent): void {
+    const now = knobs();
+    counted.events += 1;
+    if (random() < (now.callbackDropRate ?? 0)) {
+      counted.dropped += 1;
+      return;
+    }
+    const copies = random() < (now.callbackDuplicateRate ?? 0) ? 2 : 1;
+    if (copies === 2) counted.duplicated += 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const wait = (now.callbackDelayMs ?? 0) + Math.round(random() * (now.callbackReorderMs ?? 0));
+      later(wait, () => deliver(callbackUrl, event));
+    }
   }
 
   return {
     name: 'payment',
     executed: () => refunds.executed,
+    callbacks: {
+      use(live, dice) {
+        knobs = live;
+        random = dice;
+      },
+      stats: () => ({ ...counted }),
+    },
     close: () => {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

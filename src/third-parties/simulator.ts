@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BodyTooLargeError, errorReply, readBody, sendJson, type Reply } from './http-json.js';
 import { applyKnobsPatch, parseKnobsPatch } from './knobs.js';
 import { matchRoute, type Route } from './routes.js';
-import type { Knobs, ThirdPartyLogger, ThirdPartyName, ThirdPartyStats } from './types.js';
+import type { CallbackStats, Knobs, ThirdPartyLogger, ThirdPartyName, ThirdPartyStats } from './types.js';
 
 /** What one vendor contributes: its endpoints and how many effects they carried out. */
 export interface VendorSpec {
@@ -14,6 +14,11 @@ export interface VendorSpec {
   executed(): number;
   /** Stops what the vendor does on its own (timers of callbacks not sent yet). */
   close?(): void;
+  /** A vendor that calls the shop back (the payment provider): it reads its CallbackKnobs live and counts its events. */
+  callbacks?: {
+    use(knobs: () => Knobs, random: () => number): void;
+    stats(): CallbackStats;
+  };
 }
 
 export interface SimulatorOptions {
@@ -51,6 +56,7 @@ export interface Simulator {
  */
 export async function startSimulator(spec: VendorSpec, options: SimulatorOptions): Promise<Simulator> {
   let knobs: Knobs = { ...options.knobs };
+  spec.callbacks?.use(() => knobs, options.random);
   const counters = { requests: 0, successes: 0, rejected: 0, failures: 0, inFlight: 0 };
   const closing = new AbortController();
   const log = options.logger;
@@ -141,11 +147,11 @@ export async function startSimulator(spec: VendorSpec, options: SimulatorOptions
     url,
     getKnobs: () => ({ ...knobs }),
     setKnobs(patch) {
-      knobs = applyKnobsPatch(knobs, parseKnobsPatch(patch));
+      knobs = applyKnobsPatch(knobs, parseKnobsPatch(patch, { callsBack: spec.callbacks !== undefined }));
       log.info({ thirdParty: spec.name, knobs }, 'third-party knobs changed');
       return { ...knobs };
     },
-    stats: () => ({ ...counters, executed: spec.executed() }),
+    stats: () => ({ ...counters, executed: spec.executed(), ...(spec.callbacks ? { callbacks: spec.callbacks.stats() } : {}) }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing.abort(); // in-flight requests stop waiting out their latency

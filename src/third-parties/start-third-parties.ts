@@ -28,8 +28,11 @@ export interface ThirdPartiesOptions {
   logger?: ThirdPartyLogger;
   /** Source of jitter and failure dice (default Math.random); a test may pass a fixed one. */
   random?: () => number;
-  /** The payment provider's callbacks: signed with this secret (ORDERFLOW_PAYMENT_CALLBACK_SECRET; default a random one nobody shares), sent after delayMs. */
-  paymentCallback?: { secret?: string; delayMs?: number };
+  /**
+   * The payment provider's callbacks: signed with this secret (ORDERFLOW_PAYMENT_CALLBACK_SECRET; default a random one
+   * nobody shares). How they are delivered (delay, copies, order, losses) is in its knobs.
+   */
+  paymentCallback?: { secret?: string };
 }
 
 /** What building a vendor gets: the start options and the ledger the three vendors share. */
@@ -57,7 +60,6 @@ const VENDORS: Record<ThirdPartyName, (inputs: VendorInputs) => VendorSpec> = {
   payment: ({ options, ledger }) =>
     paymentProvider({
       callbackSecret: options.paymentCallback?.secret ?? randomUUID(),
-      callbackDelayMs: options.paymentCallback?.delayMs,
       ledger,
     }),
 };
@@ -145,7 +147,7 @@ function checkPort(name: ThirdPartyName, port: number): number {
 /** Prefixes the field with the simulator's name, so a bad start option reads `knobs.sms.failureRate`. */
 function parseNamedPatch(name: ThirdPartyName, patch: unknown) {
   try {
-    return parseKnobsPatch(patch);
+    return parseKnobsPatch(patch, { callsBack: name === 'payment' });
   } catch (error) {
     if (error instanceof ThirdPartyError) {
       const field = `knobs.${name}.${error.field}`;

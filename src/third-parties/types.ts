@@ -12,8 +12,26 @@ export function isThirdPartyName(value: unknown): value is ThirdPartyName {
   return typeof value === 'string' && (THIRD_PARTY_NAMES as readonly string[]).includes(value);
 }
 
+/**
+ * How the payment provider's callbacks reach the shop (that vendor only: the others call nobody back). They apply
+ * to events from the next completion on, so a test or the dashboard can make callbacks late, doubled, out of order
+ * or lost, live — and watch the shop settle each payment once and reconciliation find what was never delivered.
+ */
+export interface CallbackKnobs {
+  /** Every event waits this many ms before its first delivery attempt (0..60000). */
+  callbackDelayMs: number;
+  /** Each delivery waits a further random 0..this many ms, so a later event (or a copy) can overtake an earlier one. */
+  callbackReorderMs: number;
+  /** Probability (0..1) that an event is delivered twice: two copies with the same event id. */
+  callbackDuplicateRate: number;
+  /** Probability (0..1) that an event is never sent: the payment stays captured at the provider, unknown to the shop. */
+  callbackDropRate: number;
+}
+
+export const CALLBACK_KNOB_NAMES = ['callbackDelayMs', 'callbackReorderMs', 'callbackDuplicateRate', 'callbackDropRate'] as const;
+
 /** Live knobs: they apply to the next request, so a benchmark can make a vendor slow or broken mid-run. */
-export interface Knobs {
+export interface Knobs extends Partial<CallbackKnobs> {
   /** Base latency of every request, in ms (0..60000). */
   latencyMs: number;
   /** Each request waits latencyMs ± a uniform jitter of up to this many ms (never below 0). */
@@ -40,6 +58,24 @@ export interface ThirdPartyStats {
    * idempotent on idempotencyKey, so a replayed key is answered from memory and not counted again.
    */
   executed: number;
+  /** The payment provider only: what became of its callback events (CallbackKnobs). */
+  callbacks?: CallbackStats;
+}
+
+/** Counters of the payment provider's callbacks since start. */
+export interface CallbackStats {
+  /** Events raised (a payment completed), whether sent or dropped. */
+  events: number;
+  /** Events never sent (knob callbackDropRate). */
+  dropped: number;
+  /** Events sent twice (knob callbackDuplicateRate). */
+  duplicated: number;
+  /** Deliveries the shop answered 2xx (a duplicate counts twice). */
+  delivered: number;
+  /** Attempts the shop did not answer 2xx (each is retried with back-off, up to the provider's limit). */
+  failedAttempts: number;
+  /** Deliveries given up after the last attempt: left to the shop's reconciliation. */
+  abandoned: number;
 }
 
 /** The logger shape orderflow passes around (a pino logger fits). */

@@ -40,9 +40,11 @@ export async function startThirdPartiesInWorker(options: Omit<ThirdPartiesOption
     // Knobs are mirrored here (the worker applies what the host sends), so reading them needs no round trip.
     getKnobs: async (name) => ({ ...(knobs.get(known(name)) as Knobs) }),
     async setKnobs(name, patch) {
-      const next = applyKnobsPatch(knobs.get(known(name)) as Knobs, parseKnobsPatch(patch));
-      knobs.set(name, next);
+      // Checked here as the worker checks it, so a refused patch (a bad value, a callback knob on a vendor that calls
+      // nobody back) leaves the mirror as it was.
+      const next = applyKnobsPatch(knobs.get(known(name)) as Knobs, parseKnobsPatch(patch, { callsBack: name === 'payment' }));
       await rpc.call('setKnobs', name, patch);
+      knobs.set(name, next);
       return { ...next };
     },
     stats: async (name) => rpc.call('stats', known(name)),

@@ -61,6 +61,7 @@ const groupOwners: Record<string, (typeof SYSTEMS)[number]> = {
   [Groups.ANALYTICS]: 'analytics',
   [Groups.ORDER_CLOSER]: 'order',
   [Groups.REFUND_WORKER]: 'order',
+  [Groups.PAYMENT_RECONCILER]: 'order',
   [Groups.FLASH_SALE_CREATOR]: 'flash-sale',
 };
 

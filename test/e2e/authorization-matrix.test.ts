@@ -91,6 +91,8 @@ describe('authorization matrix over every documented route', () => {
     'GET /api/flash-sales/tickets/{ticketId}': { params: { ticketId: of1.ticket } },
     'GET /api/admin/third-parties/{name}': { params: { name: 'sms' } },
     'PUT /api/admin/third-parties/{name}': { params: { name: 'sms' }, body: { latencyMs: 777 } },
+    'GET /api/admin/payments/reconciliation': {},
+    'POST /api/admin/payments/reconciliation': { body: {} },
     'GET /api/admin/queues': {},
     'GET /api/admin/dlq': {},
     'POST /api/admin/dlq/{messageId}/replay': { params: { messageId: 'M-NO-SUCH-LETTER' }, body: {} },

@@ -33,6 +33,10 @@ export interface PaymentsForOrders {
   }): Promise<PaymentIntent>;
   /** Where the provider calls back: ORDERFLOW_PAYMENT_CALLBACK_URL, or this process's own `/api/payments/callback`. */
   callbackUrl(): string;
+  /** The provider's ledger: the payments created in [from, to), epoch ms (reconciliation). */
+  ledger(from: number, to: number): Promise<PaymentIntent[]>;
+  /** One payment at the provider; undefined when it has none of that id. */
+  find(paymentId: string): Promise<PaymentIntent | undefined>;
 }
 
 /** The order system's dependencies, passed in by the composition root. */
@@ -48,7 +52,7 @@ export interface OrderContext {
   producer(): Producer;
   clock(): number;
   logger: Logger;
-  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages'>;
+  config: Pick<Config, 'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'reconcile'>;
   coupons: CouponsForOrders;
   payments: PaymentsForOrders;
   metrics: OrderMetrics;

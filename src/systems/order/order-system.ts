@@ -11,6 +11,8 @@ import { closeExpiredByScan, onOrderTimeout } from './close-expired-orders.js';
 import type { CouponsForOrders, OrderContext } from './context.js';
 import { cancelOrder, markShipped } from './end-unpaid-order.js';
 import { checkPaid } from './pay-order.js';
+import { checkedWindow, reconciliationView } from './reconcile-payments.js';
+import { onReconcileMessage, reconcileNow, startReconciliation } from './reconciliation-timer.js';
 import { payOrder, paymentsView, receivePaymentEvent } from './payments.js';
 import { placeFlashSaleOrder, type FlashSaleOrderInput } from './place-flash-sale-order.js';
 import { placeOrder, type PlaceOrderInput } from './place-order.js';
@@ -22,7 +24,7 @@ import type { OrderStatus } from './states.js';
 import { completeRefund, failRefund, refundStatus, refundView } from './settle-refund.js';
 import { authenticate, refuseDemoUsers } from './users.js';
 import { serviceUnavailable } from '../../errors.js';
-import type { PaymentEvent, PaymentIntent, VendorClient } from '../../third-parties/index.js';
+import { isVendorError, type PaymentEvent, type PaymentIntent, type VendorClient, VendorErrorCode } from '../../third-parties/index.js';
 
 function failNoCallbackUrl(): never {
   throw serviceUnavailable('payments (the callback URL is not known yet: the HTTP server is not listening)');
@@ -47,7 +49,7 @@ export interface OrderSystemDeps {
   logger: Logger;
   config: Pick<
     Config,
-    'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'seedDemo' | 'seedStock' | 'seedUsers' | 'seedPassword' | 'demo'
+    'payTimeoutMs' | 'close' | 'flow' | 'orderMessages' | 'reconcile' | 'seedDemo' | 'seedStock' | 'seedUsers' | 'seedPassword' | 'demo'
   >;
   coupons: CouponsForOrders;
   /** The payment provider (ORDERFLOW_PAYMENT_URL or the simulator): payments are created there. */
@@ -84,6 +86,12 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     payments: {
       create: ({ idempotencyKey, ...request }) => deps.payment.post<PaymentIntent>('/payments', request, { idempotencyKey }),
       callbackUrl: () => callbackUrl ?? failNoCallbackUrl(),
+      ledger: async (from, to) => (await deps.payment.get<{ payments: PaymentIntent[] }>(`/payments?from=${from}&to=${to}`)).payments,
+      find: (paymentId) =>
+        deps.payment.get<PaymentIntent>(`/payments/${encodeURIComponent(paymentId)}`).catch((error: unknown) => {
+          if (isVendorError(error, VendorErrorCode.REJECTED) && error.status === 404) return undefined;
+          throw error;
+        }),
     },
     inline: [],
     wakeRelays: () => {
@@ -103,7 +111,7 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
   };
   producer = await deps.mq.producer({
     group: 'order-system',
-    topics: [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG],
+    topics: [Topics.ORDER_PAID, Topics.ORDER_TIMEOUT, Topics.ORDER_REFUND, Topics.ORDER_CHANGELOG, Topics.PAYMENT_RECONCILE],
     // One producer group, so one checker: each transactional topic has its own check-back.
     transactionChecker: (message) => (message.topic === Topics.ORDER_REFUND ? checkRefund(ctx, message) : checkPaid(ctx, message)),
   });
@@ -156,6 +164,17 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
       }),
     );
   }
+  if (deps.config.reconcile.everyMs > 0) {
+    consumers.push(
+      await deps.mq.pushConsumer({
+        group: Groups.PAYMENT_RECONCILER,
+        subscriptions: { [Topics.PAYMENT_RECONCILE]: '*' },
+        concurrency: 1,
+        listener: (message) => onReconcileMessage(ctx, message),
+      }),
+    );
+    await startReconciliation(ctx);
+  }
 
   return {
     context: ctx,
@@ -174,6 +193,11 @@ export async function createOrderSystem(deps: OrderSystemDeps) {
     /** Where the provider calls back, known once the HTTP server listens (or ORDERFLOW_PAYMENT_CALLBACK_URL). */
     setPaymentCallbackUrl: (url: string) => {
       callbackUrl = url;
+    },
+    /** Payments reconciliation against the provider's ledger: the latest runs and differences, and a run at once. */
+    reconciliation: {
+      view: () => reconciliationView(ctx),
+      runNow: (window: { from: number; to: number }) => reconcileNow(ctx, checkedWindow(window.from, window.to)),
     },
     cancelOrder: (userId: string, orderId: string) => cancelOrder(ctx, userId, orderId),
     refundOrder: (userId: string, orderId: string, reason?: string) => refundOrder(ctx, userId, orderId, reason),

@@ -74,53 +74,73 @@ export async function receivePaymentEvent(
   const db = ctx.database.db;
   const seen = await db.selectFrom('payment_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst();
   if (seen) return { received: true, duplicate: true };
-  const payment =
-    (await db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst()) ??
-    (await adoptPayment(ctx, event));
-  if (!payment) throw paymentNotFound(event.data.paymentId);
-  if (payment.order_id !== event.data.orderId) throw paymentMismatch(payment.payment_id, 'the order');
-  if (Math.round(event.data.amount * 100) !== Number(payment.amount_cents)) throw paymentMismatch(payment.payment_id, 'the amount');
-  let settlement: Settlement | undefined;
-  if (event.type === 'payment.succeeded') {
-    await recordStatus(ctx, payment.payment_id, 'SUCCEEDED');
-    settlement = await settlePayment(ctx, payment.payment_id);
-  } else {
-    await recordStatus(ctx, payment.payment_id, 'FAILED');
-  }
+  // The event's type is what happened; its data's status is the payment's state when the event was raised (the same).
+  const status: PaymentStatus = event.type === 'payment.succeeded' ? 'SUCCEEDED' : 'FAILED';
+  const settlement = await applyProviderState(ctx, { ...event.data, status });
   // Recorded once handled: an event whose handling failed half-way is handled again when the provider retries it.
   await insertIgnoreDuplicate(
     db
       .insertInto('payment_events')
-      .values({ event_id: event.id, payment_id: payment.payment_id, type: event.type, received_at: ctx.clock() }),
+      .values({ event_id: event.id, payment_id: event.data.paymentId, type: event.type, received_at: ctx.clock() }),
   );
   return { received: true, duplicate: false, ...(settlement ? { settlement } : {}) };
+}
+
+/** What the provider says of one payment: an event's data, or a row of its ledger. */
+export interface ProviderPayment {
+  paymentId: string;
+  orderId: string;
+  /** In currency units, as the provider states it. */
+  amount: number;
+  status: PaymentStatus;
+  /** The shop's idempotency key of the payment (`pay:<order>:<attempt>`), echoed by the provider. */
+  reference?: string;
+}
+
+/**
+ * Brings this shop's record of a payment up to what the provider says (from a callback, or from reconciliation against
+ * its ledger): recorded if this shop created it but has no row of it (adoptPayment), its status kept, and once captured,
+ * settled — exactly once, whatever the number or order of the calls. Throws PAYMENT_NOT_FOUND for a payment this shop
+ * did not create, PAYMENT_MISMATCH when the order or the amount differ (nothing changed in either case).
+ */
+export async function applyProviderState(ctx: OrderContext, facts: ProviderPayment): Promise<Settlement | undefined> {
+  const payment =
+    (await ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', facts.paymentId).executeTakeFirst()) ??
+    (await adoptPayment(ctx, facts));
+  if (!payment) throw paymentNotFound(facts.paymentId);
+  if (payment.order_id !== facts.orderId) throw paymentMismatch(payment.payment_id, 'the order');
+  if (Math.round(facts.amount * 100) !== Number(payment.amount_cents)) throw paymentMismatch(payment.payment_id, 'the amount');
+  if (facts.status === 'REQUIRES_CONFIRMATION') return undefined;
+  await recordStatus(ctx, payment.payment_id, facts.status);
+  return facts.status === 'SUCCEEDED' ? settlePayment(ctx, payment.payment_id) : undefined;
 }
 
 /** The provider's idempotency key of an order's payment attempt, echoed back in its events as their `reference`. */
 const paymentKey = (orderId: string, attempt: number) => `pay:${orderId}:${attempt}`;
 
 /**
- * A signed event for a payment this shop has no row of: the process that created it at the provider died (or lost its
- * database) before recording it, or the event overtook that process's insert. The event's `reference` is the key this
- * shop created it with, so the payment is recorded from the event when the key, the order and the amount all agree —
- * otherwise it is not this shop's (404, nothing changed). Without this, money captured across a crash would be kept.
+ * A payment the provider knows and this shop has no row of: the process that created it at the provider died (or lost
+ * its database) before recording it, or the provider's word overtook that process's insert. The `reference` is the key
+ * this shop created it with, so the payment is recorded from the provider's facts when the key, the order and the
+ * amount all agree — otherwise it is not this shop's (404, nothing changed). Without this, money captured across a
+ * crash would be kept.
  */
-async function adoptPayment(ctx: OrderContext, event: PaymentEvent) {
-  const key = /^pay:(.+):(\d{1,9})$/.exec(event.data.reference ?? '');
-  if (!key || key[1] !== event.data.orderId) return undefined;
-  const order = await findOrder(ctx.database.db, event.data.orderId);
-  if (!order || Math.round(event.data.amount * 100) !== Number(order.total_cents)) return undefined;
+async function adoptPayment(ctx: OrderContext, facts: ProviderPayment) {
+  const key = /^pay:(.+):(\d{1,9})$/.exec(facts.reference ?? '');
+  if (!key || key[1] !== facts.orderId) return undefined;
+  const order = await findOrder(ctx.database.db, facts.orderId);
+  if (!order || Math.round(facts.amount * 100) !== Number(order.total_cents)) return undefined;
   await recordPayment(ctx, {
-    paymentId: event.data.paymentId,
+    paymentId: facts.paymentId,
     orderId: order.order_id,
     attempt: Number(key[2]),
     amountCents: Number(order.total_cents),
   });
   ctx.logger.info(
-    { paymentId: event.data.paymentId, orderId: order.order_id },
-    'payment recorded from its callback (created, not recorded here)',
+    { paymentId: facts.paymentId, orderId: order.order_id },
+    'payment recorded from the provider (created, not recorded here)',
   );
-  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', event.data.paymentId).executeTakeFirst();
+  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', facts.paymentId).executeTakeFirst();
 }
 
 /** A payment created at the provider, recorded here as waiting (once: a second record of it changes nothing). */

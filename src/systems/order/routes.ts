@@ -4,6 +4,7 @@ import { forbidden } from '../../errors.js';
 import { route, signToken } from '../../http/index.js';
 import { SkuId } from '../shared/sku-id.js';
 import { paymentCallbackRoute } from './payment-callback-route.js';
+import { reconciliationRoutes } from './reconciliation-routes.js';
 import { OrderStatus } from './states.js';
 import type { OrderSystem } from './order-system.js';
 
@@ -116,6 +117,7 @@ export function orderRoutes(orders: OrderSystem, auth: { tokenSecret: string; pa
       },
     }),
     paymentCallbackRoute(orders, auth.paymentCallbackSecret),
+    ...reconciliationRoutes(orders),
     route({
       method: 'POST',
       url: '/orders/:id/cancel',

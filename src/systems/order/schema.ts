@@ -3,6 +3,7 @@ import type { Migration } from '../../db/index.js';
 import { historySeqMigration, type OrderOutboxTable, outboxMigration } from './outbox-schema.js';
 import { messageOutboxMigration, type OrderMessagesTable } from './message-outbox.js';
 import { type OrderPaymentsTable, type PaymentEventsTable, paymentsMigration } from './payment-schema.js';
+import { type PaymentDiscrepanciesTable, type PaymentReconciliationsTable, reconciliationMigration } from './reconciliation-schema.js';
 import { type OrderRefundsTable, refundsMigration } from './refund-schema.js';
 import type { OrderStatus } from './states.js';
 
@@ -47,6 +48,8 @@ export interface OrderDB {
   order_messages: OrderMessagesTable;
   order_payments: OrderPaymentsTable;
   payment_events: PaymentEventsTable;
+  payment_reconciliations: PaymentReconciliationsTable;
+  payment_discrepancies: PaymentDiscrepanciesTable;
 }
 
 export const orderMigrations: Record<string, Migration> = {
@@ -117,4 +120,5 @@ export const orderMigrations: Record<string, Migration> = {
       await db.schema.alterTable('orders').addColumn('paid_message_id', 'varchar(128)').execute();
     },
   },
+  '008_payment_reconciliation': reconciliationMigration,
 };

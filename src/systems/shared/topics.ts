@@ -15,6 +15,8 @@ export const Topics = {
   ORDER_REFUND: 'order_refund',
   ORDER_CHANGELOG: 'order_changelog',
   FLASH_SALE_ORDER: 'flash_sale_order',
+  /** The payments reconciliation's timer: one delayed message per window, due when the window is to be reconciled. */
+  PAYMENT_RECONCILE: 'payment_reconcile',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -29,6 +31,7 @@ export const TOPIC_TYPE_BY_NAME: Record<TopicName, TopicType> = {
   order_refund: 'TRANSACTION',
   order_changelog: 'FIFO',
   flash_sale_order: 'NORMAL',
+  payment_reconcile: 'DELAY',
 };
 
 /**
@@ -47,6 +50,7 @@ export const Tags = {
   REFUND: 'REFUND',
   /** `order_changelog` messages are tagged with the order's new status (outbox.ts): this one is a completed refund. */
   REFUNDED: 'REFUNDED',
+  RECONCILE: 'RECONCILE',
 } as const;
 
 export const Groups = {
@@ -62,6 +66,8 @@ export const Groups = {
   POINTS_REFUND: 'points-refund',
   /** `order_changelog` (FIFO) filtered on REFUNDED: the coupon system revokes an order's reward coupon. */
   COUPONS_REFUND: 'coupons-refund',
+  /** `payment_reconcile`: the order system compares the payment provider's ledger with its payments, window by window. */
+  PAYMENT_RECONCILER: 'payment-reconciler',
 } as const;
 
 /** The body of an `order_paid` message: what every downstream system needs, so none reads order tables. */
