@@ -96,6 +96,23 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
     });
     return { status: res.status, body: (await res.json()) as any };
   };
+  // Every orderflow process lists itself in the deployment database: any instance answers for all of them.
+  const adminToken = (JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')) as { ORDERFLOW_ADMIN_TOKEN: string })
+    .ORDERFLOW_ADMIN_TOKEN;
+  type Registered = {
+    processes: { url: string; pid: number; state: string; groups: string[] }[];
+    groups: { group: string; consumers: string[] }[];
+  };
+  const registered = async () => (await call('GET', '/api/admin/processes', undefined, adminToken)).body as Registered;
+  const orderflowProcesses = ours.filter((p) => !['lb', 'vendors'].includes(p.role));
+  const listed = await registered();
+  for (const p of orderflowProcesses) {
+    const row = listed.processes.find((r) => r.url === p.url);
+    assert.deepEqual(row && [row.pid, row.state], [p.pid, 'up'], `${p.name} registered, up: ${JSON.stringify(listed.processes)}`);
+  }
+  for (const group of ['push', 'warehouse', 'points', 'coupons', 'analytics', 'refund-worker'])
+    assert.ok(listed.groups.find((g) => g.group === group)?.consumers.length, `the ${group} group has a consumer up`);
+
   const login = await call('POST', '/api/auth/login', { userId: 'user1', password: env.ORDERFLOW_SEED_PASSWORD });
   assert.equal(login.status, 200);
   const token = login.body.token as string;
@@ -148,6 +165,20 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
   const answers: number[] = [];
   for (let i = 0; i < 20; i++) answers.push((await call('GET', '/api/skus')).status);
   assert.deepEqual([...new Set(answers)], [200], 'every request answered by the surviving instance');
+  // It stamps no more: the registry lists it late once its last stamp is older than the healthy window (10 s).
+  let lateAfter = 0;
+  assert.ok(
+    await waitUntil(
+      async () => {
+        lateAfter = Date.now() - killedAt;
+        return (await registered()).processes.find((r) => r.url === victim?.url)?.state === 'late';
+      },
+      30_000,
+      500,
+    ),
+    'the killed instance is listed late',
+  );
+  assert.ok(lateAfter >= 5_000, `not judged late before the healthy window passed (${lateAfter} ms)`);
   const after = JSON.parse((await runCluster(['status', '--json'], env)).stdout) as typeof status;
   assert.equal(after.processes.find((p) => p.name === 'order-2')?.healthy, false, 'the status shows it down');
 
