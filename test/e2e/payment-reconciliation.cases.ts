@@ -56,8 +56,8 @@ function paymentsHarness(env: () => Record<string, string>, db: Db) {
  * Reconciliation run by the operator (the admin API), with the schedule off so that nothing else repairs: each
  * difference with the provider's ledger is repaired or reported as docs/architecture.md ("Payments") says.
  */
-export function reconciliationCases(db: Db): void {
-  const h = paymentsHarness(() => ({ ORDERFLOW_RECONCILE_EVERY: 'off', ORDERFLOW_PAY_TIMEOUT: '3s' }), db);
+export function reconciliationCases(db: Db, env: Record<string, string> = {}): void {
+  const h = paymentsHarness(() => ({ ORDERFLOW_RECONCILE_EVERY: 'off', ORDERFLOW_PAY_TIMEOUT: '3s', ...env }), db);
 
   test('a captured payment whose callback was dropped: the order waits, reconciliation pays it once, and a second run finds nothing', async () => {
     assert.equal((await h.knobs({ callbackDropRate: 1 })).status, 200);
@@ -193,8 +193,8 @@ export function reconciliationCases(db: Db): void {
 }
 
 /** The schedule itself: windows of 1 s, each reconciled 300 ms after it ends, by a delayed message per window. */
-export function scheduledReconciliationCases(db: Db): void {
-  const h = paymentsHarness(() => ({ ORDERFLOW_RECONCILE_EVERY: '1s', ORDERFLOW_RECONCILE_LAG: '300ms' }), db);
+export function scheduledReconciliationCases(db: Db, env: Record<string, string> = {}): void {
+  const h = paymentsHarness(() => ({ ORDERFLOW_RECONCILE_EVERY: '1s', ORDERFLOW_RECONCILE_LAG: '300ms', ...env }), db);
 
   test('a dropped callback is repaired by the next scheduled window, with no one asking', async () => {
     assert.equal((await h.knobs({ callbackDropRate: 1 })).status, 200);
