@@ -3,6 +3,9 @@
  * simulators as a process of their own (`orderflow vendors`), the order side
  * (order, coupons, analytics, flash-sale) in one process and push, warehouse and points in another,
  * on RocketMQ, MariaDB/MySQL (fresh databases per run, dropped at the end) and Redis (a fresh key prefix).
+ * Scaled out (`instances`): that many order-side processes behind HAProxy with the cluster's configuration
+ * (scripts/cluster/haproxy-config.ts, round robin) and that many downstream processes, each one more consumer of
+ * its groups; with `instances` given the balancer is there at 1 too, so runs differ by the instance count alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { haproxyConfig } from '../../../scripts/cluster/haproxy-config.js';
+import { ensureHaproxy } from '../../../scripts/cluster/servers.js';
 import { jsonCaller } from '../../server-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -34,10 +39,12 @@ export interface DeploymentOptions {
   port: number;
   /** Extra node flags for the orderflow processes (BENCH_SERVER_NODE_ARGS, e.g. a CPU profiler). */
   nodeArgs?: string[];
+  /** Order-side processes behind a load balancer and downstream processes; unset: one of each, no balancer. */
+  instances?: { order: number; consumers: number };
 }
 
 export interface Deployment {
-  /** The order system's public URL. */
+  /** The order system's public URL (the load balancer's, when scaled out). */
   url: string;
   /** The MySQL databases' base name: `${base}_order`, `${base}_push`, … */
   base: string;
@@ -138,37 +145,50 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       ORDERFLOW_ORDER_MESSAGES: options.orderMessages,
     };
     const up = /orderflow is up/;
-    const orderSide = await spawnOrderflow(
-      'order side',
-      ['start'],
-      {
-        ...common,
-        PORT: String(options.port),
-        ORDERFLOW_DATA_DIR: path.join(dataDir, 'order'),
-        ORDERFLOW_SYSTEMS: 'order,coupons,analytics,flash-sale',
-        ORDERFLOW_SEED: 'true',
-        ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD,
-        ORDERFLOW_SEED_STOCK: '100000000',
-      },
-      up,
-      nodeArgs,
-    );
-    children.push(orderSide);
+    const balanced = options.instances !== undefined;
+    const orderCount = options.instances?.order ?? 1;
+    const consumerCount = options.instances?.consumers ?? 1;
+    // The balancer takes `port`, the order sides the next ports, the downstream processes those after them.
+    const orderPort = (i: number) => options.port + (balanced ? 1 + i : i);
     const url = `http://127.0.0.1:${options.port}`;
-    const downstream = await spawnOrderflow(
-      'downstream',
-      ['start'],
-      {
-        ...common,
-        PORT: String(options.port + 1),
-        ORDERFLOW_DATA_DIR: path.join(dataDir, 'downstream'),
-        ORDERFLOW_SYSTEMS: 'push,warehouse,points',
-        ORDERFLOW_ORDER_URL: url,
-      },
-      up,
-      nodeArgs,
-    );
-    children.push(downstream);
+    const orderSide = (i: number) =>
+      spawnOrderflow(
+        orderCount === 1 ? 'order side' : `order side ${i + 1}`,
+        ['start'],
+        {
+          ...common,
+          PORT: String(orderPort(i)),
+          ORDERFLOW_DATA_DIR: path.join(dataDir, `order-${i + 1}`),
+          ORDERFLOW_SYSTEMS: 'order,coupons,analytics,flash-sale',
+          ORDERFLOW_SEED: 'true',
+          ORDERFLOW_SEED_PASSWORD: SEED_PASSWORD,
+          ORDERFLOW_SEED_STOCK: '100000000',
+          // The provider calls back through the balancer: a payment outlives the instance that created it.
+          ...(balanced ? { ORDERFLOW_PAYMENT_CALLBACK_URL: `${url}/api/payments/callback` } : {}),
+        },
+        up,
+        nodeArgs,
+      );
+    // The first alone: it creates the schemas and seeds the catalogue that the others then find.
+    children.push(await orderSide(0));
+    // Each recorded as it comes up, so that one failing still has its siblings stopped by cleanup.
+    await Promise.all(Array.from({ length: orderCount - 1 }, (_, i) => orderSide(i + 1).then((child) => void children.push(child))));
+    const downstream = (i: number) =>
+      spawnOrderflow(
+        consumerCount === 1 ? 'downstream' : `downstream ${i + 1}`,
+        ['start'],
+        {
+          ...common,
+          PORT: String(orderPort(orderCount) + i),
+          ORDERFLOW_DATA_DIR: path.join(dataDir, `downstream-${i + 1}`),
+          ORDERFLOW_SYSTEMS: 'push,warehouse,points',
+          ORDERFLOW_ORDER_URL: url,
+        },
+        up,
+        nodeArgs,
+      );
+    await Promise.all(Array.from({ length: consumerCount }, (_, i) => downstream(i).then((child) => void children.push(child))));
+    if (balanced) children.push(await startBalancer(dataDir, options.port, orderCount, orderPort));
     const call = jsonCaller(url);
     return {
       url,
@@ -192,6 +212,30 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     await cleanup();
     throw error;
   }
+}
+
+/** HAProxy in front of the order sides, with the cluster's configuration; ready once it answers a health check. */
+async function startBalancer(dataDir: string, port: number, count: number, portOf: (i: number) => number): Promise<Child> {
+  const file = path.join(dataDir, 'haproxy.cfg');
+  const order = Array.from({ length: count }, (_, i) => ({ name: `order-${i + 1}`, host: '127.0.0.1', port: portOf(i) }));
+  fs.writeFileSync(file, haproxyConfig({ host: '127.0.0.1', port, order, analytics: order }));
+  const child = spawn(ensureHaproxy(), ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answered = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(2_000) })
+      .then((res) => res.status === 200)
+      .catch(() => false);
+    if (answered) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the load balancer did not start:\n${output.slice(-4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { name: 'load balancer', child, output: () => output };
 }
 
 async function dropDatabases(server: string, base: string): Promise<void> {

@@ -10,6 +10,10 @@
  * paid orders/s), then pays at a fixed rate with latency from each pay's due time, with the vendors at
  * 100 ms and at 1,000 ms — and, from the databases, how long each paid order took to be SHIPPED and to
  * have its SMS sent. Exits non-zero when a pay failed or a paid order was not shipped with its SMS.
+ *
+ * Scale-out: `--instances N` runs N order-side processes behind HAProxy and `--consumer-instances M` (default N)
+ * downstream processes; the saturation phase then also reports the CPU each process spent per paid order, read
+ * from /proc (Linux), and the machine's busy share.
  */
 import os from 'node:os';
 import mysql from 'mysql2/promise';
@@ -17,6 +21,7 @@ import { createMessaging } from '../../../src/mq/index.js';
 import { Connections, runCrowd } from '../../flash-sale/crowd.js';
 import { round, summarize } from '../../peers/stats.js';
 import type { Figure } from '../../peers/types.js';
+import { cpuSnapshot, cpuSpent } from './cpu.js';
 import { cpuSpeedProbeMs, printTable, saveResults, type Section } from '../../report.js';
 import { type Deployment, SEED_PASSWORD, type Servers, startDeployment } from './deployment.js';
 import { FLOOR_TOPICS, type Floors, measureBrokerFloors, measureDatabaseFloors } from './floors.js';
@@ -39,6 +44,8 @@ interface Plan {
   shippedWithinMs: number;
   /** How long to wait, after the last pay, for every paid order to be SHIPPED with its SMS. */
   drainTimeoutMs: number;
+  /** Order-side and downstream processes (--instances, --consumer-instances); undefined: one of each, no balancer. */
+  instances?: { order: number; consumers: number };
 }
 
 function planFrom(args: Map<string, string | true>): Plan {
@@ -70,7 +77,22 @@ function planFrom(args: Map<string, string | true>): Plan {
     floorCount: number('floor-count', smoke ? 40 : 300),
     shippedWithinMs: number('shipped-within-ms', 2_000),
     drainTimeoutMs: number('drain-timeout-ms', smoke ? 60_000 : 120_000),
+    instances: instancesFrom(args),
   };
+}
+
+function instancesFrom(args: Map<string, string | true>): Plan['instances'] {
+  const count = (name: string, fallback?: number) => {
+    const value = args.get(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--${name} takes a whole number from 1 to 8 (got ${String(value)})`);
+    return n;
+  };
+  const order = count('instances');
+  const consumers = count('consumer-instances', order);
+  if (order === undefined && consumers === undefined) return undefined;
+  return { order: order ?? 1, consumers: consumers ?? 1 };
 }
 
 function serversFromEnvironment(): Servers {
@@ -117,7 +139,7 @@ export async function runProductionCoreFlowBench(args: Map<string, string | true
 
   for (const [i, mode] of plan.modes.entries()) {
     log(`configuration ${i + 1}/${plan.modes.length}: ORDERFLOW_ORDER_MESSAGES=${mode}`);
-    const deployment = await startDeployment({ servers, orderMessages: mode, port: 3951 + 10 * i });
+    const deployment = await startDeployment({ servers, orderMessages: mode, port: 3951 + 10 * i, instances: plan.instances });
     log(`  started: ${deployment.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
     try {
       const result = await runPhases(deployment, plan, mode, servers.mysqlServer);
@@ -132,7 +154,8 @@ export async function runProductionCoreFlowBench(args: Map<string, string | true
   printTable(sections);
   // A smoke (CI) checks the invariants; its few-second figures are not worth keeping.
   if (!plan.smoke) {
-    const file = saveResults('core-flow-production', { options: plan, machineSpeedProbeMs: speed, sections, raw, violations });
+    const scenario = plan.instances ? `core-flow-production-${plan.instances.order}x${plan.instances.consumers}` : 'core-flow-production';
+    const file = saveResults(scenario, { options: plan, machineSpeedProbeMs: speed, sections, raw, violations });
     console.log(`\nresults: ${file}`);
   }
   if (violations.length > 0) {
@@ -220,7 +243,9 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
 
   log(`  ${plan.clients} clients: placing ${plan.manyClients} orders, then paying them as fast as ${plan.clients} clients go`);
   const toPay = await closedLoopPlace(plan.clients, plan.manyClients, place);
+  const cpuBefore = cpuSnapshot([...deployment.processes, { name: 'load generator', pid: process.pid }]);
   const paidMany = await closedLoop(plan.clients, toPay, pay);
+  const cpu = cpuSpent(cpuBefore, cpuSnapshot([...deployment.processes, { name: 'load generator', pid: process.pid }]));
   figures.push({
     name: `pay, ${plan.clients} clients (saturation)`,
     unit: 'msg/s',
@@ -229,7 +254,22 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
     p99Ms: paidMany.latency.p99,
     note: `paid orders/s (${paidMany.ok} in ${paidMany.seconds.toFixed(1)} s)`,
   });
-  raw.saturation = { paid: paidMany.ok, seconds: paidMany.seconds, latency: paidMany.latency };
+  raw.saturation = { paid: paidMany.ok, seconds: paidMany.seconds, latency: paidMany.latency, cpu };
+  if (cpu) {
+    for (const p of cpu.processes)
+      figures.push({
+        name: `CPU per paid order, ${p.name} (saturation)`,
+        unit: 'ms',
+        value: p.cpuMs / Math.max(1, paidMany.ok),
+        note: `${(p.cpuMs / 1000).toFixed(1)} CPU-s in ${paidMany.seconds.toFixed(1)} s`,
+      });
+    figures.push({
+      name: 'machine busy during saturation (all processes: broker, database, load generator too)',
+      unit: '×',
+      value: cpu.machineBusy,
+      note: `of ${os.cpus().length} cores`,
+    });
+  }
   await settle(5_000);
 
   const fixed: { vendorMs: number; p99: number; orderIds: string[]; startedAt: number }[] = [];
@@ -276,7 +316,8 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
       value: slow.p99 / fast.p99,
     });
   }
-  return { section: { title: `ORDERFLOW_ORDER_MESSAGES=${mode}`, figures }, raw };
+  const scale = plan.instances ? `, ${plan.instances.order} order side(s) behind HAProxy, ${plan.instances.consumers} downstream` : '';
+  return { section: { title: `ORDERFLOW_ORDER_MESSAGES=${mode}${scale}`, figures }, raw };
 }
 
 /** Lets the consumers catch up between phases, so one phase's backlog is not measured in the next. */
@@ -405,7 +446,7 @@ async function shippedDelays(mysqlServer: string, deployment: Deployment, orderI
 
 function ratios(sections: Section[], floors: Floors, plan: Plan): Figure[] {
   const figureOf = (mode: Mode, name: string) =>
-    sections.find((s) => s.title === `ORDERFLOW_ORDER_MESSAGES=${mode}`)?.figures.find((f) => f.name === name);
+    sections.find((s) => s.title.startsWith(`ORDERFLOW_ORDER_MESSAGES=${mode}`))?.figures.find((f) => f.name === name);
   const figures: Figure[] = [];
   const payFloor = floors.mqTransactional.one.p50Ms + floors.dbPay.one.p50Ms;
   const placeFloor = floors.mqSend.one.p50Ms + floors.dbPlace.one.p50Ms;
