@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_TOKEN, DEPLOYMENT_URL, startTestApp, type TestApp, USER_PASSWORD } from '../support/app.js';
+import { ADMIN_TOKEN, DEPLOYMENT_URL, inProcessOnly, startTestApp, type TestApp, USER_PASSWORD } from '../support/app.js';
 
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const browserPresent = fs.existsSync(executablePath);
@@ -204,6 +204,40 @@ describe('dashboard in a real browser (Chromium)', { skip }, () => {
     assert.equal(knobs.status, 200);
     assert.equal(knobs.body.latencyMs, 1000);
     assert.equal(knobs.body.down, false);
+  });
+
+  test("the payment provider's drop rate, set in the page, loses a callback; 'Reconcile' in the page finds and repairs it", {
+    skip: inProcessOnly('confirms a payment at the simulated provider of the app in this process'),
+  }, async () => {
+    const payment = '#knobs form[data-vendor="payment"]';
+    await page.fill(`${payment} input[name="callbackDropRate"]`, '1');
+    await page.click(`${payment} button[type="submit"]`);
+    await expectInPage(`document.querySelector('${payment} .saved')?.textContent.startsWith('applied')`, 'the payment knobs applied');
+    try {
+      assert.equal((await t.call('GET', '/api/admin/third-parties/payment', { as: 'admin' })).body.callbackDropRate, 1);
+      const placed = await t.call('POST', '/api/orders', {
+        as: 'user3',
+        body: { userId: 'user3', items: [{ skuId: 'SKU-1002', quantity: 1 }] },
+      });
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      const orderId = placed.body.orderId as string;
+      const started = await t.call('POST', `/api/orders/${orderId}/pay`, { as: 'user3', body: { confirm: false } });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const paymentId = started.body.payment.paymentId as string;
+      const confirmed = await fetch(`${t.app.thirdParties?.urls.payment}/payments/${paymentId}/confirm`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcome: 'succeeded' }),
+      });
+      assert.equal(confirmed.status, 200);
+      assert.equal((await t.call('GET', `/api/orders/${orderId}`, { as: 'user3' })).body.status, 'WAIT_PAY', 'its callback was dropped');
+      await page.click('#reconcile-now');
+      await page.waitForSelector(`#reconciliation-differences tr[data-payment="${paymentId}"][data-kind="CAPTURED_NOT_SETTLED"]`);
+      assert.match(await text('#reconcile-result'), /1 repaired/);
+      assert.notEqual((await t.call('GET', `/api/orders/${orderId}`, { as: 'user3' })).body.status, 'WAIT_PAY', 'paid by the repair');
+    } finally {
+      await t.call('PUT', '/api/admin/third-parties/payment', { as: 'admin', body: { callbackDropRate: 0 } });
+    }
   });
 
   test('no script error in the page, and nothing it does is refused by its content security policy', () => {

@@ -6,12 +6,26 @@ import { byId, el, every, fill, withButton } from './dom.js';
 const VENDORS = [
   { name: 'sms', label: 'SMS vendor', calledBy: 'push system' },
   { name: 'logistics', label: 'Logistics company', calledBy: 'warehouse system' },
-  { name: 'payment', label: 'Payment provider', calledBy: 'refund worker' },
+  { name: 'payment', label: 'Payment provider', calledBy: 'order system and refund worker', callbacks: true },
+];
+// The payment provider's callbacks (its events to the shop): late, out of order, doubled or lost. Lost ones are
+// found by the payments reconciliation (its card below).
+const CALLBACK_KNOBS = [
+  ['callbackDelayMs', 'callback delay ms', { min: 0, max: 60000, step: 1 }],
+  ['callbackReorderMs', 'reorder within ms', { min: 0, max: 60000, step: 1 }],
+  ['callbackDuplicateRate', 'duplicate rate', { min: 0, max: 1, step: 0.05 }],
+  ['callbackDropRate', 'drop rate', { min: 0, max: 1, step: 0.05 }],
 ];
 const STATS_POLL_MS = 3000;
 
+const callbacksText = (c) =>
+  c
+    ? ` · callbacks: ${c.events} events, ${c.delivered} delivered, ${c.duplicated} doubled, ${c.dropped} dropped, ${c.abandoned} given up`
+    : '';
 const statsText = (s) =>
-  s ? `${s.requests} requests · ${s.successes} ok · ${s.failures} failed · ${s.rejected} rejected · ${s.inFlight} in flight` : '';
+  s
+    ? `${s.requests} requests · ${s.successes} ok · ${s.failures} failed · ${s.rejected} rejected · ${s.inFlight} in flight${callbacksText(s.callbacks)}`
+    : '';
 
 export function startKnobs({ token }) {
   const forms = new Map(); // name → { form, stats, error, loaded }
@@ -35,6 +49,12 @@ export function startKnobs({ token }) {
         el('button', { type: 'submit' }, 'Apply'),
         saved,
       ),
+      vendor.callbacks &&
+        el(
+          'div',
+          { class: 'knobs-fields' },
+          CALLBACK_KNOBS.map(([name, label, attrs]) => field(name, label, { type: 'number', ...attrs })),
+        ),
       stats,
       error,
     );
@@ -51,6 +71,7 @@ export function startKnobs({ token }) {
           failureRate: Number(f.failureRate.value),
           down: f.down.checked,
         };
+        if (vendor.callbacks) for (const [name] of CALLBACK_KNOBS) patch[name] = Number(f[name].value);
         const reply = await api('PUT', `/api/admin/third-parties/${vendor.name}`, { body: patch, auth: 'admin' });
         show(vendor.name, reply);
         saved.textContent = `applied at ${new Date().toLocaleTimeString([], { hour12: false })}`;
@@ -66,6 +87,7 @@ export function startKnobs({ token }) {
     f.jitterMs.value = knobs.jitterMs;
     f.failureRate.value = knobs.failureRate;
     f.down.checked = knobs.down;
+    for (const [knob] of CALLBACK_KNOBS) if (f[knob] && knobs[knob] !== undefined) f[knob].value = knobs[knob];
     form.dataset.latencyMs = String(knobs.latencyMs);
   }
 

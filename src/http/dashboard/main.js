@@ -8,6 +8,7 @@ import { startLiveCharts } from './live-charts.js';
 import { startOps } from './ops.js';
 import { createOrderView } from './order-view.js';
 import { startProcesses } from './processes.js';
+import { startReconciliation } from './reconciliation.js';
 import { startShop } from './shop.js';
 
 const HEALTH_POLL_MS = 5000;
@@ -40,16 +41,20 @@ startLiveCharts(charts, byId('metrics-error'));
 let ops;
 let knobs;
 let processes;
+let reconciliation;
 const token = startAdminToken({
   onChange: () => {
     ops.refresh();
     knobs.refresh();
     processes.refresh();
+    reconciliation.refresh();
   },
 });
 ops = startOps({ chartsContainer: charts, token });
 knobs = startKnobs({ token });
 processes = startProcesses({ token });
+reconciliation = startReconciliation({ token });
 ops.refresh();
 knobs.refresh();
 processes.refresh();
+reconciliation.refresh();
