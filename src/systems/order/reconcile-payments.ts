@@ -95,9 +95,10 @@ async function checkProviderPayment(ctx: OrderContext, payment: PaymentIntent): 
     .where('payment_id', '=', payment.paymentId)
     .executeTakeFirst();
   const localStatus = local ? [local.status, local.outcome].filter(Boolean).join(', ') : null;
-  const settledHere = local?.status === payment.status && (payment.status !== 'SUCCEEDED' || local.outcome !== null);
-  // A failed payment this shop never heard of took no money and changed nothing here: nothing to repair.
-  if (settledHere || (payment.status === 'FAILED' && !local)) return undefined;
+  if (payment.status === 'SUCCEEDED' && local?.status === 'SUCCEEDED' && local.outcome !== null) return undefined; // settled
+  // A failure matters only to a payment still waiting here: one this shop never heard of took no money, and one it
+  // holds as captured is the paid check's to report (captured money is final here).
+  if (payment.status === 'FAILED' && local?.status !== 'REQUIRES_CONFIRMATION') return undefined;
   const base = { payment_id: payment.paymentId, order_id: payment.orderId, provider_status: payment.status, local_status: localStatus };
   try {
     const settlement = await applyProviderState(ctx, payment);
