@@ -3,7 +3,12 @@ import { AppError, ErrorCode, validationFailed } from '../../errors.js';
 import type { PaymentIntent } from '../../third-parties/index.js';
 import type { OrderContext } from './context.js';
 import { applyProviderState } from './payments.js';
-import type { DiscrepancyKind, PaymentDiscrepanciesTable, ReconciliationTrigger } from './reconciliation-schema.js';
+import type {
+  DiscrepancyKind,
+  PaymentDiscrepanciesTable,
+  PaymentReconciliationsTable,
+  ReconciliationTrigger,
+} from './reconciliation-schema.js';
 
 /** A payment recorded here just after a window began was created at the provider a moment before: its ledger is read from this much earlier. */
 const LEDGER_SLACK_MS = 60_000;
@@ -161,20 +166,7 @@ export async function reconciliationView(ctx: OrderContext, limit = 20) {
   };
 }
 
-export function runView(row: {
-  run_id: string;
-  started_by: ReconciliationTrigger;
-  window_start: number;
-  window_end: number;
-  status: string;
-  checked_at_provider: number;
-  checked_here: number;
-  repaired: number;
-  reported: number;
-  error: string | null;
-  started_at: number;
-  finished_at: number | null;
-}): ReconciliationRunView {
+export function runView(row: PaymentReconciliationsTable): ReconciliationRunView {
   return {
     runId: row.run_id,
     startedBy: row.started_by,
