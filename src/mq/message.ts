@@ -5,10 +5,10 @@ import type { Message, TopicType } from './types.js';
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]{1,127}$/;
 
-/** A message checked and brought to one shape, as the engines store it. */
-export interface OutgoingMessage {
+/** A message checked and brought to one shape, as the engines store it (the embedded broker keeps a text body as text). */
+export interface OutgoingMessage<Body extends Buffer | string = Buffer> {
   topic: string;
-  body: Buffer;
+  body: Body;
   tag?: string;
   keys: string[];
   properties: Record<string, string>;
@@ -28,9 +28,27 @@ export function checkTopicName(name: unknown, property = 'topic'): string {
 
 /** Validates a message; throws a typed error naming the bad field. Nothing is stored on failure. */
 export function toOutgoing(message: Message, transactional = false): OutgoingMessage {
+  return checked(message, transactional, toBody);
+}
+
+/**
+ * As toOutgoing, but a string body is left a string (its bytes are its UTF-8 encoding). SQLite encodes it while
+ * binding it, so the embedded broker makes no Buffer of it on the way in: encoding each body into a Buffer of
+ * its own, and keeping those Buffers in the broker's tail cache, made a send with a string body cost more than
+ * one with a Buffer body (allocations and garbage collection of the Buffers).
+ */
+export function toOutgoingKeepingText(message: Message, transactional = false): OutgoingMessage<Buffer | string> {
+  return checked(message, transactional, toBodyOrText);
+}
+
+function checked<Body extends Buffer | string>(
+  message: Message,
+  transactional: boolean,
+  toStored: (body: unknown) => Body,
+): OutgoingMessage<Body> {
   if (message === null || typeof message !== 'object') throw invalidArgument('message', 'must be an object');
   const topic = checkTopicName(message.topic, 'message.topic');
-  const body = toBody(message.body);
+  const body = toStored(message.body);
   const { tag, messageGroup } = message;
   if (tag !== undefined && (typeof tag !== 'string' || tag.length === 0 || tag.includes('||') || /\s/.test(tag))) {
     throw invalidArgument('message.tag', 'must be a non-empty string without spaces or "||"');
@@ -70,15 +88,31 @@ function toBody(body: unknown): Buffer {
   else if (Buffer.isBuffer(body)) buffer = body;
   else if (body instanceof Uint8Array) buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   else throw invalidArgument('message.body', 'must be a string, Buffer or Uint8Array');
-  if (buffer.length === 0) throw invalidArgument('message.body', 'must not be empty');
-  if (buffer.length > MAX_BODY_BYTES) {
+  checkBodySize(buffer.length);
+  return buffer;
+}
+
+/** String.prototype.isWellFormed (Node 20), not in the ES2023 library's types. */
+type WellFormedCheck = string & { isWellFormed(): boolean };
+
+function toBodyOrText(body: unknown): Buffer | string {
+  // A string with a lone surrogate: SQLite would store the surrogate's own bytes where Buffer.from writes
+  // U+FFFD, so it goes as bytes, to be stored as it always was.
+  if (typeof body !== 'string' || !(body as WellFormedCheck).isWellFormed()) return toBody(body);
+  // At most 3 bytes per UTF-16 unit: the exact count is needed only when that bound passes the limit.
+  checkBodySize(body.length * 3 <= MAX_BODY_BYTES ? body.length : Buffer.byteLength(body, 'utf8'));
+  return body;
+}
+
+function checkBodySize(bytes: number): void {
+  if (bytes === 0) throw invalidArgument('message.body', 'must not be empty');
+  if (bytes > MAX_BODY_BYTES) {
     throw new MqError(
       MqErrorCode.MESSAGE_TOO_LARGE,
-      `message.body is ${buffer.length} bytes; the limit is ${MAX_BODY_BYTES} (4 MiB): store large payloads elsewhere and send a reference`,
-      { details: { size: buffer.length, limit: MAX_BODY_BYTES } },
+      `message.body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} (4 MiB): store large payloads elsewhere and send a reference`,
+      { details: { size: bytes, limit: MAX_BODY_BYTES } },
     );
   }
-  return buffer;
 }
 
 function toDeliverAt(value: unknown): number | undefined {
@@ -91,7 +125,7 @@ function toDeliverAt(value: unknown): number | undefined {
 }
 
 /** Checks that a message fits the topic's type, as RocketMQ 5.x does. */
-export function checkMessageType(message: OutgoingMessage, topicType: TopicType): void {
+export function checkMessageType(message: OutgoingMessage<Buffer | string>, topicType: TopicType): void {
   if (message.type === topicType) return;
   throw new MqError(
     MqErrorCode.WRONG_MESSAGE_TYPE,

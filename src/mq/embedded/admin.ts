@@ -162,7 +162,7 @@ function toDeadLetter(row: MessageRow & { replayed_at: number | null }): DeadLet
     originTopic: props[Prop.ORIGIN_TOPIC] ?? row.topic,
     tag: row.tag ?? undefined,
     keys: splitKeys(row.keys),
-    body: row.body,
+    body: typeof row.body === 'string' ? Buffer.from(row.body, 'utf8') : row.body, // read from SQLite: a Buffer
     reconsumeTimes: Number(props[Prop.RECONSUME_TIMES] ?? 0),
     deadAt: new Date(row.stored_at),
     lastError: props[Prop.LAST_ERROR],

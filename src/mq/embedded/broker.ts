@@ -107,7 +107,7 @@ export class Broker {
   }
 
   /** The topic of a message if it exists (type-checked); undefined if it must be created first. */
-  existingTopicFor(message: OutgoingMessage): TopicInfo | undefined {
+  existingTopicFor(message: OutgoingMessage<Buffer | string>): TopicInfo | undefined {
     const topic = this.#topics.get(message.topic);
     if (topic) checkMessageType(message, topic.type);
     else if (!this.options.autoCreateTopics || isSystemTopic(message.topic)) throw topicNotFound(message.topic);
@@ -115,7 +115,7 @@ export class Broker {
   }
 
   /** The topic a message goes to, created on the fly for system topics and with autoCreateTopics. */
-  async topicFor(message: OutgoingMessage): Promise<TopicInfo> {
+  async topicFor(message: OutgoingMessage<Buffer | string>): Promise<TopicInfo> {
     const topic = this.#topics.get(message.topic);
     if (topic) {
       checkMessageType(message, topic.type);
@@ -128,7 +128,7 @@ export class Broker {
   }
 
   /** Builds the stored form of a message. */
-  record(message: OutgoingMessage, topic: TopicInfo, id?: string): LogRecord {
+  record(message: OutgoingMessage<Buffer | string>, topic: TopicInfo, id?: string): LogRecord {
     return {
       id,
       topic: message.topic,

@@ -12,7 +12,8 @@ export interface LogRecord {
   keys: string[];
   properties: Record<string, string>;
   messageGroup?: string;
-  body: Buffer;
+  /** A string body is its UTF-8 bytes (SQLite stores them as a BLOB, as it stores a Buffer). */
+  body: Buffer | string;
   bornAt: number;
   deliverAt?: number;
 }
@@ -65,7 +66,7 @@ export class CommitLog {
     this.#onAppended = onAppended;
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (offset, id, topic, queue_id, tag, keys, props, msg_group, body, born_at, stored_at, deliver_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BLOB), ?, ?, ?)`,
     );
     this.#nextOffset = ((db.prepare('SELECT MAX(offset) AS o FROM messages').get() as { o: number | null }).o ?? 0) + 1;
     this.#insertKey = db.prepare('INSERT OR IGNORE INTO message_keys (offset, key, topic) VALUES (?, ?, ?)');

@@ -29,7 +29,7 @@ export class DelayTimer {
     this.#logger = logger;
     this.#insert = db.prepare(
       `INSERT INTO timers (due_at, msg_id, topic, queue_id, tag, keys, props, msg_group, body, born_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BLOB), ?)`,
     );
     this.#select = db.prepare('SELECT * FROM timers WHERE id = ?');
     this.#delete = db.prepare('DELETE FROM timers WHERE id = ?');

@@ -1,5 +1,5 @@
 import { closedError, invalidArgument } from '../errors.js';
-import { toOutgoing } from '../message.js';
+import { toOutgoingKeepingText } from '../message.js';
 import type {
   Message,
   MqLogger,
@@ -66,7 +66,7 @@ export class EmbeddedProducer implements Producer {
     let record;
     try {
       this.#assertOpen();
-      const out = toOutgoing(message);
+      const out = toOutgoingKeepingText(message);
       const topic = this.#broker.existingTopicFor(out);
       if (!topic) {
         // autoCreateTopics: the slow path, once per new topic.
@@ -86,7 +86,7 @@ export class EmbeddedProducer implements Producer {
   async sendBatch(messages: Message[]): Promise<SendResult[]> {
     this.#assertOpen();
     if (!Array.isArray(messages) || messages.length === 0) throw invalidArgument('messages', 'must be a non-empty array');
-    const outs = messages.map((m) => toOutgoing(m));
+    const outs = messages.map((m) => toOutgoingKeepingText(m));
     if (outs.some((o) => o.topic !== outs[0].topic)) throw invalidArgument('messages', 'of one batch must share one topic');
     const topic = await this.#broker.topicFor(outs[0]);
     for (const out of outs) await this.#broker.topicFor(out); // type check of each
@@ -101,7 +101,7 @@ export class EmbeddedProducer implements Producer {
     if (typeof executeLocalTransaction !== 'function') {
       throw invalidArgument('executeLocalTransaction', 'must be a function returning COMMIT, ROLLBACK or UNKNOWN');
     }
-    return this.#track(this.#transactions.send(toOutgoing(message, true), this.#group, executeLocalTransaction));
+    return this.#track(this.#transactions.send(toOutgoingKeepingText(message, true), this.#group, executeLocalTransaction));
   }
 
   async close(): Promise<void> {

@@ -53,7 +53,8 @@ export interface MessageRow {
   keys: string | null;
   props: string | null;
   msg_group: string | null;
-  body: Buffer;
+  /** A Buffer as read from SQLite; a row the tail cache took from the commit log keeps a string body as it was sent. */
+  body: Buffer | string;
   born_at: number;
   stored_at: number;
   deliver_at: number | null;

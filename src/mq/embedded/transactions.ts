@@ -44,7 +44,7 @@ export class Transactions {
     this.#select = broker.db.prepare('SELECT * FROM half_messages WHERE tx_id = ?');
     this.#insert = broker.db.prepare(
       `INSERT INTO half_messages (tx_id, msg_id, topic, queue_id, tag, keys, props, body, born_at, producer_group, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS BLOB), ?, ?, ?)`,
     );
     this.#delete = broker.db.prepare('DELETE FROM half_messages WHERE tx_id = ?');
     this.#loop = setInterval(() => void this.checkBack(), broker.options.transactionCheckIntervalMs).unref();
@@ -58,7 +58,7 @@ export class Transactions {
   }
 
   async send(
-    out: OutgoingMessage,
+    out: OutgoingMessage<Buffer | string>,
     producerGroup: string,
     execute: (result: SendResult) => TransactionResolution | Promise<TransactionResolution>,
   ): Promise<TransactionSendResult> {
