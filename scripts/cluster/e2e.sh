@@ -100,9 +100,16 @@ run_on_cluster() {
 }
 
 failed=0
-# test/e2e/refunds.test.ts runs against a deployment too (add it below), but is left out here until a failure is
-# explained: on a cluster, in one run of three, a refund was REFUND_FAILED within about a second of the provider's
-# outage, where the suite expects it REFUNDING until the provider recovers. The suite runs on MariaDB in .ci/run.
+# test/e2e/refunds.test.ts runs against a deployment too (add it below), but is left out here: its first case fails
+# on a cluster in about one run of three, for a reason in the code, not the test. On RocketMQ a refund's retries come
+# every ~5 s (median 4.97 s over 127 retries measured), not after RocketMQ's growing back-off: the group's back-off
+# is a customized one, which the Node.js client (1.0.8) does not implement, so a failed message is made visible again
+# at once and comes back at the next long poll. Its 6 deliveries are spent in ~25 s. Meanwhile each order instance's
+# circuit breaker (open 5 s after 5 failures) turns most of those retries into CIRCUIT_OPEN without calling the
+# provider, so the provider's failure count, which the case waits for before the provider recovers, reaches 20 only
+# through the breakers' trial calls: once it took 22.7 s, and the last delivery, at 25 s, still met an open breaker
+# (REFUND_FAILED: "circuit open … next trial in 0 ms"). Until the engine follows the group's back-off (and the case
+# no longer counts failures the breakers keep from the provider), the suite runs on MariaDB in .ci/run only.
 run_on_cluster main -- test/e2e/order-flow.test.ts test/e2e/dashboard.test.ts test/e2e/flash-sale.test.ts || failed=1
 run_on_cluster paytimeout ORDERFLOW_PAY_TIMEOUT=1s -- test/e2e/close-expired.test.ts test/e2e/changelog-analytics.test.ts || failed=1
 exit "$failed"
