@@ -54,8 +54,9 @@ export async function payOrder(
     idempotencyKey: paymentKey(orderId, options.attempt),
   });
   await recordPayment(ctx, { paymentId: intent.paymentId, orderId, attempt: options.attempt, amountCents: Number(order.total_cents) });
-  await recordStatus(ctx, intent.paymentId, intent.status);
-  const settled = intent.status === 'SUCCEEDED' ? await settlePayment(ctx, intent.paymentId) : 'NOT_CAPTURED';
+  // Captured: the settlement records it in its own transaction (one commit); otherwise what the provider said is kept.
+  if (intent.status !== 'SUCCEEDED') await recordStatus(ctx, intent.paymentId, intent.status);
+  const settled = intent.status === 'SUCCEEDED' ? await settlePayment(ctx, intent.paymentId, { captured: true }) : 'NOT_CAPTURED';
   const current = (await findOrder(ctx.database.db, orderId))?.status ?? order.status;
   if (settled === 'PAID_ORDER' || current !== OrderStatus.WAIT_PAY) return { orderId, status: current };
   return { orderId, status: current, payment: { paymentId: intent.paymentId, attempt: options.attempt, status: intent.status } };
@@ -76,13 +77,16 @@ export async function receivePaymentEvent(
   if (seen) return { received: true, duplicate: true };
   // The event's type is what happened; its data's status is the payment's state when the event was raised (the same).
   const status: PaymentStatus = event.type === 'payment.succeeded' ? 'SUCCEEDED' : 'FAILED';
-  const settlement = await applyProviderState(ctx, { ...event.data, status });
-  // Recorded once handled: an event whose handling failed half-way is handled again when the provider retries it.
-  await insertIgnoreDuplicate(
-    db
-      .insertInto('payment_events')
-      .values({ event_id: event.id, payment_id: event.data.paymentId, type: event.type, received_at: ctx.clock() }),
-  );
+  // Recorded once handled: an event whose handling failed half-way is handled again when the provider retries it. The
+  // event that settles its payment is recorded in the settlement's own transaction (one commit for the core flow);
+  // any other once its handling is done.
+  const row = { event_id: event.id, payment_id: event.data.paymentId, type: event.type, received_at: ctx.clock() };
+  let recorded = false;
+  const settlement = await applyProviderState(ctx, { ...event.data, status }, async (trx) => {
+    await insertIgnoreDuplicate(trx.insertInto('payment_events').values(row));
+    recorded = true;
+  });
+  if (!recorded) await insertIgnoreDuplicate(db.insertInto('payment_events').values(row));
   return { received: true, duplicate: false, ...(settlement ? { settlement } : {}) };
 }
 
@@ -103,7 +107,11 @@ export interface ProviderPayment {
  * settled — exactly once, whatever the number or order of the calls. Throws PAYMENT_NOT_FOUND for a payment this shop
  * did not create, PAYMENT_MISMATCH when the order or the amount differ (nothing changed in either case).
  */
-export async function applyProviderState(ctx: OrderContext, facts: ProviderPayment): Promise<Settlement | undefined> {
+export async function applyProviderState(
+  ctx: OrderContext,
+  facts: ProviderPayment,
+  alsoOnSettling?: AlsoOnSettling,
+): Promise<Settlement | undefined> {
   const payment =
     (await ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', facts.paymentId).executeTakeFirst()) ??
     (await adoptPayment(ctx, facts));
@@ -111,8 +119,12 @@ export async function applyProviderState(ctx: OrderContext, facts: ProviderPayme
   if (payment.order_id !== facts.orderId) throw paymentMismatch(payment.payment_id, 'the order');
   if (Math.round(facts.amount * 100) !== Number(payment.amount_cents)) throw paymentMismatch(payment.payment_id, 'the amount');
   if (facts.status === 'REQUIRES_CONFIRMATION') return undefined;
-  await recordStatus(ctx, payment.payment_id, facts.status);
-  return facts.status === 'SUCCEEDED' ? settlePayment(ctx, payment.payment_id) : undefined;
+  if (facts.status === 'FAILED') {
+    await recordStatus(ctx, payment.payment_id, 'FAILED');
+    return undefined;
+  }
+  // Captured: recorded SUCCEEDED by the settlement, in the transaction of its effect (or already, if settled before).
+  return settlePayment(ctx, payment.payment_id, { captured: true, alsoOnSettling });
 }
 
 /** The provider's idempotency key of an order's payment attempt, echoed back in its events as their `reference`. */
@@ -181,32 +193,50 @@ async function recordStatus(ctx: OrderContext, paymentId: string, status: Paymen
  * transaction as its effect and only while none is set, so of two racing settlements (the callback and the shopper's
  * confirmation, two deliveries of one event) exactly one acts; the other finds the outcome and does nothing.
  */
-export async function settlePayment(ctx: OrderContext, paymentId: string): Promise<Settlement> {
+export async function settlePayment(
+  ctx: OrderContext,
+  paymentId: string,
+  options: { captured?: boolean; alsoOnSettling?: AlsoOnSettling } = {},
+): Promise<Settlement> {
   const db = ctx.database.db;
+  const also = options.alsoOnSettling;
   for (let race = 0; race < MAX_SETTLE_RACES; race++) {
     const payment = await db.selectFrom('order_payments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
     if (!payment) throw paymentNotFound(paymentId);
     if (payment.outcome) return payment.outcome;
-    if (payment.status !== 'SUCCEEDED') return 'NOT_CAPTURED';
+    if (payment.status !== 'SUCCEEDED' && !options.captured) return 'NOT_CAPTURED';
     const order = await findOrder(db, payment.order_id);
     if (!order) throw notFound('order', payment.order_id);
     if (order.status === OrderStatus.WAIT_PAY) {
-      if (await payWithPayment(ctx, order.order_id, paymentId, (trx) => claim(trx, paymentId, 'PAID_ORDER', null, ctx.clock())))
+      if (await payWithPayment(ctx, order.order_id, paymentId, (trx) => claim(trx, paymentId, 'PAID_ORDER', null, ctx.clock(), also)))
         return 'PAID_ORDER';
-    } else if (await refundSurplus(ctx, { ...payment, user_id: order.user_id })) return 'REFUNDED';
+    } else if (await refundSurplus(ctx, { ...payment, user_id: order.user_id }, also)) return 'REFUNDED';
     // Lost a race: the order or the payment changed meanwhile. Look again.
   }
   throw invalidState(paymentId, 'changing', 'be settled');
 }
 
-async function claim(trx: Transaction<OrderDB>, paymentId: string, outcome: PaymentOutcome, refundId: string | null, at: number) {
+/** Runs in the transaction that settles a payment, if it does: the event that settled it is recorded there. */
+export type AlsoOnSettling = (trx: Transaction<OrderDB>) => Promise<void>;
+
+/** Sets the payment's outcome (and SUCCEEDED: only captured money is settled) if none is set yet; true if this call did. */
+async function claim(
+  trx: Transaction<OrderDB>,
+  paymentId: string,
+  outcome: PaymentOutcome,
+  refundId: string | null,
+  at: number,
+  also?: AlsoOnSettling,
+) {
   const result = await trx
     .updateTable('order_payments')
-    .set({ outcome, refund_id: refundId, updated_at: at })
+    .set({ outcome, status: 'SUCCEEDED', refund_id: refundId, updated_at: at })
     .where('payment_id', '=', paymentId)
     .where('outcome', 'is', null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const won = Number(result.numUpdatedRows) === 1;
+  if (won) await also?.(trx);
+  return won;
 }
 
 /**
@@ -218,6 +248,7 @@ async function claim(trx: Transaction<OrderDB>, paymentId: string, outcome: Paym
 async function refundSurplus(
   ctx: OrderContext,
   payment: { payment_id: string; order_id: string; user_id: string; amount_cents: number },
+  also?: AlsoOnSettling,
 ): Promise<boolean> {
   const now = ctx.clock();
   const event: OrderRefundEvent = {
@@ -237,7 +268,7 @@ async function refundSurplus(
   };
   const local = (outbox?: QueuedMessage) =>
     ctx.transact(async (trx) => {
-      if (!(await claim(trx, payment.payment_id, 'REFUNDED', event.refundId, now))) return false;
+      if (!(await claim(trx, payment.payment_id, 'REFUNDED', event.refundId, now, also))) return false;
       if (outbox) await queueMessage(trx, outbox, now);
       return true;
     });
