@@ -19,8 +19,9 @@ import { benchBullmq } from '../peers/bullmq.js';
 import { benchPlainjobs } from '../peers/plainjobs.js';
 import { round } from '../peers/stats.js';
 import type { Figure, PeerResult } from '../peers/types.js';
-import { printTable, saveResults, type Section } from '../report.js';
+import { machine, printTable, saveResults, type Section } from '../report.js';
 import * as s from './scenarios.js';
+import { againstFloor, fasterFloor, type Floor, sqliteInsertFloor } from './sqlite-floor.js';
 
 type Engine = 'embedded' | 'rocketmq';
 type Log = (line: string) => void;
@@ -95,17 +96,66 @@ async function runEmbeddedOnly(args: Map<string, string | true>, log: Log): Prom
     delayMs: 10_000,
     log,
   };
+  const floorBefore = measureFloor(o, log);
   const figures = await runEngine('embedded', args, o);
+  figures.push(...(await s.syncSendBodies(embeddedFactory(), o)));
   const sections: Section[] = [{ title: 'orderflow embedded', durability: EMBEDDED_DURABILITY, figures }];
+  sections.push(floorSection(figures, floorBefore, measureFloor(o, log)));
   const peers = args.has('no-peers') ? [] : await runPeers(messages, log);
   for (const p of peers) sections.push({ title: `${p.peer} ${p.version}`, durability: p.durability, figures: p.figures });
   const ratios = compare(figures, peers);
   if (ratios.length > 0) sections.push({ title: 'ratios (orderflow / peer)', figures: ratios });
   console.log('');
   printTable(sections);
+  const m = machine();
+  console.log(
+    `\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const file = saveResults('mq', { engine: 'embedded', options: { ...o, log: undefined }, sections });
   console.log(`\nresults: ${file}`);
   failOnViolations(sections);
+}
+
+/** A store opened in a directory of its own, removed when the engine closes. */
+function embeddedFactory(): s.EngineFactory {
+  return async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-'));
+    const mq = await createMessaging({ engine: 'embedded', dataDir: dir });
+    const close = mq.close.bind(mq);
+    mq.close = async () => {
+      await close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return mq;
+  };
+}
+
+/** The SQLite insert floor (sqlite-floor.ts) with this run's message count and size, or why it could not run. */
+function measureFloor(o: s.ScenarioOptions, log: Log): Floor | Error {
+  try {
+    const floor = sqliteInsertFloor({ rows: o.messages, bodyBytes: o.bodyBytes, batch: o.concurrency, largeBatch: 1_000, log });
+    const failed = [floor.single, floor.batched, floor.large].filter((f) => !(f.value > 0));
+    return failed.length > 0 ? new Error(`${failed.map((f) => f.name).join(', ')}: no rate measured`) : floor;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/**
+ * The floor, measured before and after the sends of this run, and every send rate divided by it. A floor that could
+ * not be measured is a violation: the ratios are what this benchmark reports, and without the floor there are none.
+ */
+function floorSection(figures: Figure[], before: Floor | Error, after: Floor | Error): Section {
+  const title = "floor: raw SQLite inserts with the broker's store settings, and send ÷ floor";
+  if (before instanceof Error || after instanceof Error) {
+    const message = `the SQLite insert floor could not run: ${(before instanceof Error ? before : (after as Error)).message}`;
+    return { title, figures: [{ name: 'SQLite insert floor', unit: 'msg/s', value: 0, violation: message }] };
+  }
+  const floor = fasterFloor(before, after);
+  return { title, figures: [floor.single, floor.batched, floor.large, ...againstFloor(figures, floor)] };
 }
 
 /** Prints every broken invariant the figures carry and makes the run exit 1 (after its figures were printed and kept). */

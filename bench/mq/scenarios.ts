@@ -58,7 +58,7 @@ async function withEngine<T>(factory: EngineFactory, run: (mq: Messaging) => Pro
 async function closedLoop(
   producer: Producer,
   topic: string,
-  body: Buffer,
+  body: Buffer | string,
   n: number,
   senders: number,
 ): Promise<{ ms: number; lat: number[] }> {
@@ -94,6 +94,64 @@ export async function syncSend(factory: EngineFactory, o: ScenarioOptions): Prom
     return [
       { name: `sync send, ${o.concurrency} senders`, unit: 'msg/s', value: rate(o.messages, ms), p50Ms: s.p50, p99Ms: s.p99 },
       { name: 'sync send, 1 sender', unit: 'msg/s', value: rate(one.lat.length, one.ms), p50Ms: s1.p50, p99Ms: s1.p99 },
+    ];
+  });
+}
+
+/** A JSON text of exactly `bytes` UTF-8 bytes, shaped like the events orderflow's systems send. */
+export function jsonBody(bytes: number): string {
+  const event = {
+    type: 'order_paid',
+    orderId: 'O-00000000000001',
+    userId: 'user1',
+    amountCents: 12_900,
+    items: [{ skuId: 'SKU-1003', quantity: 1 }],
+    note: '',
+  };
+  const bare = JSON.stringify(event).length;
+  if (bare > bytes) throw new Error(`a JSON body of ${bytes} bytes is too small for the event (${bare})`);
+  event.note = 'x'.repeat(bytes - bare);
+  return JSON.stringify(event);
+}
+
+/**
+ * Sync send with a string body (JSON of `bodyBytes`, what orderflow's systems send) and with a Buffer of the same
+ * size, on one broker, in alternated blocks (Buffer, string, string, Buffer) so that a drift of the machine's speed
+ * weighs on both alike. Also this process's CPU time per message, steadier than the rate on a shared machine.
+ */
+export async function syncSendBodies(factory: EngineFactory, o: ScenarioOptions): Promise<Figure[]> {
+  return withEngine(factory, async (mq) => {
+    const topic = await freshTopic(mq);
+    const producer = await mq.producer({ topics: [topic] });
+    const kinds = { Buffer: Buffer.alloc(o.bodyBytes, 7), string: jsonBody(o.bodyBytes) };
+    const block = Math.max(500, Math.round(o.messages / 4));
+    for (const body of Object.values(kinds)) await closedLoop(producer, topic, body, o.warmup ?? 2_000, o.concurrency); // warm-up
+    o.log(`sync send, string vs Buffer bodies: blocks of ${block} messages, ${o.concurrency} senders, Buffer, string, string, Buffer`);
+    const totals = { Buffer: { ms: 0, cpuUs: 0, n: 0 }, string: { ms: 0, cpuUs: 0, n: 0 } };
+    for (const kind of ['Buffer', 'string', 'string', 'Buffer'] as const) {
+      const cpu = process.cpuUsage();
+      const { ms } = await closedLoop(producer, topic, kinds[kind], block, o.concurrency);
+      const used = process.cpuUsage(cpu);
+      totals[kind].ms += ms;
+      totals[kind].cpuUs += used.user + used.system;
+      totals[kind].n += block;
+    }
+    const figure = (kind: keyof typeof totals): Figure => ({
+      name: `sync send, ${o.concurrency} senders, ${kind === 'string' ? 'string (JSON)' : 'Buffer'} body, alternated`,
+      unit: 'msg/s',
+      value: rate(totals[kind].n, totals[kind].ms),
+      note: `${(totals[kind].cpuUs / totals[kind].n).toFixed(1)} µs of this process's CPU per message; ${totals[kind].n} messages in 2 blocks`,
+    });
+    const cpuRatio = totals.string.cpuUs / totals.string.n / (totals.Buffer.cpuUs / totals.Buffer.n);
+    return [
+      figure('string'),
+      figure('Buffer'),
+      {
+        name: 'string body ÷ Buffer body, sync send rate',
+        unit: '×',
+        value: rate(totals.string.n, totals.string.ms) / rate(totals.Buffer.n, totals.Buffer.ms),
+        note: `CPU per message string ÷ Buffer ${cpuRatio.toFixed(3)}×; same broker, same run`,
+      },
     ];
   });
 }
