@@ -13,6 +13,7 @@ import { summarize } from '../peers/stats.js';
 import { cpuSpeedProbeMs, printTable, saveResults, type Section } from '../report.js';
 import { BENCH_ADMIN_TOKEN, startServer, type ServerProcess } from '../server-process.js';
 import { BENCH_CALLBACK_SECRET, callbacksEvenly, callbacksSaturated, preparePayments } from './callbacks.js';
+import { floorFigures, type FloorResult, runFloor } from './floor.js';
 import { runProductionCoreFlowBench } from './production/index.js';
 
 interface Scenario {
@@ -54,6 +55,18 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
   /** Broken invariants (failed requests, orders not paid), printed after the figures; the run then exits 1. */
   const violations: string[] = [];
   const raw: Record<string, unknown> = {};
+  // The floor first, with the same generator, rate and warm-up: what the figures below are held against.
+  log("floor: a pay's writes alone (Fastify + SQLite as the order database), in a process of its own");
+  let floor: FloorResult | undefined;
+  try {
+    floor = await runFloor({ rate, seconds, warmup, saturation, log });
+    raw.floor = floor;
+    if (floor.fixed.non2xx + floor.fixed.errors + floor.saturated.non2xx + floor.saturated.errors > 0)
+      violations.push(`floor: requests failed (${JSON.stringify(floor)})`);
+  } catch (error) {
+    violations.push(`floor: could not run (${(error as Error).message}); no ratio to it can be given`);
+  }
+  await settle();
   for (const [i, scenario] of scenarios.entries()) {
     const name = `${scenario.flow} design, vendors at ${scenario.vendorMs} ms`;
     log(`scenario ${i + 1}/${scenarios.length}: ${name}`);
@@ -140,6 +153,8 @@ export async function runCoreFlowBench(args: Map<string, string | true>): Promis
     }
     if (i < scenarios.length - 1) await settle();
   }
+  if (floor)
+    sections.push({ title: 'against the floor (measured first, same generator and rate)', figures: floorFigures(sections, floor, rate) });
   sections.push({ title: 'comparisons', figures: compare(sections) });
   console.log('');
   printTable(sections);

@@ -124,7 +124,8 @@ function timed(statement: BetterSqlite3.Statement, sql: string, slow: SlowQueryL
   } as unknown as BetterSqlite3.Statement;
 }
 
-function configure(database: BetterSqlite3.Database): void {
+/** The settings of every system's SQLite file (also the core-flow benchmark's floor, which must run on the same). */
+export function configure(database: BetterSqlite3.Database): void {
   // First: switching to WAL needs a lock that another process may hold for a moment.
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   // WAL: readers never block the writer, and a commit is one append instead of a journal rewrite.
