@@ -36,7 +36,16 @@ export function paymentRaceCases(db: 'sqlite' | 'mysql', env: Record<string, str
   };
   const order = async (user: string, orderId: string) => (await t.call('GET', `/api/orders/${orderId}`, { as: user })).body;
   const providerRefund = async (refundId: string) => (await fetch(`${provider()}/refunds/${encodeURIComponent(refundId)}`)).status;
-  const paidMessages = (view: any) => view.messages.filter((m: { topic: string }) => m.topic === Topics.ORDER_PAID).length;
+  /**
+   * The order's `order_paid` messages that were delivered. With transactional messages two settlements of one payment
+   * (the callback and the shopper's return) may each store a half message; one local transaction wins and the other's
+   * half message is rolled back: it stays listed as HALF in the trace and is never delivered to anyone.
+   */
+  const paidMessages = (view: any) =>
+    view.messages.filter(
+      (m: { topic: string; deliveries: { state: string }[] }) =>
+        m.topic === Topics.ORDER_PAID && !m.deliveries.every((d) => d.state === 'HALF'),
+    ).length;
   const paidTransitions = (view: any) => view.history.filter((h: { to: string }) => h.to === 'PAID').length;
   const providerStats = async () => (await t.call('GET', '/api/admin/third-parties/payment', { as: 'admin' })).body.stats;
 
@@ -219,14 +228,15 @@ export function paymentRaceCases(db: 'sqlite' | 'mysql', env: Record<string, str
   test('a payment captured at the provider that this shop never recorded (its process died before the insert) is recorded from its signed callback and pays the order, once', async () => {
     const placed = await place('user80');
     const paymentId = await createAtProviderOnly(placed.orderId, placed.totalCents);
-    const view = await settled('user80', placed.orderId, (v) => v.status === 'PAID' && v.payments[0]?.outcome === 'PAID_ORDER');
+    // PAID, or already SHIPPED: the warehouse may ship it before the test looks.
+    const view = await settled('user80', placed.orderId, (v) => v.status !== 'WAIT_PAY' && v.payments[0]?.outcome === 'PAID_ORDER');
     assert.equal(view.payments.length, 1);
     assert.equal(view.payments[0].paymentId, paymentId);
     assert.equal(view.payments[0].attempt, 1, "the attempt is read back from the shop's own key");
     // The shopper, back from the crash, pays the same attempt: the same payment, already settled.
     const again = await pay('user80', placed.orderId, {});
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    assert.equal(again.body.status, 'PAID');
+    assert.ok(['PAID', 'SHIPPED'].includes(again.body.status), JSON.stringify(again.body));
     await sleep(300);
     const final = await order('user80', placed.orderId);
     assert.equal(final.payments.length, 1);
