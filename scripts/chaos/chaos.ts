@@ -20,23 +20,61 @@ import { type FaultRecord, printReport, recoverySummary } from './report.js';
 import { settle } from './settle.js';
 import { CHAOS_PAY_TIMEOUT, type Topology } from './topology.js';
 
-const { values } = parseArgs({
-  options: {
-    topology: { type: 'string', default: 'embedded' },
-    seconds: { type: 'string', default: '60' },
-    kills: { type: 'string' },
-    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-    users: { type: 'string', default: '100' },
-    concurrency: { type: 'string', default: '8' },
-    'order-messages': { type: 'string', default: 'transactional' },
-  },
-});
-const seed = Number(values.seed);
-const seconds = Number(values.seconds);
-const users = Number(values.users);
+const USAGE =
+  'usage: npm run chaos -- [--topology embedded|production] [--seconds 60] [--kills 5] [--seed N] [--users 100] [--concurrency 8] [--order-messages transactional|outbox]';
+
+/** The command line, checked: a bad option or value is one line naming it and the usage (exit 2), never a stack trace. */
+function options() {
+  let parsed: ReturnType<typeof parse>;
+  const parse = () =>
+    parseArgs({
+      options: {
+        help: { type: 'boolean', default: false },
+        topology: { type: 'string', default: 'embedded' },
+        seconds: { type: 'string', default: '60' },
+        kills: { type: 'string', default: '5' },
+        seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+        users: { type: 'string', default: '100' },
+        concurrency: { type: 'string', default: '8' },
+        'order-messages': { type: 'string', default: 'transactional' },
+      },
+    }).values;
+  const refuse = (message: string): never => {
+    console.error(`chaos: ${message}\n${USAGE}`);
+    process.exit(2);
+  };
+  try {
+    parsed = parse();
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  if (parsed.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const whole = (name: 'seconds' | 'kills' | 'seed' | 'users' | 'concurrency', min: number) => {
+    const value = Number(parsed[name]);
+    if (!Number.isSafeInteger(value) || value < min) refuse(`--${name} must be a whole number of at least ${min} (got '${parsed[name]}')`);
+    return value;
+  };
+  if (!['embedded', 'production'].includes(parsed.topology)) refuse(`--topology must be embedded or production (got '${parsed.topology}')`);
+  if (!['transactional', 'outbox'].includes(parsed['order-messages']))
+    refuse(`--order-messages must be transactional or outbox (got '${parsed['order-messages']}')`);
+  return {
+    topology: parsed.topology,
+    orderMessages: parsed['order-messages'],
+    seconds: whole('seconds', 1),
+    kills: whole('kills', 0),
+    seed: whole('seed', 0),
+    users: whole('users', 1),
+    concurrency: whole('concurrency', 1),
+  };
+}
+const values = options();
+const { seed, seconds, users } = values;
 const random = seededRandom(seed);
 const log = newCallLog();
-const dir = path.join(ROOT, '.chaos', values.topology as string);
+const dir = path.join(ROOT, '.chaos', values.topology);
 
 fs.rmSync(LOG_DIR, { recursive: true, force: true });
 console.log(`chaos: topology ${values.topology}, ${seconds} s of load, seed ${seed} (replay with --seed ${seed})`);
@@ -49,9 +87,9 @@ try {
           users,
           log,
           random,
-          orderMessages: values['order-messages'] as string,
+          orderMessages: values.orderMessages,
         })
-      : await embeddedTopology({ dir, users, log, kills: Number(values.kills ?? 5) });
+      : await embeddedTopology({ dir, users, log, kills: values.kills });
   process.exitCode = await run(topology);
 } catch (error) {
   console.error(`chaos: the run could not go on: ${(error as Error).stack ?? error}`);
