@@ -9,9 +9,29 @@ import { exchange } from './vendor-exchange.js';
 export const VENDORS_ADMIN_TIMEOUT_MS = 3_000;
 const WHO = 'vendors process';
 
-const knobsSchema = z.object({ latencyMs: z.number(), jitterMs: z.number(), failureRate: z.number(), down: z.boolean() });
+const knobsSchema = z.object({
+  latencyMs: z.number(),
+  jitterMs: z.number(),
+  failureRate: z.number(),
+  down: z.boolean(),
+  // The payment provider's callbacks only.
+  callbackDelayMs: z.number().optional(),
+  callbackReorderMs: z.number().optional(),
+  callbackDuplicateRate: z.number().optional(),
+  callbackDropRate: z.number().optional(),
+});
 const count = z.number().int().nonnegative();
-const statsSchema = z.object({ requests: count, successes: count, rejected: count, failures: count, inFlight: count, executed: count });
+const statsSchema = z.object({
+  requests: count,
+  successes: count,
+  rejected: count,
+  failures: count,
+  inFlight: count,
+  executed: count,
+  callbacks: z
+    .object({ events: count, dropped: count, duplicated: count, delivered: count, failedAttempts: count, abandoned: count })
+    .optional(),
+});
 
 export interface RemoteThirdPartiesOptions {
   /** Base URL of `orderflow vendors` (ORDERFLOW_VENDORS_URL), e.g. http://127.0.0.1:3900. */
@@ -75,7 +95,7 @@ export function remoteThirdParties(options: RemoteThirdPartiesOptions): ThirdPar
     },
     async setKnobs(name, patch) {
       // Checked here first: a bad value is the caller's 400, not a round trip.
-      return parsed(knobsSchema, await call('PUT', name, parseKnobsPatch(patch)), root) as Knobs;
+      return parsed(knobsSchema, await call('PUT', name, parseKnobsPatch(patch, { callsBack: name === 'payment' })), root) as Knobs;
     },
     async stats(name) {
       const answer = await call('GET', name);

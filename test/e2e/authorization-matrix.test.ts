@@ -92,7 +92,10 @@ describe('authorization matrix over every documented route', () => {
     'GET /api/admin/third-parties/{name}': { params: { name: 'sms' } },
     'PUT /api/admin/third-parties/{name}': { params: { name: 'sms' }, body: { latencyMs: 777 } },
     'GET /api/admin/payments/reconciliation': {},
-    'POST /api/admin/payments/reconciliation': { body: {} },
+    'POST /api/admin/payments/reconciliation': {
+      body: { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() },
+    },
+    'GET /api/admin/processes': {},
     'GET /api/admin/queues': {},
     'GET /api/admin/dlq': {},
     'POST /api/admin/dlq/{messageId}/replay': { params: { messageId: 'M-NO-SUCH-LETTER' }, body: {} },

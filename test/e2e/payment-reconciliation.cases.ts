@@ -7,6 +7,8 @@ import { sleep, waitUntil } from '../support/wait.js';
 
 type Db = 'sqlite' | 'mysql';
 
+const lastHour = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() });
+
 /** What the payment tests share: an app whose simulated provider they can steer, and the shop's view of an order. */
 function paymentsHarness(env: () => Record<string, string>, db: Db) {
   const h = {
@@ -42,7 +44,9 @@ function paymentsHarness(env: () => Record<string, string>, db: Db) {
       ).length,
     knobs: (patch: Record<string, unknown>) => h.t.call('PUT', '/api/admin/third-parties/payment', { as: 'admin', body: patch }),
     callbackStats: async () => (await h.t.call('GET', '/api/admin/third-parties/payment', { as: 'admin' })).body.stats.callbacks,
-    reconcile: (body: Record<string, unknown> = {}) => h.t.call('POST', '/api/admin/payments/reconciliation', { as: 'admin', body }),
+    /** A run at once, by default over the last hour. */
+    reconcile: (body: Record<string, unknown> = lastHour()) =>
+      h.t.call('POST', '/api/admin/payments/reconciliation', { as: 'admin', body }),
     reconciliation: async () => (await h.t.call('GET', '/api/admin/payments/reconciliation', { as: 'admin' })).body,
   };
   before(async () => {
@@ -181,13 +185,15 @@ export function reconciliationCases(db: Db, env: Record<string, string> = {}): v
     assert.equal(backwards.body.error.code, 'VALIDATION_FAILED');
     const tooLong = await h.reconcile({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' });
     assert.equal(tooLong.status, 400);
-    const garbage = await h.reconcile({ from: 'yesterday' });
+    const garbage = await h.reconcile({ from: 'yesterday', to: '2026-01-01T00:00:00Z' });
     assert.equal(garbage.status, 400);
     assert.equal(garbage.body.error.code, 'VALIDATION_FAILED');
-    const unknown = await h.reconcile({ window: 5 });
+    const unknown = await h.reconcile({ ...lastHour(), window: 5 });
     assert.equal(unknown.status, 400);
+    const none = await h.reconcile({});
+    assert.equal(none.status, 400, 'the window is always said');
     assert.equal((await h.reconciliation()).runs.length, runsBefore);
-    const user = await h.t.call('POST', '/api/admin/payments/reconciliation', { as: 'user75', body: {} });
+    const user = await h.t.call('POST', '/api/admin/payments/reconciliation', { as: 'user75', body: lastHour() });
     assert.ok([401, 403].includes(user.status), `a shopper may not run it (got ${user.status})`);
   });
 }

@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 
 /**
  * Every row of every system database of a SQLite data dir, table by table (read-only, beside the running app: WAL
- * lets a reader in). Leases are left out: their holder renews them every few seconds whatever requests come. Two
- * snapshots equal means no request changed any data.
+ * lets a reader in). Leases and each process's heartbeat (`last_seen_at` of the process registry) are left out: they are
+ * renewed every few seconds whatever requests come. Two snapshots equal means no request changed any data.
  */
 export function snapshotRows(dataDir: string): Record<string, string[]> {
   const rows: Record<string, string[]> = {};
@@ -25,7 +25,7 @@ export function snapshotRows(dataDir: string): Record<string, string[]> {
         rows[`${file}/${name}`] = db
           .prepare(`SELECT * FROM "${name}"`)
           .all()
-          .map((row) => JSON.stringify(row))
+          .map((row) => JSON.stringify(name === 'processes' ? { ...(row as object), last_seen_at: undefined } : row))
           .sort();
     } finally {
       db.close();

@@ -65,7 +65,10 @@ export function startReconciliation({ token }) {
   const result = byId('reconcile-result');
   button.addEventListener('click', () =>
     withButton(button, error, async () => {
-      const run = await api('POST', '/api/admin/payments/reconciliation', { auth: 'admin', body: {} });
+      const to = new Date();
+      const from = new Date(to.getTime() - 3_600_000);
+      const body = { from: from.toISOString(), to: to.toISOString() };
+      const run = await api('POST', '/api/admin/payments/reconciliation', { auth: 'admin', body });
       fill(result, `last hour: ${run.checkedAtProvider} payments at the provider, ${run.repaired} repaired, ${run.reported} reported`);
       await load();
     }),
