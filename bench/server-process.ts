@@ -69,12 +69,15 @@ export async function startServer(env: Record<string, string>, port: number, nod
     url,
     child,
     call: jsonCaller(url),
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: () => stopServerProcess(child, dataDir),
   };
+}
+
+/** Stops a benchmark's server process: SIGTERM, SIGKILL if it is not gone within 15 s, then its data dir removed. */
+export async function stopServerProcess(child: ChildProcess, dataDir: string): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopServerProcess } from '../server-process.js';
 import autocannon from 'autocannon';
 import { Connections, runCrowd } from '../flash-sale/crowd.js';
 import { summarize } from '../peers/stats.js';
@@ -135,13 +136,7 @@ async function startFloorServer(orders: number) {
   }
   return {
     url: up[1],
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: () => stopServerProcess(child, dataDir),
   };
 }
 
