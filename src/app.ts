@@ -121,6 +121,7 @@ async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<
             endpoints: config.rocketmqEndpoints,
             namesrv: config.rocketmqNamesrv,
             logger: logger.child({ component: 'mq' }),
+            namespace: config.mqNamespace,
           },
     );
     const topicTypes = topicTypesFor(config.orderMessages);
@@ -251,7 +252,10 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
               vendorTimeoutMs: VENDOR_TIMEOUT_MS,
               urls: thirdParties.urls,
               apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics },
-              rocketmq: config.mq === 'rocketmq' ? { endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv } : undefined,
+              rocketmq:
+                config.mq === 'rocketmq'
+                  ? { endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, namespace: config.mqNamespace }
+                  : undefined,
             },
           });
     if (downstream) onClose('downstream worker', () => downstream.close());

@@ -57,6 +57,11 @@ export interface Config {
   orderUrl?: string;
   /** Prefix of every Redis key orderflow writes (ORDERFLOW_REDIS_PREFIX): one Redis can serve several deployments or test runs. */
   redisPrefix: string;
+  /**
+   * Namespace of every topic and group name on the broker (ORDERFLOW_MQ_NAMESPACE, '' for none): several deployments
+   * or test runs can share one RocketMQ without consuming one another's messages.
+   */
+  mqNamespace: string;
   /** Flash-sale orders created per second at most, per creator process (ORDERFLOW_FLASH_SALE_RATE). */
   flashSaleRate: number;
   /** Flash-sale purchase requests per second per user, bursts of twice that (ORDERFLOW_FLASH_SALE_USER_RATE); 0: no limit. */
@@ -140,6 +145,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'payment-url': 'ORDERFLOW_PAYMENT_URL',
   'vendors-url': 'ORDERFLOW_VENDORS_URL',
   'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
+  'mq-namespace': 'ORDERFLOW_MQ_NAMESPACE',
   'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
   'flash-sale-user-rate': 'ORDERFLOW_FLASH_SALE_USER_RATE',
   'seed-users': 'ORDERFLOW_SEED_USERS',
@@ -200,6 +206,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     redisUrl: redisUrl(get('REDIS_URL')),
     orderUrl: httpUrl('ORDERFLOW_ORDER_URL', get('ORDERFLOW_ORDER_URL')),
     redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
+    mqNamespace: mqNamespace(get('ORDERFLOW_MQ_NAMESPACE') ?? ''),
     flashSaleRate: boundedInteger(
       'ORDERFLOW_FLASH_SALE_RATE',
       get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE),
@@ -337,6 +344,13 @@ function boundedInteger(variable: string, text: string, min: number, max: number
   if (!Number.isSafeInteger(n) || n < min || n > max)
     throw new ConfigError(variable, `'${text}' is not a whole number from ${min} to ${max.toLocaleString('en')}`);
   return n;
+}
+
+function mqNamespace(text: string): string {
+  if (text !== '' && !/^[A-Za-z0-9-]{1,32}$/.test(text)) {
+    throw new ConfigError('ORDERFLOW_MQ_NAMESPACE', `'${text}' must be 1–32 letters, digits or '-' (or empty for none)`);
+  }
+  return text;
 }
 
 function redisPrefix(text: string): string {

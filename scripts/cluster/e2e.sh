@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The end-to-end suites against the cluster (npm run cluster:start) instead of an app in the test's own process: the
 # order flow, the dashboard in Chromium and the flash sale through the Redis gate on one cluster; closing expired orders and the change stream into analytics on a second one started with a 1 s pay timeout
-# (the setting is the deployment's, not the test's). Each cluster has its own directory, ports, databases and Redis
-# prefix, and is stopped (its databases dropped) whatever the outcome. The suites get the cluster's URL, admin token,
+# (the setting is the deployment's, not the test's). Each cluster has its own directory, ports, databases, Redis
+# prefix and broker namespace (ORDERFLOW_MQ_NAMESPACE: what a cluster leaves on the broker never reaches the next one's
+# groups), and is stopped (its databases dropped) whatever the outcome. The suites get the cluster's URL, admin token,
 # users' password and payment provider through ORDERFLOW_TEST_*; a case that needs the app in its own process is
 # skipped, saying why. Needs MYSQL_URL, REDIS_URL and ROCKETMQ_ENDPOINTS (ROCKETMQ_NAMESRV); CHROMIUM_PATH for the
 # dashboard. ORDERFLOW_CLUSTER_INSTANCES (default 1 here: two of each would only make it slower on a small machine) and
@@ -29,29 +30,6 @@ free_base() {
   done
 }
 
-# backlog <VAR=value …>: the messages waiting or in flight over the cluster's consumer groups ('unknown' when not known).
-backlog() {
-  env "$@" node --import tsx scripts/cluster/cluster.ts status --json |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const g=JSON.parse(s).groups;console.log(g.length?g.reduce((n,q)=>n+q.backlog+q.inFlight,0):"unknown")})'
-}
-
-# drained <seconds> <VAR=value …>: waits up to <seconds> until the cluster's consumer groups hold nothing; says what is
-# left otherwise (and goes on). The topics and groups are the deployment's own names (RocketMQ namespaces are not used),
-# so a cluster on a broker that served an earlier deployment first consumes what that one left: each cluster here is
-# drained before it is stopped, so that it leaves nothing to the next, and the next waits for a quiet start. A change
-# left by a deployment stopped half-way through an order (its first change consumed there) is retried by analytics
-# until it is dead-lettered; the suites only look at their own orders' letters.
-drained() {
-  local limit=$1 waited=0 left
-  shift
-  while :; do
-    left=$(backlog "$@")
-    [ "$left" = 0 ] && echo "-- every consumer group drained (${waited} s)" && return 0
-    [ "$waited" -ge "$limit" ] && echo "-- the consumer groups still hold $left messages after $limit s (left by an earlier deployment on this broker)" && return 0
-    sleep 5 && waited=$((waited + 5))
-  done
-}
-
 # run_on_cluster <name> <extra VAR=value …> -- <test files …>
 run_on_cluster() {
   local name=$1 && shift
@@ -66,16 +44,16 @@ run_on_cluster() {
   local env=(
     ORDERFLOW_CLUSTER_DIR="$dir" ORDERFLOW_CLUSTER_BASE_PORT="$base" ORDERFLOW_CLUSTER_PORT=$((base + 40))
     ORDERFLOW_CLUSTER_ORDER_INSTANCES="$order_instances" ORDERFLOW_CLUSTER_INSTANCES="${ORDERFLOW_CLUSTER_INSTANCES:-1}"
-    ORDERFLOW_DB="$db" REDIS_URL="$REDIS_URL" ORDERFLOW_REDIS_PREFIX="ofe2e:$id:"
+    ORDERFLOW_DB="$db" REDIS_URL="$REDIS_URL" ORDERFLOW_REDIS_PREFIX="ofe2e:$id:" ORDERFLOW_MQ_NAMESPACE="ofe2e-$id"
     ROCKETMQ_ENDPOINTS="$ROCKETMQ_ENDPOINTS" ROCKETMQ_NAMESRV="${ROCKETMQ_NAMESRV:-127.0.0.1:9876}"
     ORDERFLOW_ADMIN_TOKEN="e2e-admin-$id" ORDERFLOW_SEED_PASSWORD="e2e-users-$id"
     # Every suite logs in from 127.0.0.1 through the balancer, a hundred users at once; the per-user limit stays on.
     ORDERFLOW_LOGIN_ADDRESS_RATE=0 ORDERFLOW_FLASH_SALE_RATE="$flash_sale_rate" LOG_LEVEL=warn
     "${extra[@]}"
   )
-  local status=0 started=0
+  local status=0
   echo "-- cluster '$name' (${dir}, port $((base + 40)))"
-  if env "${env[@]}" node --import tsx scripts/cluster/cluster.ts start && started=1 && drained 30 "${env[@]}"; then
+  if env "${env[@]}" node --import tsx scripts/cluster/cluster.ts start; then
     env ORDERFLOW_TEST_URL="http://127.0.0.1:$((base + 40))" ORDERFLOW_TEST_ADMIN_TOKEN="e2e-admin-$id" \
       ORDERFLOW_TEST_PASSWORD="e2e-users-$id" ORDERFLOW_TEST_PAYMENT_URL="http://127.0.0.1:$((base + 3))" \
       ORDERFLOW_TEST_FLASH_SALE_RATE=$((flash_sale_rate * order_instances)) \
@@ -87,7 +65,6 @@ run_on_cluster() {
     echo "-- cluster '$name' failed; the last lines of its logs:"
     for log in "$dir"/logs/*.log; do [ -f "$log" ] && echo "== $log" && tail -n 5 "$log"; done
   fi
-  [ "$started" = 1 ] && drained 30 "${env[@]}"
   env "${env[@]}" node --import tsx scripts/cluster/cluster.ts stop || status=1
   node --input-type=module -e "
     import mysql from 'mysql2/promise';

@@ -1,9 +1,13 @@
 import { invalidArgument } from './errors.js';
 import type { EmbeddedOptions } from './embedded/options.js';
 import type { RocketMQOptions } from './rocketmq/options.js';
+import { checkNamespace, withNamespace } from './namespace.js';
 import type { Messaging } from './types.js';
 
-export type MessagingOptions = ({ engine?: 'embedded' } & EmbeddedOptions) | ({ engine: 'rocketmq' } & RocketMQOptions);
+/** `namespace`: the deployment's topics and groups are stored as `<namespace>_<name>` (./namespace.ts); none by default. */
+export type MessagingOptions = (({ engine?: 'embedded' } & EmbeddedOptions) | ({ engine: 'rocketmq' } & RocketMQOptions)) & {
+  namespace?: string;
+};
 
 /**
  * Creates the messaging engine: the embedded broker (default) or Apache RocketMQ 5.x.
@@ -17,13 +21,15 @@ export type MessagingOptions = ({ engine?: 'embedded' } & EmbeddedOptions) | ({ 
  */
 export async function createMessaging(options: MessagingOptions): Promise<Messaging> {
   const engine = options?.engine ?? 'embedded';
+  const namespace = options?.namespace;
+  if (namespace !== undefined && namespace !== '') checkNamespace(namespace);
   if (engine === 'embedded') {
     const { createEmbeddedMessaging } = await import('./embedded/index.js');
-    return createEmbeddedMessaging(options as EmbeddedOptions);
+    return withNamespace(await createEmbeddedMessaging(options as EmbeddedOptions), namespace);
   }
   if (engine === 'rocketmq') {
     const { createRocketMQMessaging } = await import('./rocketmq/index.js');
-    return createRocketMQMessaging(options as RocketMQOptions);
+    return withNamespace(await createRocketMQMessaging(options as RocketMQOptions), namespace);
   }
   throw invalidArgument('engine', `must be 'embedded' or 'rocketmq', not '${String(engine)}'`);
 }

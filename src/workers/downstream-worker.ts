@@ -53,6 +53,7 @@ try {
         engine: 'rocketmq',
         endpoints: data.rocketmq.endpoints,
         namesrv: data.rocketmq.namesrv,
+        namespace: data.rocketmq.namespace,
         logger: logger.child({ component: 'mq' }),
       })
     : undefined;

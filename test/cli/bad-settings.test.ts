@@ -50,6 +50,12 @@ test('cli: bad deployment settings stop orderflow with exit code 2 and one line 
       line: /^orderflow: bad configuration: ORDERFLOW_PAYMENT_URL: 'http\/\/127\.0\.0\.1:3903' is not a URL like http:\/\/127\.0\.0\.1:3000\n$/,
     },
     {
+      // '_' would let one namespace's names collide with another's (a_b + c and a + b_c).
+      args: ['start', '--mq-namespace', 'shop_a'],
+      env: {},
+      line: /^orderflow: bad configuration: ORDERFLOW_MQ_NAMESPACE: 'shop_a' must be 1–32 letters, digits or '-' \(or empty for none\)\n$/,
+    },
+    {
       args: ['vendors', '--port', '70000'],
       env: {},
       line: /^orderflow: bad configuration: ORDERFLOW_VENDORS_PORT: '70000' is not a port from 1 to 65532 .*\n$/,

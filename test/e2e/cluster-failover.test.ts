@@ -124,6 +124,7 @@ test('cluster failover under a steady load: an order instance killed, one instan
     ORDERFLOW_DB: `${MYSQL_URL?.replace(/\/[^/]*$/, '')}/${base}`,
     REDIS_URL: REDIS_URL ?? '',
     ORDERFLOW_REDIS_PREFIX: `offailover:${id}:`,
+    ORDERFLOW_MQ_NAMESPACE: `offailover-${id}`,
     ROCKETMQ_ENDPOINTS: ROCKETMQ_ENDPOINTS ?? '',
     ROCKETMQ_NAMESRV: process.env.ROCKETMQ_NAMESRV ?? '127.0.0.1:9876',
     LOG_LEVEL: 'warn',

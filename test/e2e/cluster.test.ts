@@ -4,8 +4,7 @@
  * downstream system (two would only make it slower here), an order placed and paid through the load balancer ends
  * SHIPPED with its SMS, points and reward coupon, an order instance killed with -9 is taken out by the balancer
  * without a failed request, and `cluster:stop` leaves none of the processes it started. The cluster has its own
- * directory, ports, databases and Redis prefix; the consumer groups are the deployment's own names (the RocketMQ
- * engine has no namespaces for its admin side), so it runs after the other RocketMQ suites, not beside them.
+ * directory, ports, databases, Redis prefix and broker namespace.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -52,6 +51,7 @@ test('cluster: start, an order SHIPPED through the load balancer, an order insta
     ORDERFLOW_DB: `${MYSQL_URL?.replace(/\/[^/]*$/, '')}/${base}`,
     REDIS_URL: REDIS_URL ?? '',
     ORDERFLOW_REDIS_PREFIX: `ofcluster:${id}:`,
+    ORDERFLOW_MQ_NAMESPACE: `ofcluster-${id}`,
     ROCKETMQ_ENDPOINTS: ROCKETMQ_ENDPOINTS ?? '',
     ROCKETMQ_NAMESRV: process.env.ROCKETMQ_NAMESRV ?? '127.0.0.1:9876',
     LOG_LEVEL: 'warn',

@@ -36,6 +36,12 @@ function requiredSetting(name: string): string {
 }
 
 /**
+ * The broker namespace of this test file's apps (ignored by the embedded broker): the apps a file starts share it, as
+ * the processes of one deployment do, and nothing another file left on a shared RocketMQ reaches their groups.
+ */
+const FILE_NAMESPACE = `test-${randomBytes(4).toString('hex')}`;
+
+/**
  * Starts the whole app in this process on a random port, with its own data dir (and MySQL databases).
  * An ORDERFLOW_DATA_DIR given in `env` is used instead and left in place at stop (a restart test reuses it).
  */
@@ -56,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}, db: 'sqlite
     ORDERFLOW_SEED: 'true',
     ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
     ORDERFLOW_RETRY_SCALE: '0.01',
+    ORDERFLOW_MQ_NAMESPACE: FILE_NAMESPACE,
     LOG_LEVEL: 'silent',
     ...env,
   });

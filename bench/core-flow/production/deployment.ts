@@ -139,6 +139,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       ORDERFLOW_DB: `${options.servers.mysqlServer}/${base}`,
       REDIS_URL: options.servers.redisUrl,
       ORDERFLOW_REDIS_PREFIX: `ofbench:${id}:`,
+      ORDERFLOW_MQ_NAMESPACE: `ofbench-${id}`,
       ORDERFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
       ORDERFLOW_TOKEN_SECRET: randomBytes(24).toString('hex'),
       ORDERFLOW_PAYMENT_CALLBACK_SECRET: callbackSecret,

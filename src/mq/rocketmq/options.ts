@@ -10,8 +10,6 @@ export interface RocketMQOptions {
   endpoints?: string;
   /** The NameServer, for the admin side (topics, groups, backlog, DLQ), which the gRPC client lacks. */
   namesrv?: string;
-  /** RocketMQ namespace (isolates topics and groups); '' by default. */
-  namespace?: string;
   requestTimeoutMs?: number;
   /** The proxy's minInvisibleTimeMillsForRecv (10 s by default; our local proxy: 1 s). Shorter invisible durations are raised to it. */
   minInvisibleMs?: number;
@@ -28,7 +26,6 @@ export function resolveRocketMQOptions(options: RocketMQOptions): ResolvedRocket
   const resolved = {
     endpoints: options.endpoints ?? DEFAULT_ENDPOINTS,
     namesrv: options.namesrv ?? DEFAULT_NAMESRV,
-    namespace: options.namespace ?? '',
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     minInvisibleMs: options.minInvisibleMs ?? 10_000,
     longPollMs: options.longPollMs ?? 5_000,

@@ -61,7 +61,7 @@ export class RocketProducer implements Producer {
     if (checker !== undefined && typeof checker !== 'function') throw invalidArgument('transactionChecker', 'must be a function');
     const client = new ClientProducer({
       endpoints: options.endpoints,
-      namespace: options.namespace,
+      namespace: '', // namespaces are the messaging API's own (../namespace.ts)
       requestTimeout: options.requestTimeoutMs,
       logger: clientLogger(options.logger),
       topic: producerOptions.topics,

@@ -31,7 +31,7 @@ export class RocketPullConsumer implements PullConsumer {
     const invisibleMs = Math.max(consumer.invisibleDurationMs ?? 30_000, options.minInvisibleMs);
     const client = new SimpleConsumer({
       endpoints: options.endpoints,
-      namespace: options.namespace,
+      namespace: '', // namespaces are the messaging API's own (../namespace.ts)
       requestTimeout: options.requestTimeoutMs,
       logger: clientLogger(options.logger),
       consumerGroup: consumer.group,

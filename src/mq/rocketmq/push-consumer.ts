@@ -64,7 +64,7 @@ export class RocketPushConsumer implements PushConsumer {
     };
     const client: PushClient = new PushClient({
       endpoints: options.endpoints,
-      namespace: options.namespace,
+      namespace: '', // namespaces are the messaging API's own (../namespace.ts)
       requestTimeout: options.requestTimeoutMs,
       logger: clientLogger(options.logger),
       consumerGroup: consumer.group,
