@@ -34,9 +34,7 @@ export function crashCases(ctx: ContractContext): void {
     assert.equal(got[0].body.toString(), 'handled-when-killed');
   });
 
-  test('groups: a member joining and a member leaving mid-stream (a rebalance) lose nothing and double nothing; both members work', {
-    todo: ctx.knownFailures?.rebalance,
-  }, async () => {
+  test('groups: a member joining and a member leaving mid-stream (a rebalance) lose nothing and double nothing; both members work', async () => {
     const mq = ctx.mq();
     const topic = unique('rebalance');
     await mq.admin.createTopic({ name: topic, type: 'NORMAL', queues: 4 });

@@ -29,10 +29,10 @@ export interface ContractContext {
    * reopened from disk. RocketMQ: the shared broker, which the kill does not touch (only the child's clients die).
    */
   forChild(): { options: object; reopen(): Promise<Messaging> };
+  /** How soon a message a closing push consumer hands back unanswered reaches another member of the group, plus slack. */
+  handBackMs: number;
   /** How soon a message a killed push consumer was handling is delivered again (its invisible time, plus slack). */
   abandonedRedeliveryMs: number;
   /** The check-back limit and an engine that applies it: after `max` unanswered check-backs a half message is dropped. */
   transactionCheckMax: { max: number; open(): Promise<Messaging>; intervalMs: number; waitMs: number };
-  /** Cases that fail on this engine for a known, stated reason: they run and report, marked TODO, without failing the suite. */
-  knownFailures?: { rebalance?: string };
 }

@@ -57,6 +57,7 @@ describe('messaging contract: embedded engine', () => {
       const dir = tempDir();
       return { options: options(dir), reopen: async () => createMessaging(options(dir)).then((m) => (closeLater.push(m), m)) };
     },
+    handBackMs: 1_000, // nothing is handed back: what is not taken stays in the store, for the next member at once
     abandonedRedeliveryMs: 10_000, // the store is reopened: what was in flight is delivered again at once
     transactionCheckMax: {
       max: 3,

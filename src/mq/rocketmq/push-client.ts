@@ -6,6 +6,9 @@ import {
   type ProcessQueue,
 } from 'rocketmq-client-nodejs';
 
+/** How long shutdown() waits for the acks of answered messages, in request timeouts (9 s with the default 3 s). */
+export const SETTLE_TIMEOUT_REQUESTS = 3;
+
 /**
  * The official client's PushConsumer, with a shutdown that leaves unfinished messages to redelivery.
  *
@@ -15,7 +18,9 @@ import {
  * never answered — acking it would lose it, and a FIFO message answered FAILURE is forwarded to the DLQ
  * — but handed back to the broker unacknowledged, for another consumer of the group or this one
  * restarted; `shutdown()` does not wait for it. The wrapper (push-consumer.ts) calls `answered()` for
- * each message it answers and `leftToRedelivery()` for each one it will not handle.
+ * each message it answers — as the listener call ends, before close() stops waiting for it — and
+ * `leftToRedelivery()` for each one it will not handle. The acks of answered messages are waited for,
+ * at most SETTLE_TIMEOUT_REQUESTS request timeouts (the client retries a failed ack every second until then).
  */
 export class PushClient extends ClientPushConsumer {
   /** Messages received and not answered yet, with the queue that caches them. */
@@ -23,8 +28,16 @@ export class PushClient extends ClientPushConsumer {
   readonly #handedBack = new Map<MessageView, Promise<void>>();
   readonly #watched = new WeakSet<ProcessQueue>();
   #leaving = false;
+  /** When shutdown() stops waiting for the acks of answered messages (epoch ms); none set before shutdown(). */
+  #settleBy = Number.POSITIVE_INFINITY;
 
-  /** From now on, messages received are handed back unconsumed, and shutdown() does not wait for unanswered ones. */
+  /** Receives in flight (long polls): shutdown() waits for them, so that what they bring is handed back. */
+  readonly #receiving = new Set<Promise<unknown>>();
+
+  /**
+   * From now on no receive starts; messages received are handed back unconsumed, and shutdown() does not wait for
+   * unanswered ones.
+   */
   leave(): void {
     this.#leaving = true;
   }
@@ -42,7 +55,10 @@ export class PushClient extends ClientPushConsumer {
 
   override async shutdown(): Promise<void> {
     this.leave();
+    await this.#receivesEnded();
     await Promise.all([...this.#unanswered.keys()].map((message) => this.#handBack(message)));
+    await Promise.all(this.#handedBack.values());
+    this.#settleBy = Date.now() + SETTLE_TIMEOUT_REQUESTS * this.requestTimeout;
     await super.shutdown();
   }
 
@@ -78,12 +94,24 @@ export class PushClient extends ClientPushConsumer {
     return handing;
   }
 
-  /** Once leaving, the queue's cache count — what shutdown() waits on — leaves out its unanswered messages. */
+  /**
+   * Once leaving, the queue's cache count — what shutdown() waits on, without a time limit — leaves out its
+   * unanswered messages; past the settle deadline it is 0: an ack still unsent then (the proxy unreachable)
+   * is given up, and its message is redelivered, as after a crash.
+   */
   #watch(queue: ProcessQueue): void {
     if (this.#watched.has(queue)) return;
     this.#watched.add(queue);
     const cached = queue.cachedMessagesCount.bind(queue);
-    queue.cachedMessagesCount = () => (this.#leaving ? cached() - this.#unansweredIn(queue) : cached());
+    queue.cachedMessagesCount = () => {
+      if (!this.#leaving) return cached();
+      const unsettled = cached() - this.#unansweredIn(queue);
+      if (unsettled > 0 && Date.now() > this.#settleBy) {
+        this.logger.warn('shutdown: %d answered message(s) not settled in time, left to redelivery', unsettled);
+        return 0;
+      }
+      return unsettled;
+    };
   }
 
   #unansweredIn(queue: ProcessQueue): number {
@@ -93,12 +121,40 @@ export class PushClient extends ClientPushConsumer {
   }
 
   /**
-   * The client counts its long polls in flight and shutdown() waits for them — up to the proxy's longest
-   * long poll, 20 s by default — so that what they bring is consumed. Once leaving, orderflow hands back
-   * what they bring instead, so the poll is made without that count.
+   * Receives are counted here rather than by the client: its shutdown() waits for its count only after its own
+   * time-limited wait for cached messages, and would have the listener consume what they bring. Once leaving, no
+   * receive starts — the queue's receive loop stops there, its promise never settling — and what the receives in
+   * flight bring is handed back (createConsumeService).
    */
   override receiveMessage(...args: Parameters<ClientPushConsumer['receiveMessage']>): Promise<MessageView[]> {
+    if (this.#leaving) return new Promise<MessageView[]>(() => {});
     const receiveUncounted = (Consumer.prototype as unknown as Pick<ClientPushConsumer, 'receiveMessage'>).receiveMessage;
-    return receiveUncounted.apply(this, args);
+    const receiving = receiveUncounted.apply(this, args);
+    const tracked = receiving.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#receiving.add(tracked);
+    void tracked.then(() => this.#receiving.delete(tracked));
+    return receiving;
+  }
+
+  /**
+   * Waits for the receives in flight, at most a long poll and a request timeout (the client's own bound). A long poll
+   * still open when the client shuts down can take messages the client never sees: they would stay invisible for the
+   * proxy's invisible time (60 s by default; seen: a message sent just after a close reached the group 67 s later).
+   */
+  async #receivesEnded(): Promise<void> {
+    const bound = this.getPushConsumerSettings().getLongPollingTimeout() + this.requestTimeout;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#receiving),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, bound);
+      }),
+    ]);
+    clearTimeout(timer);
+    // The queue's own continuation of a receive that just ended (which hands back what it brought) runs after ours.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

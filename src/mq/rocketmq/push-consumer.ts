@@ -34,18 +34,27 @@ export class RocketPushConsumer implements PushConsumer {
     }
     const limit = limiter(consumer.concurrency ?? 16);
     const calls = new ListenerCalls();
-    /** One listener call: true for SUCCESS; undefined when not made because the consumer is closing. */
-    const attempt = (view: MessageView, deliveryAttempt: number) =>
+    /**
+     * One listener call: true for SUCCESS; undefined when not made because the consumer is closing. When `final(ok)`,
+     * the answer is the message's last and the client is told so before the call counts as finished: close() waits for
+     * the running calls, then hands back every message not answered — and a hand-back changes the receipt handle, so an
+     * ack sent after it is refused (INVALID_RECEIPT_HANDLE, which the client forgives) and the message is redelivered.
+     * Told any later (a few promise steps, after the limiter), a message handled just before close() was handed back.
+     */
+    const attempt = (view: MessageView, deliveryAttempt: number, final: (ok: boolean) => boolean) =>
       calls.run(async () => {
+        let ok: boolean;
         try {
-          return (await consumer.listener({ ...fromClientView(view), deliveryAttempt })) === 'SUCCESS';
+          ok = (await consumer.listener({ ...fromClientView(view), deliveryAttempt })) === 'SUCCESS';
         } catch (error) {
           options.logger.warn({ err: error, group: consumer.group, messageId: view.messageId }, 'listener threw: RETRY_LATER');
-          return false;
+          ok = false;
         }
+        if (final(ok)) client.answered(view);
+        return ok;
       });
     const consumeOnce = async (view: MessageView) => {
-      const ok = await attempt(view, view.deliveryAttempt ?? 1);
+      const ok = await attempt(view, view.deliveryAttempt ?? 1, () => true);
       return ok === undefined ? undefined : ok ? ClientResult.SUCCESS : ClientResult.FAILURE;
     };
     // FIFO: the client (1.0.8) forwards a failed FIFO message to the DLQ at once when it has no
@@ -55,7 +64,7 @@ export class RocketPushConsumer implements PushConsumer {
     const maxReconsume = consumer.maxReconsumeTimes ?? DEFAULT_MAX_RECONSUME_TIMES;
     const consumeInOrder = async (view: MessageView) => {
       for (let n = view.deliveryAttempt ?? 1; ; n++) {
-        const ok = await attempt(view, n);
+        const ok = await attempt(view, n, (success) => success || n > maxReconsume);
         if (ok === undefined) return undefined;
         if (ok) return ClientResult.SUCCESS;
         if (n > maxReconsume) return ClientResult.FAILURE; // the client forwards it to %DLQ%<group>
@@ -72,8 +81,8 @@ export class RocketPushConsumer implements PushConsumer {
       messageListener: {
         consume: async (view): Promise<ClientResult> => {
           const result = await limit(() => (fifo ? consumeInOrder(view) : consumeOnce(view)));
-          if (result === undefined) return client.leftToRedelivery<ClientResult>(view); // closing: neither acked nor dead-lettered
-          client.answered(view);
+          // closing: neither acked nor dead-lettered (an answer was recorded by attempt())
+          if (result === undefined) return client.leftToRedelivery<ClientResult>(view);
           return result;
         },
       },
