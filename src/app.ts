@@ -120,6 +120,7 @@ async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<
             engine: 'rocketmq',
             endpoints: config.rocketmqEndpoints,
             namesrv: config.rocketmqNamesrv,
+            retryBackoffScale: config.retryBackoffScale,
             logger: logger.child({ component: 'mq' }),
             namespace: config.mqNamespace,
           },
@@ -254,7 +255,12 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
               apiKeys: { sms: apiKeys.sms, logistics: apiKeys.logistics },
               rocketmq:
                 config.mq === 'rocketmq'
-                  ? { endpoints: config.rocketmqEndpoints, namesrv: config.rocketmqNamesrv, namespace: config.mqNamespace }
+                  ? {
+                      endpoints: config.rocketmqEndpoints,
+                      namesrv: config.rocketmqNamesrv,
+                      namespace: config.mqNamespace,
+                      retryBackoffScale: config.retryBackoffScale,
+                    }
                   : undefined,
             },
           });

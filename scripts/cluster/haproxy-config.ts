@@ -6,6 +6,9 @@
  * is retried on another instance only when its connection failed (nothing was sent): a pay is never sent twice
  * by the load balancer.
  */
+/** How long the balancer keeps a client's idle connection open, and tells clients it does. */
+const KEEP_ALIVE_S = 10;
+
 export interface Backend {
   name: string;
   host: string;
@@ -31,7 +34,7 @@ defaults
   timeout client 30s
   timeout server 30s
   timeout http-request 10s
-  timeout http-keep-alive 10s
+  timeout http-keep-alive ${KEEP_ALIVE_S}s
   # A health check may take up to 4 s to answer (it asks the databases, RocketMQ and Redis; on a loaded machine that
   # takes more than the 1 s interval): a live instance is not taken out for being slow. A killed one refuses the
   # connection at once, so it is still taken out within about 2 s.
@@ -45,6 +48,10 @@ defaults
 
 frontend public
   bind ${options.host}:${options.port}
+  # Clients are told how long the balancer keeps an idle connection, not what the instance behind told the balancer:
+  # Node's "Keep-Alive: timeout=72" passed through, a client kept a connection idle past the 10 s above and sent a
+  # request on it as it was closed (seen: "other side closed" in a test's burst of requests).
+  http-response set-header Keep-Alive timeout=${KEEP_ALIVE_S}
   # the load balancer's own view of its backends
   stats enable
   stats uri /lb/stats

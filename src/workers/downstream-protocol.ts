@@ -19,7 +19,7 @@ export interface DownstreamWorkerData {
    * traffic (receives, acks) then runs on this thread, at its lower priority, not on the main thread that
    * serves payments. (The embedded broker lives in the main thread, so there the worker consumes through it.)
    */
-  rocketmq?: { endpoints: string; namesrv: string; namespace: string };
+  rocketmq?: { endpoints: string; namesrv: string; namespace: string; retryBackoffScale: number };
 }
 
 /** What the main thread serves the downstream worker (besides start-up's ready and failed): push consumers, shipments. */

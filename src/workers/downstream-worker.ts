@@ -54,6 +54,7 @@ try {
         endpoints: data.rocketmq.endpoints,
         namesrv: data.rocketmq.namesrv,
         namespace: data.rocketmq.namespace,
+        retryBackoffScale: data.rocketmq.retryBackoffScale,
         logger: logger.child({ component: 'mq' }),
       })
     : undefined;

@@ -3,8 +3,10 @@
  * bad setting is refused (one line naming the process or the variable, before anything starts).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -158,4 +160,45 @@ test("the load balancer's configuration: order instances round robin, analytics 
 
 function pick(env: Record<string, string>, name: string): Record<string, string> {
   return env[name] === undefined ? {} : { [name]: env[name] };
+}
+
+test('the load balancer tells clients its own idle timeout, not the Keep-Alive of the instance behind it', async (t) => {
+  const haproxy = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((file) => fs.existsSync(file));
+  if (!haproxy) return t.skip('HAProxy is not installed (cluster:start installs it on first use)');
+  // An instance as Node serves one: "Keep-Alive: timeout=72" (Fastify's keepAliveTimeout), longer than the balancer's 10 s.
+  const instance = http.createServer((_req, res) => res.end('ok'));
+  instance.keepAliveTimeout = 72_000;
+  await new Promise<void>((resolve) => instance.listen(0, '127.0.0.1', resolve));
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-haproxy-'));
+  const backend = { name: 'order-1', host: '127.0.0.1', port: (instance.address() as AddressInfo).port };
+  fs.writeFileSync(path.join(dir, 'haproxy.cfg'), haproxyConfig({ host: '127.0.0.1', port, order: [backend], analytics: [backend] }));
+  const lb = spawn(haproxy, ['-db', '-f', path.join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
+  try {
+    let answer: Response | undefined;
+    for (let i = 0; i < 50 && !answer; i++) {
+      answer = await fetch(`http://127.0.0.1:${port}/api/anything`).catch(() => undefined);
+      if (!answer) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(answer?.status, 200);
+    const config = fs.readFileSync(path.join(dir, 'haproxy.cfg'), 'utf8');
+    const idle = /timeout http-keep-alive (\d+)s/.exec(config)?.[1];
+    assert.ok(idle, 'the balancer has an idle timeout for client connections');
+    assert.equal(answer?.headers.get('keep-alive'), `timeout=${idle}`, 'a client may keep a connection idle as long as the balancer does');
+  } finally {
+    lb.kill('SIGKILL');
+    instance.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

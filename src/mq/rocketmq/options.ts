@@ -15,6 +15,11 @@ export interface RocketMQOptions {
   minInvisibleMs?: number;
   /** How long an empty receive long-polls: at least the proxy's grpcClientConsumerMinLongPollingTimeoutMillis (5 s by default; ours 1 s). */
   longPollMs?: number;
+  /**
+   * Scales the retry back-off of push consumers, RocketMQ's delay levels from 10 s (../backoff.ts), as on the embedded
+   * engine: 0.1 → first retry after 1 s. Default 1. (FIFO groups retry in place with their own back-off.)
+   */
+  retryBackoffScale?: number;
   logger?: MqLogger;
 }
 
@@ -29,6 +34,7 @@ export function resolveRocketMQOptions(options: RocketMQOptions): ResolvedRocket
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     minInvisibleMs: options.minInvisibleMs ?? 10_000,
     longPollMs: options.longPollMs ?? 5_000,
+    retryBackoffScale: options.retryBackoffScale ?? 1,
     logger: options.logger ?? silent,
   };
   for (const name of ['endpoints', 'namesrv'] as const) {
@@ -38,6 +44,10 @@ export function resolveRocketMQOptions(options: RocketMQOptions): ResolvedRocket
         `'${resolved[name]}' is not host:port (e.g. ${name === 'endpoints' ? DEFAULT_ENDPOINTS : DEFAULT_NAMESRV})`,
       );
     }
+  }
+  const scale = resolved.retryBackoffScale;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
+    throw invalidArgument('retryBackoffScale', `must be a positive number, not ${String(scale)}`);
   }
   if (!Number.isInteger(resolved.requestTimeoutMs) || resolved.requestTimeoutMs < 1_000) {
     throw invalidArgument('requestTimeoutMs', `must be an integer ≥ 1000 (the client's minimum), not ${resolved.requestTimeoutMs}`);

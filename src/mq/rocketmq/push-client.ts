@@ -4,7 +4,9 @@ import {
   type ConsumeService,
   type MessageView,
   type ProcessQueue,
+  type PushConsumerOptions as ClientPushConsumerOptions,
 } from 'rocketmq-client-nodejs';
+import { retryDelayMs } from '../backoff.js';
 
 /** How long shutdown() waits for the acks of answered messages, in request timeouts (9 s with the default 3 s). */
 export const SETTLE_TIMEOUT_REQUESTS = 3;
@@ -23,6 +25,24 @@ export const SETTLE_TIMEOUT_REQUESTS = 3;
  * at most SETTLE_TIMEOUT_REQUESTS request timeouts (the client retries a failed ack every second until then).
  */
 export class PushClient extends ClientPushConsumer {
+  readonly #backoff?: RetryPolicy;
+
+  /**
+   * `backoff`: the retry back-off of a concurrent (not FIFO) group, used when the server's policy is one the client
+   * cannot apply. The Proxy gives push consumers RocketMQ's delay levels as a customized back-off, which the Node client
+   * (1.0.8) does not implement: it then makes a failed message visible again at once, so its retries came every long
+   * poll (~5 s apart) instead of after 10 s, 30 s, 1 min … and a group's retries were spent in half a minute. A FIFO
+   * group keeps none: the client would retry its messages in place itself, and push-consumer.ts does that.
+   */
+  constructor(options: ClientPushConsumerOptions, backoff?: { scale: number; maxReconsumeTimes: number }) {
+    super(options);
+    if (backoff) this.#backoff = new DelayLevelsPolicy(backoff.scale, backoff.maxReconsumeTimes);
+  }
+
+  override getRetryPolicy(): RetryPolicy | undefined {
+    return super.getRetryPolicy() ?? this.#backoff;
+  }
+
   /** Messages received and not answered yet, with the queue that caches them. */
   readonly #unanswered = new Map<MessageView, ProcessQueue>();
   readonly #handedBack = new Map<MessageView, Promise<void>>();
@@ -156,5 +176,32 @@ export class PushClient extends ClientPushConsumer {
     clearTimeout(timer);
     // The queue's own continuation of a receive that just ended (which hands back what it brought) runs after ours.
     await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+type RetryPolicy = NonNullable<ReturnType<ClientPushConsumer['getRetryPolicy']>>;
+
+/** RocketMQ's delay levels (../backoff.ts) as the client's retry policy: the client asks it how long to hide a failed message. */
+class DelayLevelsPolicy implements RetryPolicy {
+  constructor(
+    readonly scale: number,
+    readonly maxReconsumeTimes: number,
+  ) {}
+  getMaxAttempts(): number {
+    return this.maxReconsumeTimes + 1;
+  }
+  /**
+   * In milliseconds, what the client hands to changeInvisibleDuration (its own exponential policy's doc says seconds).
+   * After the last attempt, none: the broker dead-letters a message when it becomes visible again past the group's
+   * retryMaxTimes, so waiting the next level would only hold it out of the DLQ (seen: 18 s plus the broker's ~5 s).
+   */
+  getNextAttemptDelay(attempt: number): number {
+    return attempt >= this.getMaxAttempts() ? 0 : retryDelayMs(attempt - 1, this.scale);
+  }
+  inheritBackoff(): RetryPolicy {
+    return this;
+  }
+  toProtobuf(): never {
+    throw new Error('a client-side back-off is not sent to the server');
   }
 }

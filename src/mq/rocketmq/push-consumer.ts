@@ -10,8 +10,9 @@ import { PushClient } from './push-client.js';
 
 /**
  * Push consumer over the client's PushConsumer. The listener's SUCCESS / RETRY_LATER / throw map
- * to the client's SUCCESS / FAILURE; retries, back-off and the DLQ are the broker's (the group's
- * retry policy, set through admin before start). `concurrency` is enforced here.
+ * to the client's SUCCESS / FAILURE. A failed message is hidden for RocketMQ's delay level of its attempt (scaled by
+ * retryBackoffScale; push-client.ts says why here), and the broker dead-letters it past the group's retryMaxTimes (set
+ * through admin before start). FIFO groups retry in place, below. `concurrency` is enforced here.
  */
 export class RocketPushConsumer implements PushConsumer {
   readonly group: string;
@@ -71,22 +72,26 @@ export class RocketPushConsumer implements PushConsumer {
         if (!(await calls.pause(fifoRetryDelayMs(n)))) return undefined;
       }
     };
-    const client: PushClient = new PushClient({
-      endpoints: options.endpoints,
-      namespace: '', // namespaces are the messaging API's own (../namespace.ts)
-      requestTimeout: options.requestTimeoutMs,
-      logger: clientLogger(options.logger),
-      consumerGroup: consumer.group,
-      subscriptions: new Map(Object.entries(consumer.subscriptions ?? {})),
-      messageListener: {
-        consume: async (view): Promise<ClientResult> => {
-          const result = await limit(() => (fifo ? consumeInOrder(view) : consumeOnce(view)));
-          // closing: neither acked nor dead-lettered (an answer was recorded by attempt())
-          if (result === undefined) return client.leftToRedelivery<ClientResult>(view);
-          return result;
+    const backoff = fifo ? undefined : { scale: options.retryBackoffScale, maxReconsumeTimes: maxReconsume };
+    const client: PushClient = new PushClient(
+      {
+        endpoints: options.endpoints,
+        namespace: '', // namespaces are the messaging API's own (../namespace.ts)
+        requestTimeout: options.requestTimeoutMs,
+        logger: clientLogger(options.logger),
+        consumerGroup: consumer.group,
+        subscriptions: new Map(Object.entries(consumer.subscriptions ?? {})),
+        messageListener: {
+          consume: async (view): Promise<ClientResult> => {
+            const result = await limit(() => (fifo ? consumeInOrder(view) : consumeOnce(view)));
+            // closing: neither acked nor dead-lettered (an answer was recorded by attempt())
+            if (result === undefined) return client.leftToRedelivery<ClientResult>(view);
+            return result;
+          },
         },
       },
-    });
+      backoff,
+    );
     patchClientLogger(options.logger);
     await startClient(client, { endpoints: options.endpoints, topic: Object.keys(consumer.subscriptions ?? {}).join(',') });
     return new RocketPushConsumer(consumer.group, client, calls, options);

@@ -253,8 +253,14 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
       if (!Number.isInteger(offset) || offset < 0) throw invalidArgument('offset', 'must be an integer >= 0');
       if (!Number.isInteger(max) || max < 1) throw invalidArgument('max', 'must be an integer >= 1');
       const route = await topicRoute(topic);
-      const broker = (route?.brokers ?? []).find((b) => b.masterAddr && (brokerName === undefined || b.brokerName === brokerName));
-      if (!broker?.masterAddr) throw topicNotFound(topic);
+      let masterAddr = (route?.brokers ?? []).find(
+        (b) => b.masterAddr && (brokerName === undefined || b.brokerName === brokerName),
+      )?.masterAddr;
+      // A topic the broker made itself (a group's %DLQ% topic, at its first dead letter) is in the broker's topic list
+      // before the NameServer has its route (seen: listDeadLetters failing "does not exist" for a while): a caller that
+      // names the broker it saw the topic on is served by that broker's master.
+      if (!masterAddr && brokerName !== undefined) masterAddr = (await masters()).find((m) => m.brokerName === brokerName)?.addr;
+      if (!masterAddr) throw topicNotFound(topic);
       readerGroup ??= api.createSubscriptionGroup(ADMIN_READER_GROUP, { retryMaxTimes: 0 }).catch((error: unknown) => {
         readerGroup = undefined;
         throw error;
@@ -276,7 +282,7 @@ export function createRocketMQAdmin(options: RocketMQAdminOptions): RocketMQAdmi
         expressionType: 'TAG',
       };
       const response = await pool.call(
-        broker.masterAddr,
+        masterAddr,
         { code: RequestCode.PULL_MESSAGE, extFields },
         {
           accept: [ResponseCode.PULL_NOT_FOUND, ResponseCode.PULL_RETRY_IMMEDIATELY, ResponseCode.PULL_OFFSET_MOVED],
