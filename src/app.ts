@@ -193,6 +193,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
         system,
         logger: logger.child({ db: system }),
         checkpointing,
+        pool: config.dbPool,
       });
       onClose(`database ${system}`, () => database.close());
       probes[`db.${system}`] = () => pingDatabase(database);
@@ -248,6 +249,7 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
             data: {
               systems: workerSystems,
               db: config.db,
+              dbPool: config.dbPool,
               dataDir: config.dataDir,
               logLevel: config.logLevel,
               vendorTimeoutMs: VENDOR_TIMEOUT_MS,
@@ -305,6 +307,9 @@ export async function startApp(config: Readonly<Config>, overrides: AppOverrides
         logger,
       }),
     });
+    // Once the requests in flight are answered, every consumer of this thread stops receiving at once, so that closing
+    // the systems one after the other does not wait for each consumer's long poll in turn (the worker does the same).
+    onClose('consumers: stop receiving', async () => mq.stopReceiving());
     onClose('http', () => http.close()); // closes first: in-flight requests finish, then consumers, then stores
     httpServer = http;
     const address = await http.listen({ port: config.port, host: config.host });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ExternalVendors } from './third-parties/open-third-parties.js';
 import { THIRD_PARTY_NAMES, type ThirdPartyName } from './third-parties/types.js';
 import { OrderflowError } from './mq/orderflow-error.js';
+import { DEFAULT_POOL_SIZE } from './db/pool-size.js';
 
 export const SYSTEMS = ['order', 'push', 'warehouse', 'points', 'coupons', 'analytics', 'flash-sale'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
@@ -62,6 +63,8 @@ export interface Config {
    * or test runs can share one RocketMQ without consuming one another's messages.
    */
   mqNamespace: string;
+  /** Connections per MySQL pool (ORDERFLOW_DB_POOL): each process keeps one pool per database it opens. */
+  dbPool: number;
   /** Flash-sale orders created per second at most, per creator process (ORDERFLOW_FLASH_SALE_RATE). */
   flashSaleRate: number;
   /** Flash-sale purchase requests per second per user, bursts of twice that (ORDERFLOW_FLASH_SALE_USER_RATE); 0: no limit. */
@@ -146,6 +149,7 @@ export const FLAG_TO_VARIABLE: Record<string, string> = {
   'vendors-url': 'ORDERFLOW_VENDORS_URL',
   'redis-prefix': 'ORDERFLOW_REDIS_PREFIX',
   'mq-namespace': 'ORDERFLOW_MQ_NAMESPACE',
+  'db-pool': 'ORDERFLOW_DB_POOL',
   'flash-sale-rate': 'ORDERFLOW_FLASH_SALE_RATE',
   'flash-sale-user-rate': 'ORDERFLOW_FLASH_SALE_USER_RATE',
   'seed-users': 'ORDERFLOW_SEED_USERS',
@@ -207,6 +211,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Reado
     orderUrl: httpUrl('ORDERFLOW_ORDER_URL', get('ORDERFLOW_ORDER_URL')),
     redisPrefix: redisPrefix(get('ORDERFLOW_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX),
     mqNamespace: mqNamespace(get('ORDERFLOW_MQ_NAMESPACE') ?? ''),
+    dbPool: boundedInteger('ORDERFLOW_DB_POOL', get('ORDERFLOW_DB_POOL') ?? String(DEFAULT_POOL_SIZE), 1, 100),
     flashSaleRate: boundedInteger(
       'ORDERFLOW_FLASH_SALE_RATE',
       get('ORDERFLOW_FLASH_SALE_RATE') ?? String(DEFAULT_FLASH_SALE_RATE),

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { ConfigError, loadConfig, loadVendorsConfig } from '../../src/config.js';
+import { DEFAULT_POOL_SIZE } from '../../src/db/pool-size.js';
 import { consumerGroupsOf } from '../../src/systems/shared/consumer-groups.js';
 import { ClusterSettingError, type ClusterSettings } from './settings.js';
 
@@ -120,6 +121,10 @@ export function planCluster(settings: ClusterSettings, secrets: Secrets): Plan {
   };
   for (let i = 1; i <= settings.orderInstances; i++) add('order', i);
   for (const role of ORDERFLOW_ROLES.filter((r) => r !== 'order')) for (let i = 1; i <= settings.instances; i++) add(role, i);
+  if (settings.passThrough.ORDERFLOW_DB_POOL === undefined) {
+    const pool = String(dbPoolFor(settings.dbConnections, processes));
+    for (const p of processes) p.env.ORDERFLOW_DB_POOL = pool;
+  }
   checkSettings(vendors, processes);
   const [first, ...rest] = processes;
   return {
@@ -130,6 +135,19 @@ export function planCluster(settings: ClusterSettings, secrets: Secrets): Plan {
     orderBackends: processes.filter((p) => p.role === 'order'),
     analyticsBackends: processes.filter((p) => p.role === 'analytics'),
   };
+}
+
+/**
+ * The pool size that keeps the processes within `budget` MySQL connections at worst: each process may open a pool
+ * per system it runs in its main thread and another in its worker thread, plus the 2 connections of the process
+ * registry. At 10 each (the default), the default cluster could hold ~280 connections, and MariaDB refuses connections
+ * past its max_connections (151 by default): seen as "Too many connections", and a pay answered 500, while instances
+ * restarted under load. At least 2 per pool, at most orderflow's default of 10.
+ */
+export function dbPoolFor(budget: number, processes: { env: Record<string, string> }[]): number {
+  const registry = 2 * processes.length;
+  const pools = processes.reduce((n, p) => n + 2 * (p.env.ORDERFLOW_SYSTEMS?.split(',').length ?? 0), 0);
+  return Math.max(2, Math.min(DEFAULT_POOL_SIZE, Math.floor((budget - registry) / pools)));
 }
 
 /** Every process's settings through orderflow's own validation: a bad one stops the start before anything runs. */

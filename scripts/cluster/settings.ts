@@ -19,6 +19,8 @@ export const DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   rocketmqEndpoints: '127.0.0.1:8081',
   rocketmqNamesrv: '127.0.0.1:9876',
+  /** MySQL connections the cluster's processes may hold at most: under MariaDB's default max_connections (151). */
+  dbConnections: 120,
 } as const;
 
 export interface ClusterSettings {
@@ -28,6 +30,8 @@ export interface ClusterSettings {
   host: string;
   /** Order-system instances behind the load balancer (ORDERFLOW_CLUSTER_ORDER_INSTANCES). */
   orderInstances: number;
+  /** MySQL connections all processes together may hold (ORDERFLOW_CLUSTER_DB_CONNECTIONS); sizes their pools. */
+  dbConnections: number;
   /** Instances of each downstream system (ORDERFLOW_CLUSTER_INSTANCES). */
   instances: number;
   /** The vendors take basePort … basePort+3, the orderflow processes basePort+10 onwards (ORDERFLOW_CLUSTER_BASE_PORT). */
@@ -82,6 +86,13 @@ export function loadClusterSettings(env: Record<string, string | undefined> = pr
     16,
   );
   const instances = integer('ORDERFLOW_CLUSTER_INSTANCES', get('ORDERFLOW_CLUSTER_INSTANCES'), DEFAULTS.instances, 1, 16);
+  const dbConnections = integer(
+    'ORDERFLOW_CLUSTER_DB_CONNECTIONS',
+    get('ORDERFLOW_CLUSTER_DB_CONNECTIONS'),
+    DEFAULTS.dbConnections,
+    20,
+    100_000,
+  );
   const run = get('ORDERFLOW_CLUSTER_RUN') ?? 'dist';
   if (run !== 'dist' && run !== 'sources') throw new ClusterSettingError('ORDERFLOW_CLUSTER_RUN', `'${run}' is not dist or sources`);
   const db = get('ORDERFLOW_DB') ?? DEFAULTS.db;
@@ -109,6 +120,7 @@ export function loadClusterSettings(env: Record<string, string | undefined> = pr
     port,
     host: get('ORDERFLOW_CLUSTER_HOST') ?? DEFAULTS.host,
     orderInstances,
+    dbConnections,
     instances,
     basePort,
     dir: path.resolve(REPO_DIR, get('ORDERFLOW_CLUSTER_DIR') ?? '.cluster'),

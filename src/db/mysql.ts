@@ -4,12 +4,13 @@ import type { Connection } from 'mysql2/promise';
 import { CompiledQuery, MysqlDialect } from 'kysely';
 import type { Dialect } from 'kysely';
 import { DbError, DbErrorCode } from './errors.js';
+import { DEFAULT_POOL_SIZE } from './pool-size.js';
 import { sqlNameOf } from './system-name.js';
 import type { DatabaseUrl } from './url.js';
 
 type MysqlUrl = Extract<DatabaseUrl, { kind: 'mysql' }>;
 
-export const DEFAULT_POOL_SIZE = 10;
+export { DEFAULT_POOL_SIZE };
 export const MYSQL_CONNECT_TIMEOUT_MS = 5_000;
 
 /**

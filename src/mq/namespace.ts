@@ -96,6 +96,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
       return namespacedPullConsumer(consumer, options.group, names);
     },
     ping: () => messaging.ping(),
+    stopReceiving: () => messaging.stopReceiving(),
     close: () => messaging.close(),
   };
 }

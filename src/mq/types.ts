@@ -281,6 +281,13 @@ export interface Messaging {
    * (each asked with the request timeout).
    */
   ping(): Promise<void>;
+  /**
+   * The first step of a shutdown: no push consumer of this instance starts another receive, and what a receive brings
+   * from now on is left to redelivery; messages being handled finish. Closing the consumers one after the other then
+   * takes one receive's time in all (RocketMQ: a long poll, up to 5 s) instead of one per consumer. The embedded engine
+   * has no receives in flight to wait for: nothing to do there.
+   */
+  stopReceiving(): void;
   /** Closes every producer and consumer made by this instance, then the engine. */
   close(): Promise<void>;
 }

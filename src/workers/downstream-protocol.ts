@@ -11,6 +11,8 @@ export interface DownstreamWorkerData {
   dataDir: string;
   logLevel: string;
   vendorTimeoutMs: number;
+  /** Connections per MySQL pool (ORDERFLOW_DB_POOL). */
+  dbPool: number;
   urls: { sms: string; logistics: string };
   /** Bearer API keys of external vendors (ORDERFLOW_SMS_API_KEY, ORDERFLOW_LOGISTICS_API_KEY). */
   apiKeys?: { sms?: string; logistics?: string };

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CheckpointingThread, openDatabase, pingDatabase } from '../db/index.js';
 import { AppError, ErrorCode, internalError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { type ConsumingMessaging, createMessaging } from '../mq/index.js';
+import { type ConsumingMessaging, createMessaging, type Messaging } from '../mq/index.js';
 import { type ComposedSystems, composeSystems } from '../systems/compose.js';
 import type { DownstreamHostProcedures, DownstreamWorkerData, DownstreamWorkerProcedures } from './downstream-protocol.js';
 import { remoteMessaging } from './mq-bridge.js';
@@ -29,6 +29,8 @@ const closers: { name: string; close: () => Promise<unknown> }[] = [];
 /** What this thread depends on, for the host's health check: its databases and its own RocketMQ client. */
 const pings: { name: string; ping: () => Promise<unknown> }[] = [];
 let systems: ComposedSystems | undefined;
+/** This thread's own RocketMQ client, when it has one. */
+let ownMessaging: Messaging | undefined;
 /** This thread's SQLite files share one checkpointing thread. */
 const checkpointing = new CheckpointingThread();
 const analyticsHere = () => systems?.analytics ?? notHere('analytics');
@@ -42,6 +44,7 @@ const host = createRpc<DownstreamWorkerProcedures, DownstreamHostProcedures & St
   analyticsFaultsInjected: () => analyticsHere().faultsInjected(),
   ping: () => pingAll(),
   async close() {
+    ownMessaging?.stopReceiving(); // every consumer at once, before the systems close one after the other (Messaging.stopReceiving)
     for (const closer of closers.reverse()) await closer.close();
   },
 });
@@ -58,6 +61,7 @@ try {
         logger: logger.child({ component: 'mq' }),
       })
     : undefined;
+  ownMessaging = own;
   if (own) {
     closers.push({ name: 'messaging', close: () => own.close() });
     pings.push({ name: 'mq', ping: () => own.ping() });
@@ -74,6 +78,7 @@ try {
         system,
         logger: logger.child({ db: system }),
         checkpointing,
+        pool: data.dbPool,
       });
       closers.push({ name: `database ${system}`, close: () => database.close() });
       pings.push({ name: `db.${system}`, ping: () => pingDatabase(database) });

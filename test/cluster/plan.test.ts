@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GROUPS_OF, ORDERFLOW_ROLES, planCluster } from '../../scripts/cluster/plan.js';
+import { GROUPS_OF, ORDERFLOW_ROLES, type PlannedProcess, planCluster } from '../../scripts/cluster/plan.js';
 import { haproxyConfig } from '../../scripts/cluster/haproxy-config.js';
 import { ClusterSettingError, loadClusterSettings } from '../../scripts/cluster/settings.js';
 import { loadConfig, loadVendorsConfig, SYSTEMS } from '../../src/config.js';
@@ -202,3 +202,25 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+test("the processes' MySQL pools are sized to the cluster's connection budget, unless ORDERFLOW_DB_POOL says otherwise", () => {
+  // Worst case of a process: a pool per system in its main thread and one in its worker, plus the registry's 2.
+  const worstCase = (processes: PlannedProcess[]) =>
+    processes.reduce((n, p) => {
+      const config = loadConfig(p.env);
+      return n + 2 * config.systems.length * config.dbPool + 2;
+    }, 0);
+  const planned = (env: Record<string, string>) => {
+    const plan = planCluster(loadClusterSettings(env), secrets);
+    return [plan.first, ...plan.rest];
+  };
+  const defaults = planned({});
+  assert.equal(loadConfig(defaults[0].env).dbPool, 3, 'two of everything: 3 per pool');
+  assert.ok(worstCase(defaults) <= 120, `within MariaDB's default 151 connections: ${worstCase(defaults)}`);
+  const oneEach = planned({ ORDERFLOW_CLUSTER_INSTANCES: '1', ORDERFLOW_CLUSTER_ORDER_INSTANCES: '1' });
+  assert.ok(loadConfig(oneEach[0].env).dbPool > 3, 'fewer processes, bigger pools');
+  assert.ok(worstCase(oneEach) <= 120);
+  assert.equal(loadConfig(planned({ ORDERFLOW_CLUSTER_DB_CONNECTIONS: '1000' })[0].env).dbPool, 10, "at most orderflow's default");
+  assert.equal(loadConfig(planned({ ORDERFLOW_DB_POOL: '7' })[5].env).dbPool, 7, "the caller's setting wins");
+  assert.throws(() => loadClusterSettings({ ORDERFLOW_CLUSTER_DB_CONNECTIONS: '5' }), ClusterSettingError);
+});

@@ -42,6 +42,9 @@ export function createEmbeddedMessaging(options: EmbeddedOptions): Messaging {
       return track(await EmbeddedPullConsumer.start(broker, consumerOptions));
     },
     // In this process: down only once closed.
+    stopReceiving(): void {
+      // Its consumers take messages from the store in this process: closing one waits for nothing but its listeners.
+    },
     async ping(): Promise<void> {
       broker.assertOpen();
     },

@@ -56,6 +56,8 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
     return fifo;
   };
   let closing: Promise<void> | undefined;
+  const pushConsumers = new Set<RocketPushConsumer>();
+  let receivingStopped = false;
   return {
     engine: 'rocketmq',
     // RocketMQ's timer is precise to timerPrecisionMs (1 s by default); broadcasting is not in the 5.x gRPC protocol;
@@ -73,7 +75,14 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
     },
     async pushConsumer(consumer: PushConsumerOptions): Promise<PushConsumer> {
       const fifo = await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);
-      return track(await RocketPushConsumer.start(options, consumer, fifo));
+      const started = track(await RocketPushConsumer.start(options, consumer, fifo));
+      if (receivingStopped) started.stopReceiving();
+      pushConsumers.add(started);
+      return started;
+    },
+    stopReceiving(): void {
+      receivingStopped = true;
+      for (const consumer of pushConsumers) consumer.stopReceiving();
     },
     async pullConsumer(consumer: PullConsumerOptions): Promise<PullConsumer> {
       await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);

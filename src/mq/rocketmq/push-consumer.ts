@@ -97,6 +97,11 @@ export class RocketPushConsumer implements PushConsumer {
     return new RocketPushConsumer(consumer.group, client, calls, options);
   }
 
+  /** No receive starts any more (Messaging.stopReceiving); close() then waits only for those still in flight. */
+  stopReceiving(): void {
+    this.#client.leave();
+  }
+
   /**
    * Messages being handled finish and are settled; no other listener call starts: a FIFO message waiting
    * for its next in-place retry, and every message not started, is handed back unacknowledged (push-client.ts).
