@@ -124,21 +124,30 @@ async function run(topology: Topology): Promise<number> {
   // The faults at random moments between 10 % and 85 % of the load, one after the other (each waits for recovery).
   const times = topology.faults.map(() => 0.1 + random.next() * 0.75).sort((a, b) => a - b);
   const records: FaultRecord[] = [];
-  for (const [i, fault] of topology.faults.entries()) {
-    const wait = began + times[i] * seconds * 1000 - Date.now();
-    if (wait > 0) await sleep(wait);
-    const at = Date.now() - began;
-    console.log(`  ${(at / 1000).toFixed(1)} s: ${fault.name}`);
-    const outcome = await fault.inject();
-    records.push({ at, name: fault.name, ...outcome });
-    console.log(
-      `  ${fault.name}: answering again after ${outcome.recoveryMs} ms${outcome.note ? ` (${outcome.note})` : ''}${outcome.violations.length ? ` VIOLATION: ${outcome.violations.join('; ')}` : ''}`,
-    );
+  // Whatever ends the faults' loop, the load and its progress lines stop (they would keep the process alive).
+  const stopLoad = () => {
+    clearInterval(progress);
+    return load.stop();
+  };
+  try {
+    for (const [i, fault] of topology.faults.entries()) {
+      const wait = began + times[i] * seconds * 1000 - Date.now();
+      if (wait > 0) await sleep(wait);
+      const at = Date.now() - began;
+      console.log(`  ${(at / 1000).toFixed(1)} s: ${fault.name}`);
+      const outcome = await fault.inject();
+      records.push({ at, name: fault.name, ...outcome });
+      console.log(
+        `  ${fault.name}: answering again after ${outcome.recoveryMs} ms${outcome.note ? ` (${outcome.note})` : ''}${outcome.violations.length ? ` VIOLATION: ${outcome.violations.join('; ')}` : ''}`,
+      );
+    }
+    const rest = began + seconds * 1000 - Date.now();
+    if (rest > 0) await sleep(rest);
+  } catch (error) {
+    await stopLoad().catch(() => undefined);
+    throw error;
   }
-  const rest = began + seconds * 1000 - Date.now();
-  if (rest > 0) await sleep(rest);
-  await load.stop();
-  clearInterval(progress);
+  await stopLoad();
   const loadEnded = Date.now();
   console.log(
     `load stopped after ${Math.round((loadEnded - began) / 1000)} s; settling (at most ${topology.settleLimitMs / 1000} s; unpaid orders close after ${CHAOS_PAY_TIMEOUT})`,

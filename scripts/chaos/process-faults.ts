@@ -23,6 +23,19 @@ export function recovered(started: number, tookMs: number | undefined): FaultOut
   return { recoveryMs: Date.now() - started, violations: [] };
 }
 
+/**
+ * Starts the process again; a start that fails (the process exits, or never says it serves) is the fault's violation,
+ * reported with the rest, not the end of the run: the run still stops its load and checks what it can.
+ */
+async function restart(target: ManagedProcess): Promise<string | undefined> {
+  try {
+    await target.start();
+    return undefined;
+  } catch (error) {
+    return `did not start again: ${String((error as Error).message ?? error).split('\n')[0]}`;
+  }
+}
+
 /** SIGKILL of the process group (the process, its worker threads), then a restart; recovery = until it is ready again. */
 export function killFault(target: ManagedProcess): Fault {
   return {
@@ -32,7 +45,8 @@ export function killFault(target: ManagedProcess): Fault {
       const child = target.current();
       child?.signal('SIGKILL');
       await child?.ended;
-      await target.start();
+      const failed = await restart(target);
+      if (failed) return { recoveryMs: Date.now() - started, violations: [failed] };
       return recovered(started, await timeUntil(ready(target.url), RECOVERY_LIMIT_MS));
     },
   };
@@ -65,8 +79,10 @@ export function gracefulStopFault(target: ManagedProcess, log: CallLog): Fault {
       const { cut } = log.cutAfter;
       log.cutAfter = undefined;
       if (cut > 0) violations.push(`${cut} requests in flight at SIGTERM got no answer`);
-      await target.start();
-      const outcome = recovered(started, await timeUntil(ready(target.url), RECOVERY_LIMIT_MS));
+      const failed = await restart(target);
+      const outcome = failed
+        ? { recoveryMs: Date.now() - started, violations: [failed] }
+        : recovered(started, await timeUntil(ready(target.url), RECOVERY_LIMIT_MS));
       return {
         ...outcome,
         violations: [...outcome.violations, ...violations],

@@ -70,6 +70,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
     capabilities: messaging.capabilities,
     admin: namespacedAdmin(messaging.admin, names),
     async producer(options = {}) {
+      if (!isObject(options)) return messaging.producer(options); // for the engine's own error
       const producer = await messaging.producer({
         ...options,
         group: names.given(options.group),
@@ -79,6 +80,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
       return namespacedProducer(producer, names);
     },
     async pushConsumer(options) {
+      if (!isObject(options)) return messaging.pushConsumer(options);
       const consumer = await messaging.pushConsumer({
         ...options,
         group: names.given(options.group),
@@ -88,6 +90,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
       return { group: options.group, close: () => consumer.close() } satisfies PushConsumer;
     },
     async pullConsumer(options) {
+      if (!isObject(options)) return messaging.pullConsumer(options);
       const consumer = await messaging.pullConsumer({
         ...options,
         group: names.given(options.group),
@@ -101,15 +104,17 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
   };
 }
 
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+
 function subscriptionsIn(subscriptions: Subscriptions, names: NameMapping): Subscriptions {
   // A missing or malformed map is left for the engine to refuse with its own message.
-  if (typeof subscriptions !== 'object' || subscriptions === null) return subscriptions;
+  if (!isObject(subscriptions)) return subscriptions;
   return Object.fromEntries(Object.entries(subscriptions).map(([topic, filter]) => [names.given(topic), filter]));
 }
 
 function messageIn(message: Message, names: NameMapping): Message {
   // A message that is not an object, or has no string topic, is passed as it is for the engine's own error.
-  if (typeof message !== 'object' || message === null || typeof message.topic !== 'string') return message;
+  if (!isObject(message) || typeof message.topic !== 'string') return message;
   return { ...message, topic: names.given(message.topic) };
 }
 
@@ -171,8 +176,7 @@ function namespacedAdmin(admin: Admin, names: NameMapping): Admin {
   };
   return {
     async createTopic(options) {
-      const bad = typeof options !== 'object' || options === null;
-      const topic = await admin.createTopic(bad ? options : { ...options, name: names.given(options.name) });
+      const topic = await admin.createTopic(isObject(options) ? { ...options, name: names.given(options.name) } : options);
       return { ...topic, name: names.own(topic.name) };
     },
     async listTopics() {

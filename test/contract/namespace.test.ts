@@ -184,6 +184,18 @@ function namespaceCases(deployments: () => Deployments): void {
     assert.deepEqual(got, [topic]);
   });
 
+  test('bad input through a namespace gets the engine’s own typed error, naming the field', async () => {
+    const { a } = deployments();
+    const topic = unique('ns_bad');
+    await a.admin.createTopic({ name: topic, type: 'NORMAL' });
+    const producer = await a.producer({ topics: [topic] });
+    await assert.rejects(producer.send({ topic: '', body: 'x' }), { code: 'MQ_INVALID_ARGUMENT' });
+    await assert.rejects(a.admin.createTopic({ name: '', type: 'NORMAL' }), { code: 'MQ_INVALID_ARGUMENT' });
+    await assert.rejects(a.pushConsumer({ group: '', subscriptions: { [topic]: '*' }, listener: () => 'SUCCESS' }), {
+      code: 'MQ_INVALID_ARGUMENT',
+    });
+  });
+
   test('a namespace that could collide with another’s names is refused, naming the setting', async () => {
     for (const namespace of ['a_b', 'a%b', 'x'.repeat(33), ' ']) {
       await assert.rejects(createMessaging({ engine: 'embedded', dataDir: os.tmpdir(), namespace }), (error: Error & { code?: string }) => {

@@ -103,7 +103,15 @@ export class RocketAdmin implements Admin {
         details: { topic: name },
       });
     }
-    if (existing) return { name, type: options.type, queues: existing.writeQueueNums };
+    if (existing) {
+      // A broker restarted on its store lists the topic before the NameServer serves its route again (seen: a process
+      // started 18 s after the broker's restart could not start its producer, "No topic route info … order_paid").
+      // Writing the topic's config again has the broker register it, and waits until the route is served.
+      const route = await this.#remote.topicRoute(name);
+      const served = new Set(route?.queues.map((q) => q.brokerName));
+      if (!existing.brokers.every((b) => served.has(b))) await this.#remote.createTopic(name, existing.type, existing.writeQueueNums);
+      return { name, type: options.type, queues: existing.writeQueueNums };
+    }
     await this.#remote.createTopic(name, options.type, queues);
     return { name, type: options.type, queues };
   }
