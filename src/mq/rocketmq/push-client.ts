@@ -182,7 +182,7 @@ export class PushClient extends ClientPushConsumer {
 type RetryPolicy = NonNullable<ReturnType<ClientPushConsumer['getRetryPolicy']>>;
 
 /** RocketMQ's delay levels (../backoff.ts) as the client's retry policy: the client asks it how long to hide a failed message. */
-class DelayLevelsPolicy implements RetryPolicy {
+export class DelayLevelsPolicy implements RetryPolicy {
   constructor(
     readonly scale: number,
     readonly maxReconsumeTimes: number,
