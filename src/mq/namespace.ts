@@ -65,6 +65,7 @@ export class NameMapping {
 export function withNamespace(messaging: Messaging, namespace: string | undefined): Messaging {
   if (!namespace) return messaging;
   const names = new NameMapping(namespace);
+  const originals: Originals = new WeakMap();
   return {
     engine: messaging.engine,
     capabilities: messaging.capabilities,
@@ -75,7 +76,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
         ...options,
         group: names.given(options.group),
         topics: Array.isArray(options.topics) ? options.topics.map((t) => names.given(t)) : options.topics,
-        transactionChecker: options.transactionChecker && ((view) => options.transactionChecker!(viewOut(view, names))),
+        transactionChecker: options.transactionChecker && ((view) => options.transactionChecker!(viewOut(view, names, originals))),
       });
       return namespacedProducer(producer, names);
     },
@@ -85,7 +86,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
         ...options,
         group: names.given(options.group),
         subscriptions: subscriptionsIn(options.subscriptions, names),
-        listener: (view) => options.listener(viewOut(view, names)),
+        listener: (view) => options.listener(viewOut(view, names, originals)),
       });
       return { group: options.group, close: () => consumer.close() } satisfies PushConsumer;
     },
@@ -96,7 +97,7 @@ export function withNamespace(messaging: Messaging, namespace: string | undefine
         group: names.given(options.group),
         subscriptions: subscriptionsIn(options.subscriptions, names),
       });
-      return namespacedPullConsumer(consumer, options.group, names);
+      return namespacedPullConsumer(consumer, options.group, names, originals);
     },
     ping: () => messaging.ping(),
     stopReceiving: () => messaging.stopReceiving(),
@@ -122,10 +123,10 @@ function resultOut<R extends SendResult>(result: R, names: NameMapping): R {
   return { ...result, topic: names.own(result.topic) };
 }
 
-/** The views handed out keep their engine's original, which ack and changeInvisibleDuration need. */
-const originals = new WeakMap<MessageView, MessageView>();
+/** The views a namespace hands out keep their engine's original, which ack and changeInvisibleDuration need. */
+type Originals = WeakMap<MessageView, MessageView>;
 
-function viewOut(view: MessageView, names: NameMapping): MessageView {
+function viewOut(view: MessageView, names: NameMapping, originals: Originals): MessageView {
   const out = { ...view, topic: names.own(view.topic) };
   originals.set(out, view);
   return out;
@@ -153,11 +154,11 @@ function namespacedProducer(producer: Producer, names: NameMapping): Producer {
   };
 }
 
-function namespacedPullConsumer(consumer: PullConsumer, group: string, names: NameMapping): PullConsumer {
+function namespacedPullConsumer(consumer: PullConsumer, group: string, names: NameMapping, originals: Originals): PullConsumer {
   const original = (view: MessageView) => originals.get(view) ?? view;
   return {
     group,
-    receive: async (max, waitMs) => (await consumer.receive(max, waitMs)).map((view) => viewOut(view, names)),
+    receive: async (max, waitMs) => (await consumer.receive(max, waitMs)).map((view) => viewOut(view, names, originals)),
     ack: (view) => consumer.ack(original(view)),
     changeInvisibleDuration: (view, durationMs) => consumer.changeInvisibleDuration(original(view), durationMs),
     close: () => consumer.close(),

@@ -7,6 +7,7 @@ import {
   type PushConsumerOptions as ClientPushConsumerOptions,
 } from 'rocketmq-client-nodejs';
 import { retryDelayMs } from '../backoff.js';
+import { MqError, MqErrorCode } from '../errors.js';
 
 /** How long shutdown() waits for the acks of answered messages, in request timeouts (9 s with the default 3 s). */
 export const SETTLE_TIMEOUT_REQUESTS = 3;
@@ -202,6 +203,6 @@ export class DelayLevelsPolicy implements RetryPolicy {
     return this;
   }
   toProtobuf(): never {
-    throw new Error('a client-side back-off is not sent to the server');
+    throw new MqError(MqErrorCode.UNSUPPORTED, 'a client-side back-off is not sent to the server');
   }
 }
