@@ -96,9 +96,16 @@ test('vendors process: orders paid in either app are shipped, SMSed and refunded
   assert.equal(after.sms.executed - before.sms.executed, 2, 'one SMS per order, both at the one SMS vendor');
   assert.equal(after.logistics.executed - before.logistics.executed, 2, 'one shipment per order, both at the one logistics company');
   assert.equal(after.payment.executed - before.payment.executed, 1, 'the refund at the one payment provider');
-  // Each app reads the vendors process's counters (the same numbers), not counters of its own.
+  // Each app reads the vendors process's counters (the same numbers), not counters of its own. The payment provider's
+  // callback counters are left out: its callbacks to these apps are retried in the background meanwhile (seen:
+  // failedAttempts 5, then 6), so two reads a moment apart may differ there.
+  const withoutCallbacks = (stats: unknown) => {
+    const { callbacks, ...rest } = stats as { callbacks?: unknown };
+    assert.ok(callbacks, 'the provider counts its callbacks');
+    return rest;
+  };
   for (const t of [a, b]) {
-    assert.deepEqual(await t.app.thirdParties?.stats('payment'), after.payment);
+    assert.deepEqual(withoutCallbacks(await t.app.thirdParties?.stats('payment')), withoutCallbacks(after.payment));
     assert.deepEqual((await t.call('GET', '/api/admin/third-parties/sms', { as: 'admin' })).body.stats, after.sms);
   }
   // The refund app B never saw is at the provider it calls too.
