@@ -13,6 +13,11 @@ export class Closables {
     return thing;
   }
 
+  /** What is still open, in the order it was opened. */
+  open(): Iterable<{ close(): Promise<void> }> {
+    return this.#open;
+  }
+
   /** Closes everything still open (in-flight work finishes in each one's close()). */
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.#open].map((thing) => thing.close()));

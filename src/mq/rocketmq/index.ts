@@ -56,7 +56,6 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
     return fifo;
   };
   let closing: Promise<void> | undefined;
-  const pushConsumers = new Set<RocketPushConsumer>();
   let receivingStopped = false;
   return {
     engine: 'rocketmq',
@@ -77,12 +76,12 @@ export async function createRocketMQMessaging(input: RocketMQOptions): Promise<M
       const fifo = await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);
       const started = track(await RocketPushConsumer.start(options, consumer, fifo));
       if (receivingStopped) started.stopReceiving();
-      pushConsumers.add(started);
       return started;
     },
     stopReceiving(): void {
       receivingStopped = true;
-      for (const consumer of pushConsumers) consumer.stopReceiving();
+      // The push consumers still open are among what the engine tracks for close().
+      for (const thing of closables.open()) if (thing instanceof RocketPushConsumer) thing.stopReceiving();
     },
     async pullConsumer(consumer: PullConsumerOptions): Promise<PullConsumer> {
       await prepareGroup(consumer.group, Object.keys(consumer.subscriptions ?? {}), consumer.maxReconsumeTimes);
