@@ -185,7 +185,8 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     /**
      * Creates a sale (its id is new, never reused; it starts now unless told) and opens it in the gate. Its SKU must
      * exist in the order system with at least the sale's units available now (404 SKU_NOT_FOUND, 409 STOCK_INSUFFICIENT):
-     * otherwise the gate would admit buyers whose tickets can only fail. Checked through the order system in this
+     * otherwise the gate would admit buyers whose tickets can only fail. Its price is at most the SKU's list price (400):
+     * a flash sale sells cheaper, and a typo of a few zeros must not become the price of every unit of the sale. Checked through the order system in this
      * process — it shares no database with this system — so a process without it cannot create sales (503).
      */
     async createSale(input: { skuId: string; priceCents: number; stock: number; startsAt?: number; endsAt: number }): Promise<Sale> {
@@ -201,6 +202,12 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
       }
       const sku = await deps.orders.findSku(sale.skuId);
       if (!sku) throw notFound('sku', sale.skuId);
+      if (sale.priceCents > sku.priceCents) {
+        throw validationFailed(
+          [{ path: 'body.priceCents', message: `must be at most the SKU's list price (${sku.priceCents})` }],
+          `a flash sale's price is at most its SKU's list price: ${sale.skuId} lists at ${sku.priceCents} cents`,
+        );
+      }
       if (sku.available < sale.stock) throw stockInsufficient(sale.skuId, sale.stock, sku.available);
       await db
         .insertInto('flash_sales')

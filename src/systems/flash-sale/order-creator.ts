@@ -11,7 +11,7 @@ import { TokenBucket } from './token-bucket.js';
 export interface OrdersForFlashSales {
   placeFlashSaleOrder(input: FlashSaleOrderInput): Promise<FlashSaleOrder>;
   /** The SKU's units available now; undefined when there is no such SKU. */
-  findSku(skuId: string): Promise<{ skuId: string; available: number } | undefined>;
+  findSku(skuId: string): Promise<{ skuId: string; priceCents: number; available: number } | undefined>;
 }
 
 /**

@@ -19,7 +19,8 @@ const SaleReply = z.object({
 });
 const NewSaleBody = z.object({
   skuId: SkuId,
-  priceCents: z.number().int().min(0),
+  /** At least 1 cent, at most the SKU's list price (checked against the catalogue). */
+  priceCents: z.number().int().min(1),
   stock: z.number().int().min(1).max(10_000_000),
   /** Default: now. */
   startsAt: z.iso.datetime({ offset: true }).optional(),

@@ -15,10 +15,17 @@ export async function listSkus(ctx: OrderContext) {
   }));
 }
 
-/** A SKU's units available now, or undefined for an unknown SKU (the flash-sale system checks a new sale against it). */
-export async function findSku(ctx: OrderContext, skuId: string): Promise<{ skuId: string; available: number } | undefined> {
-  const row = await ctx.database.db.selectFrom('skus').select(['sku_id', 'available']).where('sku_id', '=', skuId).executeTakeFirst();
-  return row && { skuId: row.sku_id, available: Number(row.available) };
+/** A SKU's list price and units available now, or undefined for an unknown SKU (the flash-sale system checks a new sale against it). */
+export async function findSku(
+  ctx: OrderContext,
+  skuId: string,
+): Promise<{ skuId: string; priceCents: number; available: number } | undefined> {
+  const row = await ctx.database.db
+    .selectFrom('skus')
+    .select(['sku_id', 'price_cents', 'available'])
+    .where('sku_id', '=', skuId)
+    .executeTakeFirst();
+  return row && { skuId: row.sku_id, priceCents: Number(row.price_cents), available: Number(row.available) };
 }
 
 /** One order of the user with its items and status history (404 for someone else's order). */
