@@ -5,13 +5,19 @@ import { type OrderPaidEvent, Tags, Topics } from '../shared/topics.js';
 import type { OrderContext } from './context.js';
 import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { PaymentSettledMeanwhile } from './payment-errors.js';
-import { findItems, findOrder, type OrderRow, settleReservation, transition } from './repository.js';
+import { findItems, findOrder, type OrderItemRow, type OrderRow, settleReservation, transition } from './repository.js';
 import type { OrderDB } from './schema.js';
 import { OrderStatus } from './states.js';
 
 export interface PaidOrder {
   orderId: string;
   status: OrderStatus;
+}
+
+/** The order's row and lines as the caller read them just before (each optional: what is missing is read). */
+export interface KnownOrder {
+  order?: OrderRow;
+  items?: OrderItemRow[];
 }
 
 /** Runs inside the pay's local transaction: false rolls it back (the payment was settled meanwhile). */
@@ -30,10 +36,20 @@ export type PaymentClaim = (trx: Transaction<OrderDB>) => Promise<boolean>;
  *
  * Returns false when the order was not WAIT_PAY any more or the claim failed: nothing was changed.
  */
-export async function payWithPayment(ctx: OrderContext, orderId: string, paymentId: string, claim: PaymentClaim): Promise<boolean> {
+export async function payWithPayment(
+  ctx: OrderContext,
+  orderId: string,
+  paymentId: string,
+  claim: PaymentClaim,
+  known?: KnownOrder,
+): Promise<boolean> {
   const started = performance.now();
   // Both reads at once: on MySQL that is one round trip of waiting instead of two (SQLite runs them at once anyway).
-  const [order, items] = await Promise.all([findOrder(ctx.database.db, orderId), findItems(ctx.database.db, orderId)]);
+  // Rows the caller read already are not read again: a stale one only makes the guarded update below lose (false).
+  const [order, items] = await Promise.all([
+    known?.order ?? findOrder(ctx.database.db, orderId),
+    known?.items ?? findItems(ctx.database.db, orderId),
+  ]);
   if (!order) throw notFound('order', orderId);
   if (order.status !== OrderStatus.WAIT_PAY) return false;
   const event = paidEvent(ctx, order, paymentId, items);
@@ -115,7 +131,7 @@ async function markPaid(
   return won;
 }
 
-function paidEvent(ctx: OrderContext, order: OrderRow, paymentId: string, items: Awaited<ReturnType<typeof findItems>>): OrderPaidEvent {
+function paidEvent(ctx: OrderContext, order: OrderRow, paymentId: string, items: OrderItemRow[]): OrderPaidEvent {
   return {
     orderId: order.order_id,
     userId: order.user_id,

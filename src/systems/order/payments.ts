@@ -8,9 +8,9 @@ import type { OrderContext } from './context.js';
 import { type QueuedMessage, queueMessage } from './message-outbox.js';
 import { paymentMismatch, paymentNotFound } from './payment-errors.js';
 import type { PaymentOutcome, PaymentStatus } from './payment-schema.js';
-import { payWithPayment } from './pay-order.js';
+import { type KnownOrder, payWithPayment } from './pay-order.js';
 import { newRefundId } from './refund-order.js';
-import { findOrder } from './repository.js';
+import { findItems, findOrder } from './repository.js';
 import type { OrderDB } from './schema.js';
 import { OrderStatus } from './states.js';
 
@@ -56,9 +56,12 @@ export async function payOrder(
   await recordPayment(ctx, { paymentId: intent.paymentId, orderId, attempt: options.attempt, amountCents: Number(order.total_cents) });
   // Captured: the settlement records it in its own transaction (one commit); otherwise what the provider said is kept.
   if (intent.status !== 'SUCCEEDED') await recordStatus(ctx, intent.paymentId, intent.status);
-  const settled = intent.status === 'SUCCEEDED' ? await settlePayment(ctx, intent.paymentId, { captured: true }) : 'NOT_CAPTURED';
+  const settled =
+    intent.status === 'SUCCEEDED' ? await settlePayment(ctx, intent.paymentId, { captured: true, known: { order } }) : 'NOT_CAPTURED';
+  // This pay paid the order: PAID is the answer, with no read to learn it. Otherwise the order may have moved meanwhile.
+  if (settled === 'PAID_ORDER') return { orderId, status: OrderStatus.PAID };
   const current = (await findOrder(ctx.database.db, orderId))?.status ?? order.status;
-  if (settled === 'PAID_ORDER' || current !== OrderStatus.WAIT_PAY) return { orderId, status: current };
+  if (current !== OrderStatus.WAIT_PAY) return { orderId, status: current };
   return { orderId, status: current, payment: { paymentId: intent.paymentId, attempt: options.attempt, status: intent.status } };
 }
 
@@ -73,7 +76,15 @@ export async function receivePaymentEvent(
   event: PaymentEvent,
 ): Promise<{ received: true; duplicate: boolean; settlement?: Settlement }> {
   const db = ctx.database.db;
-  const seen = await db.selectFrom('payment_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst();
+  // Everything the settlement reads, in one wait (on MySQL one round trip of waiting instead of five one after the
+  // other): the event's id, its payment, and the order and lines the event names. The settlement checks that the
+  // payment is the order's, and a row changed meanwhile only makes its guarded update lose and look again.
+  const [seen, payment, order, items] = await Promise.all([
+    db.selectFrom('payment_events').select('event_id').where('event_id', '=', event.id).executeTakeFirst(),
+    findPayment(ctx, event.data.paymentId),
+    findOrder(db, event.data.orderId),
+    findItems(db, event.data.orderId),
+  ]);
   if (seen) return { received: true, duplicate: true };
   // The event's type is what happened; its data's status is the payment's state when the event was raised (the same).
   const status: PaymentStatus = event.type === 'payment.succeeded' ? 'SUCCEEDED' : 'FAILED';
@@ -82,10 +93,15 @@ export async function receivePaymentEvent(
   // any other once its handling is done.
   const row = { event_id: event.id, payment_id: event.data.paymentId, type: event.type, received_at: ctx.clock() };
   let recorded = false;
-  const settlement = await applyProviderState(ctx, { ...event.data, status }, async (trx) => {
-    await insertIgnoreDuplicate(trx.insertInto('payment_events').values(row));
-    recorded = true;
-  });
+  const settlement = await applyProviderState(
+    ctx,
+    { ...event.data, status },
+    async (trx) => {
+      await insertIgnoreDuplicate(trx.insertInto('payment_events').values(row));
+      recorded = true;
+    },
+    { payment, order, items },
+  );
   if (!recorded) await insertIgnoreDuplicate(db.insertInto('payment_events').values(row));
   return { received: true, duplicate: false, ...(settlement ? { settlement } : {}) };
 }
@@ -111,10 +127,9 @@ export async function applyProviderState(
   ctx: OrderContext,
   facts: ProviderPayment,
   alsoOnSettling?: AlsoOnSettling,
+  known: KnownRows = {},
 ): Promise<Settlement | undefined> {
-  const payment =
-    (await ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', facts.paymentId).executeTakeFirst()) ??
-    (await adoptPayment(ctx, facts));
+  const payment = known.payment ?? (await findPayment(ctx, facts.paymentId)) ?? (await adoptPayment(ctx, facts));
   if (!payment) throw paymentNotFound(facts.paymentId);
   if (payment.order_id !== facts.orderId) throw paymentMismatch(payment.payment_id, 'the order');
   if (Math.round(facts.amount * 100) !== Number(payment.amount_cents)) throw paymentMismatch(payment.payment_id, 'the amount');
@@ -124,7 +139,18 @@ export async function applyProviderState(
     return undefined;
   }
   // Captured: recorded SUCCEEDED by the settlement, in the transaction of its effect (or already, if settled before).
-  return settlePayment(ctx, payment.payment_id, { captured: true, alsoOnSettling });
+  return settlePayment(ctx, payment.payment_id, { captured: true, alsoOnSettling, known: { ...known, payment } });
+}
+
+/** Rows a caller has just read, handed on so that they are not read again (a settlement's first look uses them). */
+interface KnownRows extends KnownOrder {
+  payment?: PaymentRow;
+}
+
+type PaymentRow = NonNullable<Awaited<ReturnType<typeof findPayment>>>;
+
+function findPayment(ctx: OrderContext, paymentId: string) {
+  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
 }
 
 /** The provider's idempotency key of an order's payment attempt, echoed back in its events as their `reference`. */
@@ -152,7 +178,7 @@ async function adoptPayment(ctx: OrderContext, facts: ProviderPayment) {
     { paymentId: facts.paymentId, orderId: order.order_id },
     'payment recorded from the provider (created, not recorded here)',
   );
-  return ctx.database.db.selectFrom('order_payments').selectAll().where('payment_id', '=', facts.paymentId).executeTakeFirst();
+  return findPayment(ctx, facts.paymentId);
 }
 
 /** A payment created at the provider, recorded here as waiting (once: a second record of it changes nothing). */
@@ -196,19 +222,23 @@ async function recordStatus(ctx: OrderContext, paymentId: string, status: Paymen
 export async function settlePayment(
   ctx: OrderContext,
   paymentId: string,
-  options: { captured?: boolean; alsoOnSettling?: AlsoOnSettling } = {},
+  options: { captured?: boolean; alsoOnSettling?: AlsoOnSettling; known?: KnownRows } = {},
 ): Promise<Settlement> {
   const db = ctx.database.db;
   const also = options.alsoOnSettling;
   for (let race = 0; race < MAX_SETTLE_RACES; race++) {
-    const payment = await db.selectFrom('order_payments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+    // The first look may use the rows the caller read just before; after a lost race everything is read afresh.
+    const known = race === 0 ? options.known : undefined;
+    const payment = known?.payment?.payment_id === paymentId ? known.payment : await findPayment(ctx, paymentId);
     if (!payment) throw paymentNotFound(paymentId);
     if (payment.outcome) return payment.outcome;
     if (payment.status !== 'SUCCEEDED' && !options.captured) return 'NOT_CAPTURED';
-    const order = await findOrder(db, payment.order_id);
+    const sameOrder = known?.order?.order_id === payment.order_id;
+    const order = sameOrder ? known?.order : await findOrder(db, payment.order_id);
     if (!order) throw notFound('order', payment.order_id);
     if (order.status === OrderStatus.WAIT_PAY) {
-      if (await payWithPayment(ctx, order.order_id, paymentId, (trx) => claim(trx, paymentId, 'PAID_ORDER', null, ctx.clock(), also)))
+      const pay = (trx: Transaction<OrderDB>) => claim(trx, paymentId, 'PAID_ORDER', null, ctx.clock(), also);
+      if (await payWithPayment(ctx, order.order_id, paymentId, pay, { order, items: sameOrder ? known?.items : undefined }))
         return 'PAID_ORDER';
     } else if (await refundSurplus(ctx, { ...payment, user_id: order.user_id }, also)) return 'REFUNDED';
     // Lost a race: the order or the payment changed meanwhile. Look again.

@@ -18,7 +18,10 @@ export function newOrderId(now: number): string {
 const selectOrder = preparedQuery<OrderDB, { orderId: string }, OrderRow>((db, param) =>
   db.selectFrom('orders').selectAll().where('order_id', '=', param('orderId')),
 );
-const selectItems = preparedQuery<OrderDB, { orderId: string }, { sku_id: string; quantity: number; price_cents: number }>((db, param) =>
+/** One line of an order: SKU, quantity, unit price. */
+export type OrderItemRow = { sku_id: string; quantity: number; price_cents: number };
+
+const selectItems = preparedQuery<OrderDB, { orderId: string }, OrderItemRow>((db, param) =>
   db.selectFrom('order_items').select(['sku_id', 'quantity', 'price_cents']).where('order_id', '=', param('orderId')),
 );
 
@@ -27,7 +30,7 @@ export async function findOrder(db: OrderTx, orderId: string): Promise<OrderRow 
 }
 
 /** The order's lines (SKU, quantity, unit price). */
-export async function findItems(db: OrderTx, orderId: string): Promise<{ sku_id: string; quantity: number; price_cents: number }[]> {
+export async function findItems(db: OrderTx, orderId: string): Promise<OrderItemRow[]> {
   return (await selectItems(db, { orderId })).rows;
 }
 
