@@ -13,6 +13,9 @@ import { summarize } from '../peers/stats.js';
 import { Connections, runCrowd } from '../flash-sale/crowd.js';
 import type { ServerProcess } from '../server-process.js';
 
+/** What the callbacks need of a server: its URL and a JSON caller (a benchmark's server, or a whole deployment). */
+export type Shop = Pick<ServerProcess, 'url' | 'call'>;
+
 /** The secret the benchmark's servers are started with: the load generator signs its callbacks with it. */
 export const BENCH_CALLBACK_SECRET = 'bench-payment-callback-secret';
 
@@ -40,13 +43,24 @@ function signedCallback({ paymentId, orderId, amount }: PendingPayment) {
   return { body, headers };
 }
 
+/**
+ * One payment's `payment.succeeded` callback, sent now over fetch's kept-alive connections: whether it paid the order
+ * (200 with `settlement: PAID_ORDER`), and what was answered otherwise.
+ */
+export async function sendCallback(server: Shop, payment: PendingPayment): Promise<{ paid: boolean; answer: string }> {
+  const { body, headers } = signedCallback(payment);
+  const res = await fetch(server.url + CALLBACK_PATH, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { paid: res.status === 200 && text.includes('"settlement":"PAID_ORDER"'), answer: `${res.status} ${text.slice(0, 300)}` };
+}
+
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /**
  * Places `count` orders and creates each one's payment at the provider (pay with `confirm: false`: 202, the
  * payment waiting for the bank step). Nothing is paid yet: the callbacks will pay them.
  */
-export async function preparePayments(server: ServerProcess, token: string, count: number): Promise<PendingPayment[]> {
+export async function preparePayments(server: Shop, token: string, count: number): Promise<PendingPayment[]> {
   log(`  placing ${count} orders and creating their payments at the provider (pay with confirm: false)`);
   const pending: PendingPayment[] = [];
   let next = 0;
@@ -78,7 +92,7 @@ export async function preparePayments(server: ServerProcess, token: string, coun
  * answers that paid their order; anything else (a non-2xx, a settlement other than PAID_ORDER) is a failure the
  * figure reports.
  */
-export async function callbacksEvenly(server: ServerProcess, payments: PendingPayment[], rate: number, seconds: number) {
+export async function callbacksEvenly(server: Shop, payments: PendingPayment[], rate: number, seconds: number) {
   const connections = new Connections(100);
   let non2xx = 0;
   let notPaid = 0;
@@ -119,7 +133,7 @@ export async function callbacksEvenly(server: ServerProcess, payments: PendingPa
  * Every payment's callback over `connections`, as fast as they go (autocannon). The rate is computed from the first
  * request to the last answer that paid an order (autocannon's own duration is rounded up to a whole second).
  */
-export function callbacksSaturated(server: ServerProcess, payments: PendingPayment[], connections: number) {
+export function callbacksSaturated(server: Shop, payments: PendingPayment[], connections: number) {
   let next = 0;
   let paid = 0;
   let lastPaidAt = 0;

@@ -17,6 +17,7 @@ import mysql from 'mysql2/promise';
 import { haproxyConfig } from '../../../scripts/cluster/haproxy-config.js';
 import { ensureHaproxy } from '../../../scripts/cluster/servers.js';
 import { jsonCaller } from '../../server-process.js';
+import { BENCH_CALLBACK_SECRET } from '../callbacks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = path.join(root, 'src/cli.ts');
@@ -119,8 +120,9 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     );
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  // The vendors sign the payment provider's callbacks with it, the order side checks them with it.
-  const callbackSecret = randomBytes(24).toString('hex');
+  // The vendors sign the payment provider's callbacks with it, the order side checks them with it, and the load
+  // generator, playing the provider, signs the callbacks it sends with it too.
+  const callbackSecret = BENCH_CALLBACK_SECRET;
   try {
     const vendors = await spawnOrderflow(
       'vendors',

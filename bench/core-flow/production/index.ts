@@ -6,6 +6,12 @@
  * of that MariaDB for a pay's rows (a plain mysql2 loop) and the raw transactional-send rate and latency
  * of that RocketMQ (its official client).
  *
+ * A pay is measured as payments really arrive, as in the embedded core-flow benchmark (bench/core-flow/callbacks.ts):
+ * each order's payment is created at the provider beforehand (the pay route with `confirm: false`), and the load
+ * generator, playing the provider, posts the signed `payment.succeeded` callback that runs the core flow; the
+ * callback answers once the order is PAID. The provider's own round trip (its simulated 50 ms) is the shopper's, not
+ * the order system's, and is left out of the pay's figures.
+ *
  * Phases per configuration: one client placing then paying (latency), eight clients paying (saturation,
  * paid orders/s), then pays at a fixed rate with latency from each pay's due time, with the vendors at
  * 100 ms and at 1,000 ms — and, from the databases, how long each paid order took to be SHIPPED and to
@@ -18,7 +24,7 @@
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { createMessaging } from '../../../src/mq/index.js';
-import { Connections, runCrowd } from '../../flash-sale/crowd.js';
+import { callbacksEvenly, type PendingPayment, preparePayments, sendCallback } from '../callbacks.js';
 import { round, summarize } from '../../peers/stats.js';
 import type { Figure } from '../../peers/types.js';
 import { cpuSnapshot, cpuSpent } from './cpu.js';
@@ -207,27 +213,34 @@ function floorSection(floors: Floors, clients: number): Section {
 
 async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlServer: string) {
   const token = (await deployment.call('POST', '/api/auth/login', { userId: 'user1', password: SEED_PASSWORD })).body.token as string;
-  const place = async () => {
+  const place = async (): Promise<PendingPayment> => {
     const res = await deployment.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
     if (res.status !== 201) throw new Error(`placing an order: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.orderId as string;
+    return { orderId: res.body.orderId as string, paymentId: '', amount: Number(res.body.totalCents) / 100 };
   };
-  const pay = async (orderId: string) => {
-    const res = await deployment.call('POST', `/api/orders/${orderId}/pay`, {}, token);
-    if (res.status !== 200) violations.push(`${mode}: paying ${orderId} answered ${res.status} ${JSON.stringify(res.body)}`);
-    return res.status === 200;
+  /** The shopper's side of a pay: the payment created at the provider, waiting for the bank step (202). */
+  const createPayment = async (order: PendingPayment): Promise<PendingPayment> => {
+    const res = await deployment.call('POST', `/api/orders/${order.orderId}/pay`, { confirm: false }, token);
+    if (res.status !== 202) throw new Error(`creating a payment: ${res.status} ${JSON.stringify(res.body)}`);
+    return { ...order, paymentId: res.body.payment.paymentId as string };
+  };
+  /** The core flow: the provider's signed `payment.succeeded`, answered once the order is PAID (its transaction committed). */
+  const pay = async (payment: PendingPayment) => {
+    const { paid, answer } = await sendCallback(deployment, payment);
+    if (!paid) violations.push(`${mode}: the callback paying ${payment.orderId} answered ${answer}`);
+    return paid;
   };
   const figures: Figure[] = [];
   const raw: Record<string, unknown> = {};
   await deployment.setVendorLatency(plan.vendorMs[0]);
 
   log('  warm-up: 8 clients place and pay 100 orders (not measured)');
-  await closedLoop(plan.clients, await closedLoopPlace(plan.clients, 100, place), pay);
+  await closedLoop(plan.clients, await preparePayments(deployment, token, 100), pay);
   await settle(3_000);
 
-  log(`  one client: placing ${plan.oneClient} orders, then paying them, one at a time`);
+  log(`  one client: placing ${plan.oneClient} orders one at a time, creating their payments, then paying them one at a time`);
   const placedOne = await timed(1, plan.oneClient, place);
-  const paidOne = await closedLoop(1, placedOne.results, pay);
+  const paidOne = await closedLoop(1, await eachAtMost(plan.clients, placedOne.results, createPayment), pay);
   figures.push(
     { name: 'place, 1 client', unit: 'ms', value: placedOne.latency.p50, p50Ms: placedOne.latency.p50, p99Ms: placedOne.latency.p99 },
     {
@@ -242,7 +255,7 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
   await settle(3_000);
 
   log(`  ${plan.clients} clients: placing ${plan.manyClients} orders, then paying them as fast as ${plan.clients} clients go`);
-  const toPay = await closedLoopPlace(plan.clients, plan.manyClients, place);
+  const toPay = await preparePayments(deployment, token, plan.manyClients);
   const cpuBefore = cpuSnapshot([...deployment.processes, { name: 'load generator', pid: process.pid }]);
   const paidMany = await closedLoop(plan.clients, toPay, pay);
   const cpu = cpuSpent(cpuBefore, cpuSnapshot([...deployment.processes, { name: 'load generator', pid: process.pid }]));
@@ -272,16 +285,17 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
   }
   await settle(5_000);
 
-  const fixed: { vendorMs: number; p99: number; orderIds: string[]; startedAt: number }[] = [];
+  const fixed: { vendorMs: number; p99: number }[] = [];
   for (const vendorMs of plan.vendorMs) {
     await deployment.setVendorLatency(vendorMs);
     const count = Math.round(plan.rate * plan.seconds);
     log(
       `  vendors at ${vendorMs} ms: placing ${count} orders, then paying ${plan.rate}/s for ${plan.seconds} s (open loop, latency from each pay's due time)`,
     );
-    const ids = await closedLoopPlace(plan.clients, count, place);
+    const payments = await preparePayments(deployment, token, count);
+    const ids = payments.map((p) => p.orderId);
     await settle(3_000);
-    const phase = await payAtRate(deployment, token, ids, plan.rate, mode);
+    const phase = await payAtRate(deployment, payments, plan, mode);
     figures.push({
       name: `pay at ${plan.rate}/s, vendors at ${vendorMs} ms`,
       unit: 'ms',
@@ -305,7 +319,7 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
       shipped: shipping.delays,
       withinTarget: shipping.within(plan.shippedWithinMs),
     };
-    fixed.push({ vendorMs, p99: phase.latency.p99, orderIds: ids, startedAt: phase.startedAt });
+    fixed.push({ vendorMs, p99: phase.latency.p99 });
   }
   if (fixed.length >= 2) {
     const slow = fixed[fixed.length - 1];
@@ -342,22 +356,33 @@ async function timed<T>(clients: number, count: number, op: () => Promise<T>) {
   return { results, latency: summarize(latencies), seconds: (performance.now() - started) / 1000 };
 }
 
-async function closedLoopPlace(clients: number, count: number, place: () => Promise<string>): Promise<string[]> {
-  return (await timed(clients, count, place)).results;
+/** `work` over every item, at most `concurrency` at a time; the results in the items' order. */
+async function eachAtMost<T, R>(concurrency: number, items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]);
+      }
+    }),
+  );
+  return results;
 }
 
 /** Pays every order over `clients` loops; latencies of the pays that succeeded (a failed pay is a violation, not a figure). */
-async function closedLoop(clients: number, orderIds: string[], pay: (orderId: string) => Promise<boolean>) {
+async function closedLoop<T>(clients: number, orders: T[], pay: (order: T) => Promise<boolean>) {
   const latencies: number[] = [];
   let ok = 0;
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (next < orderIds.length) {
-        const orderId = orderIds[next++];
+      while (next < orders.length) {
+        const order = orders[next++];
         const t = performance.now();
-        if (await pay(orderId)) {
+        if (await pay(order)) {
           latencies.push(performance.now() - t);
           ok++;
         }
@@ -367,32 +392,14 @@ async function closedLoop(clients: number, orderIds: string[], pay: (orderId: st
   return { ok, latency: summarize(latencies), seconds: (performance.now() - started) / 1000 };
 }
 
-async function payAtRate(deployment: Deployment, token: string, ids: string[], rate: number, mode: Mode) {
-  const connections = new Connections(Math.max(8, Math.ceil(rate / 10)));
-  const statuses = new Array<number>(ids.length).fill(0);
-  try {
-    const result = await runCrowd(connections, {
-      url: deployment.url,
-      total: ids.length,
-      rate,
-      request: (i) => ({
-        path: `/api/orders/${ids[i]}/pay`,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: '{}',
-      }),
-      onResponse: (i, status) => (statuses[i] = status),
-    });
-    const failed = statuses.filter((s) => s !== 200).length;
-    if (failed > 0 || result.errors > 0)
-      violations.push(
-        `${mode}: ${failed} pays at ${rate}/s failed (statuses ${[...new Set(statuses.filter((s) => s !== 200))].join(', ')}), ${result.errors} connection errors`,
-      );
-    // Only the pays that succeeded count in the percentiles.
-    const latencies = Array.from(result.latenciesMs).filter((_, i) => statuses[i] === 200);
-    return { latency: summarize(latencies), achieved: ids.length / result.seconds, startedAt: result.startedAt };
-  } finally {
-    connections.close();
-  }
+/** The provider's callbacks at the plan's rate, open loop, latency from each one's due time; only those that paid count. */
+async function payAtRate(deployment: Deployment, payments: PendingPayment[], plan: Plan, mode: Mode) {
+  const result = await callbacksEvenly(deployment, payments, plan.rate, plan.seconds);
+  if (result.non2xx > 0 || result.notPaid > 0 || result.errors > 0)
+    violations.push(
+      `${mode}: of the callbacks at ${plan.rate}/s, ${result.non2xx} answered non-2xx, ${result.notPaid} did not pay their order, ${result.errors} connection errors`,
+    );
+  return { latency: result, achieved: result.achieved };
 }
 
 /**
