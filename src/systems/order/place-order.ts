@@ -30,17 +30,21 @@ export async function placeOrder(ctx: OrderContext, input: PlaceOrderInput): Pro
   const { db } = ctx.database;
   const now = ctx.clock();
   const items = mergeItems(input.items);
-  const user = (await selectPhone(db, { userId: input.userId })).rows[0];
+  // Both reads at once: on MySQL one round trip of waiting instead of two.
+  const [users, skus] = await Promise.all([
+    selectPhone(db, { userId: input.userId }),
+    db
+      .selectFrom('skus')
+      .select(['sku_id', 'price_cents'])
+      .where(
+        'sku_id',
+        'in',
+        items.map((i) => i.skuId),
+      )
+      .execute(),
+  ]);
+  const user = users.rows[0];
   if (!user) throw notFound('user', input.userId);
-  const skus = await db
-    .selectFrom('skus')
-    .select(['sku_id', 'price_cents'])
-    .where(
-      'sku_id',
-      'in',
-      items.map((i) => i.skuId),
-    )
-    .execute();
   const price = new Map(skus.map((s) => [s.sku_id, Number(s.price_cents)]));
   for (const item of items) if (!price.has(item.skuId)) throw notFound('sku', item.skuId);
   const subtotal = items.reduce((sum, i) => sum + (price.get(i.skuId) as number) * i.quantity, 0);
