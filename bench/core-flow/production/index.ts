@@ -12,7 +12,8 @@
  * callback answers once the order is PAID. The provider's own round trip (its simulated 50 ms) is the shopper's, not
  * the order system's, and is left out of the pay's figures.
  *
- * Phases per configuration: one client placing then paying (latency), eight clients paying (saturation,
+ * Phases per configuration: one client placing then paying (latency), back to back and at rest (each operation a
+ * pause after the last, the ratios to the limits use these), eight clients paying (saturation,
  * paid orders/s), then pays at a fixed rate with latency from each pay's due time, with the vendors at
  * 100 ms and at 1,000 ms — and, from the databases, how long each paid order took to be SHIPPED and to
  * have its SMS sent. Exits non-zero when a pay failed or a paid order was not shipped with its SMS.
@@ -214,15 +215,18 @@ function floorSection(floors: Floors, clients: number): Section {
   };
 }
 
+/** A placed order and its total, in currency units (what its payment will be for). */
+type PlacedOrder = Omit<PendingPayment, 'paymentId'>;
+
 async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlServer: string) {
   const token = (await deployment.call('POST', '/api/auth/login', { userId: 'user1', password: SEED_PASSWORD })).body.token as string;
-  const place = async (): Promise<PendingPayment> => {
+  const place = async (): Promise<PlacedOrder> => {
     const res = await deployment.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
     if (res.status !== 201) throw new Error(`placing an order: ${res.status} ${JSON.stringify(res.body)}`);
-    return { orderId: res.body.orderId as string, paymentId: '', amount: Number(res.body.totalCents) / 100 };
+    return { orderId: res.body.orderId as string, amount: Number(res.body.totalCents) / 100 };
   };
   /** The shopper's side of a pay: the payment created at the provider, waiting for the bank step (202). */
-  const createPayment = async (order: PendingPayment): Promise<PendingPayment> => {
+  const createPayment = async (order: PlacedOrder): Promise<PendingPayment> => {
     const res = await deployment.call('POST', `/api/orders/${order.orderId}/pay`, { confirm: false }, token);
     if (res.status !== 202) throw new Error(`creating a payment: ${res.status} ${JSON.stringify(res.body)}`);
     return { ...order, paymentId: res.body.payment.paymentId as string };
