@@ -4,6 +4,16 @@ import { Topics } from '../../src/systems/shared/topics.js';
 import { inProcessOnly, sendLikeTheOrderSystem, startTestApp, type TestApp } from '../support/app.js';
 import { waitUntil } from '../support/wait.js';
 
+/** An order's message as its trace lists it. */
+type Trace = { topic: string; deliveries: { state: string }[] };
+
+/**
+ * A half message whose transaction lost (the pay and the provider's callback raced to settle the payment, each with a
+ * half message of its own on RocketMQ; one committed, the other rolled back) stays listed as HALF and is never
+ * delivered: only delivered ones count.
+ */
+const delivered = (m: Trace) => !m.deliveries.every((d) => d.state === 'HALF');
+
 /** The order system end to end through its HTTP API, on one database kind. */
 export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, string> = {}): void {
   let t: TestApp;
@@ -48,14 +58,15 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     assert.equal(order.downstream.points.points, Math.floor(order.totalCents / 100));
     assert.equal(order.downstream.coupons.usedCoupon, 'WELCOME-user1');
     assert.ok(order.downstream.warehouse.trackingNo);
-    const paidMessage = order.messages.find((m: { topic: string }) => m.topic === Topics.ORDER_PAID);
+    const paidMessage = order.messages.find((m: Trace) => m.topic === Topics.ORDER_PAID && delivered(m));
     assert.ok(
       await waitUntil(
         async () => {
           const o = (await t.call('GET', `/api/orders/${placed.body.orderId}`, { as: 'user1' })).body;
-          const m = o.messages.find((x: { topic: string }) => x.topic === Topics.ORDER_PAID);
-          return ['push', 'warehouse', 'points', 'coupons'].every((g) =>
-            m.deliveries.some((d: any) => d.group === g && d.state === 'CONSUMED'),
+          const m = o.messages.find((x: Trace) => x.topic === Topics.ORDER_PAID && delivered(x));
+          return (
+            m !== undefined &&
+            ['push', 'warehouse', 'points', 'coupons'].every((g) => m.deliveries.some((d: any) => d.group === g && d.state === 'CONSUMED'))
           );
         },
         5_000,
@@ -152,12 +163,7 @@ export function orderFlowCases(db: 'sqlite' | 'mysql', env: Record<string, strin
     const smsBefore = (await t.app.thirdParties?.stats('sms'))?.successes ?? 0;
     const first = await details();
     // Deliver the same event again, as a redelivery would.
-    // A half message whose transaction lost (the pay and the provider's callback raced to settle the payment; one
-    // committed, the other rolled back) stays listed as HALF and is never delivered: only delivered ones count here.
-    const delivered = (m: { deliveries: { state: string }[] }) => !m.deliveries.every((d) => d.state === 'HALF');
-    const trace = first.messages.find(
-      (m: { topic: string; deliveries: { state: string }[] }) => m.topic === Topics.ORDER_PAID && delivered(m),
-    );
+    const trace = first.messages.find((m: Trace) => m.topic === Topics.ORDER_PAID && delivered(m));
     const producer = await t.app.mq.producer({ group: 'test-duplicator', transactionChecker: () => 'COMMIT' });
     const event = {
       orderId: placed.body.orderId,
