@@ -12,7 +12,7 @@ import { Connections, runCrowd } from '../flash-sale/crowd.js';
 import { summarize } from '../peers/stats.js';
 import { cpuSpeedProbeMs, printTable, saveResults, type Section } from '../report.js';
 import { BENCH_ADMIN_TOKEN, startServer, type ServerProcess } from '../server-process.js';
-import { BENCH_CALLBACK_SECRET, callbacksEvenly, callbacksSaturated, preparePayments } from './callbacks.js';
+import { BENCH_CALLBACK_SECRET, callbacksEvenly, callbacksSaturated, preparePayments, withoutLatencies } from './callbacks.js';
 import { floorFigures, type FloorResult, runFloor } from './floor.js';
 import { runProductionCoreFlowBench } from './production/index.js';
 
@@ -266,12 +266,6 @@ async function alternateVendors(server: ServerProcess, token: string, rate: numb
     },
   ];
   return { figures, raw: { order, blockSeconds, rate, [`${slow} ms`]: s, [`${fast} ms`]: f, non2xx, errors } };
-}
-
-/** A phase's summary for the JSON: every figure but the raw latencies. */
-function withoutLatencies<T extends { latenciesMs: Float64Array }>(phase: T): Omit<T, 'latenciesMs'> {
-  const { latenciesMs: _latencies, ...summary } = phase;
-  return summary;
 }
 
 function concat(parts: Float64Array[]): Float64Array {

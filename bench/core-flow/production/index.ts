@@ -25,7 +25,16 @@
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { createMessaging } from '../../../src/mq/index.js';
-import { callbacksEvenly, type PendingPayment, preparePayments, sendCallback } from '../callbacks.js';
+import {
+  callbacksEvenly,
+  createPayment,
+  type PendingPayment,
+  type PlacedOrder,
+  placeOrder,
+  preparePayments,
+  sendCallback,
+  withoutLatencies,
+} from '../callbacks.js';
 import { round, summarize } from '../../peers/stats.js';
 import type { Figure } from '../../peers/types.js';
 import { cpuSnapshot, cpuSpent } from './cpu.js';
@@ -215,22 +224,10 @@ function floorSection(floors: Floors, clients: number): Section {
   };
 }
 
-/** A placed order and its total, in currency units (what its payment will be for). */
-type PlacedOrder = Omit<PendingPayment, 'paymentId'>;
-
 async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlServer: string) {
   const token = (await deployment.call('POST', '/api/auth/login', { userId: 'user1', password: SEED_PASSWORD })).body.token as string;
-  const place = async (): Promise<PlacedOrder> => {
-    const res = await deployment.call('POST', '/api/orders', { userId: 'user1', items: [{ skuId: 'SKU-1003', quantity: 1 }] }, token);
-    if (res.status !== 201) throw new Error(`placing an order: ${res.status} ${JSON.stringify(res.body)}`);
-    return { orderId: res.body.orderId as string, amount: Number(res.body.totalCents) / 100 };
-  };
-  /** The shopper's side of a pay: the payment created at the provider, waiting for the bank step (202). */
-  const createPayment = async (order: PlacedOrder): Promise<PendingPayment> => {
-    const res = await deployment.call('POST', `/api/orders/${order.orderId}/pay`, { confirm: false }, token);
-    if (res.status !== 202) throw new Error(`creating a payment: ${res.status} ${JSON.stringify(res.body)}`);
-    return { ...order, paymentId: res.body.payment.paymentId as string };
-  };
+  const place = () => placeOrder(deployment, token);
+  const startPayment = (order: PlacedOrder) => createPayment(deployment, token, order);
   /** The core flow: the provider's signed `payment.succeeded`, answered once the order is PAID (its transaction committed). */
   const pay = async (payment: PendingPayment) => {
     const { paid, answer } = await sendCallback(deployment, payment);
@@ -247,7 +244,7 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
 
   log(`  one client: placing ${plan.oneClient} orders one at a time, creating their payments, then paying them one at a time`);
   const placedOne = await timed(1, plan.oneClient, place);
-  const paidOne = await closedLoop(1, await eachAtMost(plan.clients, placedOne.results, createPayment), pay);
+  const paidOne = await closedLoop(1, await eachAtMost(plan.clients, placedOne.results, startPayment), pay);
   figures.push(
     { name: 'place, 1 client', unit: 'ms', value: placedOne.latency.p50, p50Ms: placedOne.latency.p50, p99Ms: placedOne.latency.p99 },
     {
@@ -272,7 +269,7 @@ async function runPhases(deployment: Deployment, plan: Plan, mode: Mode, mysqlSe
     let t = performance.now();
     const order = await place();
     atRest.place.push(performance.now() - t);
-    const payment = await createPayment(order);
+    const payment = await startPayment(order);
     await settle(plan.restMs);
     t = performance.now();
     if (await pay(payment)) atRest.pay.push(performance.now() - t);
@@ -429,9 +426,12 @@ async function closedLoop<T>(clients: number, orders: T[], pay: (order: T) => Pr
   return { ok, latency: summarize(latencies), seconds: (performance.now() - started) / 1000 };
 }
 
-/** The provider's callbacks at the plan's rate, open loop, latency from each one's due time; only those that paid count. */
+/**
+ * The provider's callbacks at the plan's rate, open loop, latency from each one's due time (only those that paid their
+ * order count; any other is a violation); the summary without the raw latencies, for the JSON.
+ */
 async function payAtRate(deployment: Deployment, payments: PendingPayment[], plan: Plan, mode: Mode) {
-  const result = await callbacksEvenly(deployment, payments, plan.rate, plan.seconds);
+  const result = withoutLatencies(await callbacksEvenly(deployment, payments, plan.rate, plan.seconds));
   if (result.non2xx > 0 || result.notPaid > 0 || result.errors > 0)
     violations.push(
       `${mode}: of the callbacks at ${plan.rate}/s, ${result.non2xx} answered non-2xx, ${result.notPaid} did not pay their order, ${result.errors} connection errors`,
