@@ -75,10 +75,9 @@ export function paymentRaceCases(db: 'sqlite' | 'mysql', env: Record<string, str
     assert.equal(replay.body.settlement, 'PAID_ORDER');
     // The order_paid message shows in the order's traces once relayed (the outbox) and indexed by the broker (RocketMQ
     // indexes keys a moment after the store: seen 0 traces 300 ms after the replay in CI).
-    let final = await order('user61', placed.orderId);
-    await waitUntil(async () => paidMessages((final = await order('user61', placed.orderId))) >= 1, 20_000, 100);
+    await waitUntil(async () => paidMessages(await order('user61', placed.orderId)) >= 1, 20_000, 100);
     await sleep(300);
-    final = await order('user61', placed.orderId);
+    const final = await order('user61', placed.orderId);
     assert.equal(paidTransitions(final), 1);
     assert.equal(paidMessages(final), 1, 'exactly one order_paid');
     assert.equal(final.payments[0].refund, null, 'nothing refunded');

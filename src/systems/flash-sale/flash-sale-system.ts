@@ -185,9 +185,10 @@ export async function createFlashSaleSystem(deps: FlashSaleSystemDeps) {
     /**
      * Creates a sale (its id is new, never reused; it starts now unless told) and opens it in the gate. Its SKU must
      * exist in the order system with at least the sale's units available now (404 SKU_NOT_FOUND, 409 STOCK_INSUFFICIENT):
-     * otherwise the gate would admit buyers whose tickets can only fail. Its price is at most the SKU's list price (400):
-     * a flash sale sells cheaper, and a typo of a few zeros must not become the price of every unit of the sale. Checked through the order system in this
-     * process — it shares no database with this system — so a process without it cannot create sales (503).
+     * otherwise the gate would admit buyers whose tickets can only fail. Its price is at most the SKU's list price
+     * (400): a flash sale sells cheaper, and a typo of a few zeros must not become the price of every unit of the sale.
+     * Checked through the order system in this process — it shares no database with this system — so a process without
+     * it cannot create sales (503).
      */
     async createSale(input: { skuId: string; priceCents: number; stock: number; startsAt?: number; endsAt: number }): Promise<Sale> {
       const now = deps.clock();

@@ -10,7 +10,7 @@ import { TokenBucket } from './token-bucket.js';
 /** What the flash-sale system needs of the order system (its public module API): the creator places orders, a new sale's SKU is looked up. */
 export interface OrdersForFlashSales {
   placeFlashSaleOrder(input: FlashSaleOrderInput): Promise<FlashSaleOrder>;
-  /** The SKU's units available now; undefined when there is no such SKU. */
+  /** The SKU's list price and units available now; undefined when there is no such SKU. */
   findSku(skuId: string): Promise<{ skuId: string; priceCents: number; available: number } | undefined>;
 }
 
